@@ -1,0 +1,45 @@
+# One-command entry points. `make repro` sets up and runs the whole pipeline;
+# `make test` sets up and runs every test (CI runs exactly this).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export DVC_NO_ANALYTICS := 1
+export MPLBACKEND := Agg
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: setup repro test test-fast lab bench lock clean-staging
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (found " + sys.version.split()[0] + ")")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+repro: setup
+	$(BIN)/dvc repro
+
+test: setup
+	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval --nbval-sanitize-with tests/sanitize.cfg --nbval-current-env
+
+test-fast: setup
+	$(BIN)/python -m pytest tests -m "not slow" -n 2
+
+lab: setup
+	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser --allow-root --notebook-dir=notebooks \
+	  --IdentityProvider.token=$${JUPYTER_TOKEN:-$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(16))')}
+
+bench: setup
+	$(BIN)/dvc repro benchmark_sporco
+
+lock:
+	$(BIN)/python -m pip freeze --all --exclude-editable | grep -viE '^(pip|wheel)==' | sort -f \
+	  | sed '1i # Exact versions installed by `make setup` (pip, Python 3.11). Regenerate with `make lock`.' > requirements.lock
+
+clean-staging:
+	rm -rf reports/.staging

@@ -1,0 +1,159 @@
+"""Figure style and the files a notebook writes into ``reports/``.
+
+A notebook creates one :class:`Reporter` and sends it every figure, table, curve
+and metric. The layout under ``output_dir`` is::
+
+    figures/<section>/<name>.png        + figures/<section>/manifest.json (captions)
+    metrics/<section>.json
+    tables/<section>_<name>.csv|md
+    plots/<section>_<name>.csv
+
+With ``output_dir=None`` (interactive use) files go to a throw-away temporary
+directory, so playing with a notebook never touches the pipeline's outputs.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import tempfile
+from pathlib import Path
+
+import matplotlib as mpl
+import numpy as np
+
+__all__ = ["GOLDEN", "use_style", "Reporter", "markdown_table", "format_value"]
+
+GOLDEN = (1 + 5 ** 0.5) / 2
+
+
+def use_style(*, dpi: int = 100) -> None:
+    """Project-wide matplotlib style: readable fonts, tight layouts, no top/right spines."""
+    mpl.rcParams.update({
+        "figure.dpi": dpi,
+        "savefig.dpi": dpi,
+        "savefig.bbox": "tight",
+        "figure.constrained_layout.use": True,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": True,
+        "grid.alpha": 0.3,
+        "image.interpolation": "nearest",
+        "font.size": 10,
+        "axes.titlesize": 11,
+        "legend.frameon": False,
+    })
+
+
+def format_value(value, fmt: str | None = None) -> str:
+    """Format a table cell: floats with ``fmt`` (default 4 significant digits)."""
+    if isinstance(value, (float, np.floating)):
+        if math.isnan(value):
+            return "—"
+        return format(value, fmt or ".4g")
+    return str(value)
+
+
+def markdown_table(rows: list[dict], columns: list[str] | None = None,
+                   formats: dict[str, str] | None = None) -> str:
+    """GitHub-flavoured Markdown table from a list of dict rows."""
+    columns = columns or list(rows[0])
+    formats = formats or {}
+    lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
+    for row in rows:
+        lines.append("| " + " | ".join(format_value(row.get(c, ""), formats.get(c)) for c in columns) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _jsonable(value.tolist())
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        return v if math.isfinite(v) else None
+    return value
+
+
+class Reporter:
+    """Writes one section's figures, tables, curves and metrics.
+
+    Parameters
+    ----------
+    section : str
+        Section name (file prefix).
+    output_dir : str or Path, optional
+        Root of the report tree; a temporary directory if None.
+    notebook : str
+        Notebook that produced the files (used in captions).
+    params : dict
+        Parameters of the run (used in captions).
+    """
+
+    def __init__(self, section: str, output_dir=None, *, notebook: str = "", params: dict | None = None):
+        self.section = section
+        self.root = Path(output_dir) if output_dir else Path(tempfile.mkdtemp(prefix=f"{section}-"))
+        self.notebook = notebook
+        self.params = _jsonable(params or {})
+        self._figures: dict[str, dict] = {}
+
+    def _path(self, kind: str, name: str) -> Path:
+        path = self.root / kind / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def save_figure(self, fig, name: str, caption: str) -> Path:
+        """Save ``fig`` as ``figures/<section>/<name>.png`` and record its caption."""
+        path = self._path(f"figures/{self.section}", f"{name}.png")
+        fig.savefig(path, metadata={"Software": None})  # no version string: stable bytes
+        self._figures[name] = {"file": path.name, "caption": caption, "notebook": self.notebook,
+                               "params": self.params}
+        manifest = self._path(f"figures/{self.section}", "manifest.json")
+        manifest.write_text(json.dumps(self._figures, indent=2, sort_keys=True) + "\n")
+        return path
+
+    def write_metrics(self, metrics: dict) -> Path:
+        """Write ``metrics/<section>.json`` (sorted keys; NaN/inf become null)."""
+        path = self._path("metrics", f"{self.section}.json")
+        path.write_text(json.dumps(_jsonable(metrics), indent=2, sort_keys=True) + "\n")
+        return path
+
+    def write_table(self, name: str, rows: list[dict], *, columns: list[str] | None = None,
+                    formats: dict[str, str] | None = None) -> str:
+        """Write ``tables/<section>_<name>.csv`` and ``.md``; returns the Markdown."""
+        if not rows:
+            raise ValueError(f"table {name!r} has no rows")
+        columns = columns or list(rows[0])
+        with open(self._path("tables", f"{self.section}_{name}.csv"), "w", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+            writer.writeheader()
+            for row in rows:
+                writer.writerow({c: _csv_cell(row.get(c, "")) for c in columns})
+        md = markdown_table(rows, columns, formats)
+        self._path("tables", f"{self.section}_{name}.md").write_text(md)
+        return md
+
+    def write_plot(self, name: str, columns: dict[str, list]) -> Path:
+        """Write a curve as ``plots/<section>_<name>.csv`` (equal-length columns)."""
+        lengths = {len(v) for v in columns.values()}
+        if len(lengths) != 1:
+            raise ValueError(f"plot {name!r} has columns of unequal lengths {sorted(lengths)}")
+        path = self._path("plots", f"{self.section}_{name}.csv")
+        with open(path, "w", newline="") as fh:
+            writer = csv.writer(fh, lineterminator="\n")
+            writer.writerow(list(columns))
+            for values in zip(*columns.values()):
+                writer.writerow([_csv_cell(v) for v in values])
+        return path
+
+
+def _csv_cell(value):
+    if isinstance(value, (float, np.floating)):
+        return repr(float(value))
+    return value

@@ -1,0 +1,113 @@
+"""Execute a section's notebook with papermill, atomically.
+
+``run_section`` validates the section's ``params.yaml`` block (plus ``common``)
+*before* anything runs, executes the notebook into a staging directory, and only
+when the notebook succeeded moves its files into ``reports/``. A bad parameter or
+a failing notebook therefore leaves the previous reports exactly as they were.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import nbformat
+
+from .params import COMMON_SCHEMA, ParamError, read_params_file, validate_block
+from .sections import get_section
+
+__all__ = ["load_section_params", "notebook_code", "strip_notebook", "run_section", "publish"]
+
+
+def load_section_params(section: str, params_path="params.yaml", *, root=".") -> dict:
+    """Validated parameters of ``section``: its block merged with ``common``."""
+    sec = get_section(section)
+    root = Path(root)
+    params_path = Path(params_path)
+    data = read_params_file(params_path if params_path.is_absolute() else root / params_path)
+    source = params_path.name
+    common = validate_block("common", data.get("common"), COMMON_SCHEMA, root=root, source=source)
+    block = validate_block(section, data.get(section), sec.schema, root=root, source=source)
+    return {**block, **common}
+
+
+def notebook_code(path) -> list[dict]:
+    """What a notebook *does*: each cell's type, source and tags — no outputs or metadata.
+
+    This is the fingerprint DVC tracks, so re-running a notebook in JupyterLab
+    (which rewrites outputs, counters and metadata) does not invalidate the pipeline.
+    """
+    try:
+        nb = nbformat.read(str(path), as_version=4)
+    except (OSError, ValueError) as exc:
+        raise ParamError(f"notebook={str(path)!r} cannot be read: {exc}") from None
+    return [{"cell_type": c.cell_type, "source": c.source, "tags": list(c.metadata.get("tags", []))}
+            for c in nb.cells]
+
+
+def strip_notebook(path) -> nbformat.NotebookNode:
+    """The notebook rebuilt from :func:`notebook_code` alone (what the runner executes)."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+                   "language_info": {"name": "python"}}
+    make = {"code": nbformat.v4.new_code_cell, "markdown": nbformat.v4.new_markdown_cell,
+            "raw": nbformat.v4.new_raw_cell}
+    for i, cell in enumerate(notebook_code(path)):
+        new = make[cell["cell_type"]](cell["source"])
+        new.id = f"cell-{i}"
+        if cell["tags"]:
+            new.metadata["tags"] = cell["tags"]
+        nb.cells.append(new)
+    return nb
+
+
+def publish(staging: Path, reports: Path, section: str) -> list[Path]:
+    """Move a successful run's files from ``staging`` into ``reports``.
+
+    The section's figure directory is replaced whole (so no stale figure survives);
+    other files are replaced one by one, leaving files of other stages (for example
+    benchmark tables) alone.
+    """
+    moved = []
+    fig_dir = reports / "figures" / section
+    if (staging / "figures" / section).exists() and fig_dir.exists():
+        shutil.rmtree(fig_dir)
+    for src in sorted(p for p in staging.rglob("*") if p.is_file()):
+        dst = reports / src.relative_to(staging)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(src, dst)
+        moved.append(dst)
+    shutil.rmtree(staging, ignore_errors=True)
+    return moved
+
+
+def run_section(section: str, params_path="params.yaml", *, root=".", reports="reports",
+                log_output: bool = False, progress_bar: bool = True) -> Path:
+    """Validate, execute and publish one section; returns the executed notebook's path."""
+    import papermill as pm  # heavy import, after validation
+
+    root = Path(root).resolve()
+    params = load_section_params(section, params_path, root=root)
+    sec = get_section(section)
+    nb_path = root / sec.notebook
+    nb = strip_notebook(nb_path)
+    reports = root / reports
+    staging = reports / ".staging" / section
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    out_nb = staging / "notebooks" / nb_path.name
+    out_nb.parent.mkdir(parents=True)
+    parameters = {**params, "output_dir": str(staging), "notebook": sec.notebook}
+    pm.execute_notebook(nb, str(out_nb), parameters=parameters, kernel_name="python3",
+                        cwd=str(root), log_output=log_output, progress_bar=progress_bar)
+    publish(staging, reports, section)
+    return reports / "notebooks" / nb_path.name
+
+
+def write_code_fingerprint(notebook, destination) -> None:
+    """Write :func:`notebook_code` of ``notebook`` as canonical JSON (a DVC dependency)."""
+    dst = Path(destination)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    dst.write_text(json.dumps(notebook_code(notebook), indent=1, sort_keys=True, ensure_ascii=False) + "\n")

@@ -1,0 +1,28 @@
+"""Shared fixtures: small, seeded problems so that unit tests run in seconds."""
+
+import os
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("DVC_NO_ANALYTICS", "1")
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(12345)
+
+
+@pytest.fixture(scope="session")
+def mc_operator_64():
+    from sparseimg.kernels import motion_cloud_operator
+    return motion_cloud_operator((64, 64))
+
+
+@pytest.fixture(scope="session")
+def psf_operator_48x40():
+    """A non-square grid with an odd last axis and a non-symmetric (complex) transfer function."""
+    from sparseimg.fourier import FourierConvolution, transfer_from_kernel
+    kernel = np.arange(1.0, 16.0).reshape(3, 5) ** 1.5
+    return FourierConvolution(transfer_from_kernel(kernel / kernel.sum(), (48, 41)), (48, 41))

@@ -1,0 +1,70 @@
+"""The pinned environment: the lock, environment.yml and the project metadata agree."""
+
+import re
+import sys
+from importlib import metadata
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _lock() -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            name, version = line.split("==")
+            pins[_norm(name)] = version
+    return pins
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_lock_pins_exact_versions_only():
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            assert re.fullmatch(r"[A-Za-z0-9_.\-]+==[A-Za-z0-9_.+\-]+", line), line
+
+
+def test_environment_yml_agrees_with_the_lock():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    lock = _lock()
+    named = []
+    for dep in env["dependencies"]:
+        entries = dep["pip"] if isinstance(dep, dict) else [dep]
+        for entry in entries:
+            if entry.startswith(("python=", "pip")) and "==" not in entry and not entry.startswith("pip="):
+                continue
+            m = re.fullmatch(r"([A-Za-z0-9_.\-]+)\s*=?=\s*([A-Za-z0-9_.+\-]+)", entry)
+            if m is None or m.group(1) in ("python", "pip"):
+                continue
+            named.append((_norm(m.group(1)), m.group(2)))
+    assert len(named) >= 10
+    for name, version in named:
+        assert name in lock, f"environment.yml names {name}, which the lock does not pin"
+        assert lock[name] == version, f"{name}: environment.yml {version} != lock {lock[name]}"
+
+
+def test_running_environment_matches_the_lock():
+    lock = _lock()
+    assert sys.version_info[:2] == (3, 11)
+    for name in ("numpy", "scipy", "matplotlib", "motionclouds", "autograd", "dvc", "nbval", "papermill",
+                 "jupyterlab", "scikit-image"):
+        assert metadata.version(name) == lock[name], name
+
+
+def test_design_card_layout_exists():
+    for path in ("notebooks", "lib", "data", "dvc.yaml", "params.yaml", "environment.yml", "reports", "tests",
+                 "README.md", "pyproject.toml", "requirements.lock", "Makefile", ".ci/run"):
+        assert (ROOT / path).exists(), path
+
+
+def test_dvc_is_quiet_and_offline():
+    config = (ROOT / ".dvc" / "config").read_text()
+    assert re.search(r"analytics\s*=\s*false", config) and re.search(r"check_update\s*=\s*false", config)
+    assert "dvc_plots" in (ROOT / ".gitignore").read_text()

@@ -1,0 +1,87 @@
+"""End to end: `dvc repro` on a temporary copy of the workspace with quick parameters, then a no-op.
+
+The quick parameters are each notebook's own `parameters` cell (its defaults), so there is one
+source of quick values. Slow (a few minutes): marked `slow`.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+#: Quick values of the blocks that are not notebooks (benchmarks).
+QUICK_BLOCKS = {"benchmark_sporco": {"size": 64, "repeats": 1, "tol": 1e-6, "max_iter": 3000, "reference_iter": 1500}}
+
+
+def quick_params(root: Path) -> dict:
+    """params.yaml with every section's values replaced by its notebook's defaults, and the
+    benchmarks' blocks by :data:`QUICK_BLOCKS`."""
+    import papermill as pm
+    from sparseimg.sections import SECTIONS
+
+    params = yaml.safe_load((root / "params.yaml").read_text())
+    for name, sec in SECTIONS.items():
+        defaults = {k: v["default"] for k, v in pm.inspect_notebook(str(root / sec.notebook)).items()}
+        params[name] = {key: yaml.safe_load(defaults[key]) for key in params[name]}
+    for name, block in QUICK_BLOCKS.items():
+        assert set(block) == set(params[name]), f"QUICK_BLOCKS[{name!r}] is out of date with params.yaml"
+        params[name] = block
+    return params
+
+
+def _workspace_files(root: Path) -> list[str]:
+    out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=root,
+                         check=True, capture_output=True, text=True).stdout
+    return [p for p in out.split("\0") if p and (root / p).is_file()]
+
+
+def _run(cmd, cwd, env):
+    res = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    assert res.returncode == 0, f"{' '.join(cmd)} failed:\n{res.stdout[-3000:]}\n{res.stderr[-3000:]}"
+    return res.stdout + res.stderr
+
+
+@pytest.mark.slow
+def test_quick_params_are_valid_for_every_section(tmp_path):
+    from sparseimg.runner import load_section_params
+    from sparseimg.sections import SECTIONS
+
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(quick_params(ROOT)))
+    for name in SECTIONS:
+        load_section_params(name, tmp_path / "params.yaml", root=ROOT)
+
+
+@pytest.mark.slow
+def test_dvc_repro_then_noop(tmp_path):
+    work = tmp_path / "ws"
+    for rel in _workspace_files(ROOT):
+        dst = work / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / rel, dst)
+    (work / "params.yaml").write_text(yaml.safe_dump(quick_params(ROOT), sort_keys=False))
+    (work / "dvc.lock").unlink(missing_ok=True)  # the committed lock records the full parameters
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "DVC_NO_ANALYTICS": "1",
+           "MPLBACKEND": "Agg"}
+    _run(["git", "init", "-q"], work, env)
+    dvc = str(BIN / "dvc")
+    first = _run([dvc, "repro"], work, env)
+    assert "Running stage 'report'" in first
+    page = (work / "reports" / "index.html").read_text()
+    assert page.count("data:image/png;base64,") >= 5 and "Not run yet" not in page
+    for name in ("sparse_coding",):
+        assert (work / "reports" / "metrics" / f"{name}.json").exists()
+    second = _run([dvc, "repro"], work, env)
+    assert "Running stage" not in second, second
+    # re-executing a notebook (new outputs and metadata, same code) invalidates no section stage
+    nb = work / "notebooks" / "01_sparse_coding.ipynb"
+    nb.write_text(nb.read_text().replace('"execution_count": 1,', '"execution_count": 99,', 1))
+    third = _run([dvc, "repro"], work, env)
+    assert "Running stage 'sparse_coding'" not in third, third

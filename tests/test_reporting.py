@@ -1,0 +1,98 @@
+import csv
+import json
+import re
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from sparseimg.report import build_report  # noqa: E402
+from sparseimg.reporting import Reporter, markdown_table  # noqa: E402
+from sparseimg.timing import format_duration, measure, measure_interleaved, summarize  # noqa: E402
+
+SANITIZE = Path(__file__).with_name("sanitize.cfg").read_text()
+
+
+def _regexes():
+    return [re.compile(m) for m in re.findall(r"^regex: (.*)$", SANITIZE, flags=re.M)]
+
+
+def test_reporter_writes_every_kind_of_file(tmp_path):
+    rep = Reporter("demo", tmp_path, notebook="notebooks/99_demo.ipynb", params={"a": 1, "b": np.float64(0.5)})
+    fig, ax = plt.subplots()
+    ax.plot([0, 1])
+    rep.save_figure(fig, "line", "A line.")
+    plt.close(fig)
+    rep.write_metrics({"psnr": np.float64(31.5), "bad": float("nan"), "n": np.int64(3)})
+    md = rep.write_table("scores", [{"method": "x", "psnr": 31.456}], formats={"psnr": ".2f"})
+    rep.write_plot("curve", {"it": [0, 1], "obj": [2.0, 1.0]})
+    assert "| x | 31.46 |" in md
+    assert json.loads((tmp_path / "metrics/demo.json").read_text()) == {"bad": None, "n": 3, "psnr": 31.5}
+    manifest = json.loads((tmp_path / "figures/demo/manifest.json").read_text())
+    assert manifest["line"]["params"] == {"a": 1, "b": 0.5} and manifest["line"]["notebook"].endswith("99_demo.ipynb")
+    with open(tmp_path / "tables/demo_scores.csv") as fh:
+        assert list(csv.DictReader(fh)) == [{"method": "x", "psnr": "31.456"}]
+    assert (tmp_path / "plots/demo_curve.csv").read_text() == "it,obj\n0,2.0\n1,1.0\n"
+
+
+def test_saved_figures_are_byte_identical(tmp_path):
+    paths = []
+    for i in range(2):
+        rep = Reporter("demo", tmp_path / str(i))
+        fig, ax = plt.subplots()
+        ax.imshow(np.arange(16.0).reshape(4, 4))
+        paths.append(rep.save_figure(fig, "im", "x"))
+        plt.close(fig)
+    assert paths[0].read_bytes() == paths[1].read_bytes()
+
+
+def test_plot_columns_must_have_equal_lengths(tmp_path):
+    with pytest.raises(ValueError, match="unequal"):
+        Reporter("demo", tmp_path).write_plot("c", {"a": [1], "b": [1, 2]})
+
+
+def test_markdown_table_formats():
+    assert markdown_table([{"a": 1.23456, "b": "x"}]).splitlines() == ["| a | b |", "|---|---|", "| 1.235 | x |"]
+
+
+def test_interactive_reporter_uses_a_temporary_directory():
+    rep = Reporter("demo", None)
+    assert rep.root.exists() and "demo-" in rep.root.name
+
+
+def test_formatted_durations_are_masked_by_the_sanitizer():
+    """nbval's sanitize file must catch every timing the notebooks print, and nothing else we print."""
+    regexes = _regexes()
+    for seconds in (3.2e-6, 4.5e-4, 0.0123, 1.5, 42.0):
+        text = format_duration(seconds)
+        assert any(r.fullmatch(text) for r in regexes), text
+    assert any(r.fullmatch("1.23x") for r in regexes)
+    for untouched in ("mean, std= -0.008859802575012121 2.2900579569626447", "threshold= 11.432255842859089",
+                      "| noisy | FISTA | 80 | 6.250e-03 | 60.90 |", "x.shape= (512, 512)"):
+        assert all(r.sub("X", untouched) == untouched for r in regexes), untouched
+
+
+def test_measure_and_summarize():
+    t = measure(lambda: sum(range(100)), repeat=3)
+    assert t.repeat == 3 and 0 < t.q1 <= t.median <= t.q3
+    both = measure_interleaved({"a": lambda: None, "b": lambda: None}, repeat=2, number=5)
+    assert set(both) == {"a", "b"} and both["a"].number == 5
+    s = summarize([4.0, 1.0, 3.0, 2.0, 5.0], number=2)
+    assert s.median == 1.5 and s.repeat == 5
+
+
+def test_build_report_embeds_figures(tmp_path):
+    rep = Reporter("sparse_coding", tmp_path, notebook="nb.ipynb", params={"size": 8})
+    fig, ax = plt.subplots()
+    rep.save_figure(fig, "f", "Cap.")
+    plt.close(fig)
+    rep.write_metrics({"x": 1})
+    rep.write_table("t", [{"a": 1.0}])
+    md, page = build_report(tmp_path)
+    text = page.read_text()
+    assert "data:image/png;base64," in text and "Cap." in text and "size=8" in text and "<script" not in text
+    assert "![f](figures/sparse_coding/f.png)" in md.read_text()
