@@ -5,7 +5,6 @@ import os
 import numpy as np
 import pytest
 
-os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("DVC_NO_ANALYTICS", "1")
 
 

@@ -4,6 +4,7 @@ The quick parameters are each notebook's own `parameters` cell (its defaults), s
 source of quick values. Slow (a few minutes): marked `slow`.
 """
 
+import ast
 import os
 import shutil
 import subprocess
@@ -30,7 +31,7 @@ def quick_params(root: Path) -> dict:
     params = yaml.safe_load((root / "params.yaml").read_text())
     for name, sec in SECTIONS.items():
         defaults = {k: v["default"] for k, v in pm.inspect_notebook(str(root / sec.notebook)).items()}
-        params[name] = {key: yaml.safe_load(defaults[key]) for key in params[name]}
+        params[name] = {key: ast.literal_eval(defaults[key]) for key in params[name]}
     for name, block in QUICK_BLOCKS.items():
         assert set(block) == set(params[name]), f"QUICK_BLOCKS[{name!r}] is out of date with params.yaml"
         params[name] = block
@@ -68,8 +69,7 @@ def test_dvc_repro_then_noop(tmp_path):
         shutil.copy2(ROOT / rel, dst)
     (work / "params.yaml").write_text(yaml.safe_dump(quick_params(ROOT), sort_keys=False))
     (work / "dvc.lock").unlink(missing_ok=True)  # the committed lock records the full parameters
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "DVC_NO_ANALYTICS": "1",
-           "MPLBACKEND": "Agg"}
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "DVC_NO_ANALYTICS": "1"}
     _run(["git", "init", "-q"], work, env)
     dvc = str(BIN / "dvc")
     first = _run([dvc, "repro"], work, env)
