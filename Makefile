@@ -7,6 +7,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export DVC_NO_ANALYTICS := 1
+# one BLAS thread: OpenBLAS threads spin and collide on small shared machines (see README)
+export OPENBLAS_NUM_THREADS := 1
+export OMP_NUM_THREADS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .PHONY: setup repro test test-fast lab bench lock clean-staging

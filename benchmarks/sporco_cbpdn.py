@@ -351,7 +351,7 @@ def default_candidates(lipschitz: float, *, probe_cap: int = 100, all_configs: b
     cands = [
         Candidate("FISTA (sparseimg)", "fista", note="sparseimg.solvers.fista, step 1/‖A‖², tol=0, track=False"),
         Candidate("FISTA + restart (sparseimg)", "fista", lambda: {"restart": True},
-                  note="the same with adaptive gradient restart (O'Donoghue & Candès)"),
+                  note="the same with adaptive restart (function scheme, O'Donoghue & Candès)"),
         Candidate("SPORCO PGM, L=‖A‖², no backtracking", "pgm", lambda: {"L": lipschitz},
                   note="Backtrack=None (SPORCO default), L set to the Lipschitz constant"),
         Candidate("SPORCO PGM, robust backtracking, L0=‖A‖²", "pgm",

@@ -96,7 +96,7 @@ def recover(problem: Problem, method: str, *, lam: float = 0.05, n_iter: int = 2
             progress: bool = False) -> tuple[np.ndarray, History | None]:
     """Recover the events with one of :data:`METHODS`; returns ``(ŷ, history or None)``.
 
-    ``restart`` adds adaptive gradient restart to FISTA (ignored by the other methods).
+    ``restart`` adds adaptive restart to FISTA (ignored by the other methods).
     """
     check_choice("method", method, METHODS)
     op = problem.operator

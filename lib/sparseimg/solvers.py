@@ -8,7 +8,8 @@
 - ``g = L1Norm(λ)`` and no acceleration: ISTA;
 - ``accelerate=True``: FISTA (Beck & Teboulle 2009), momentum
   ``t₊ = (1 + sqrt(1 + 4 t²)) / 2``, ``β = (t − 1) / t₊``, extrapolating from the
-  last two *proximal* iterates; ``restart=True`` adds adaptive gradient restart.
+  last two *proximal* iterates; ``restart=True`` adds adaptive restart (momentum
+  dropped whenever the objective goes up).
 
 Every solver returns ``(x, history)``; :class:`History` records the objective,
 the solver's own elapsed time (monitoring excluded) and, when a reference is

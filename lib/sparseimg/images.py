@@ -1,0 +1,278 @@
+"""Test images: scikit-image's packaged images by name, or a user's PNG/JPEG file.
+
+Every loader returns float64 arrays in ``[0, 1]``, greyscale ``(n0, n1)`` or colour
+``(n0, n1, 3)``. An image is named either by one of :data:`PACKAGED_IMAGES` (they ship
+inside scikit-image and load offline) or by a path to a ``.png``/``.jpg``/``.jpeg``
+file; a missing or unreadable file raises an error that says which file and why.
+
+The parameter files use :func:`image_spec`, so that a bad image name or path is
+reported when ``params.yaml`` is validated, before anything runs.
+
+Examples
+--------
+>>> img = load_image("camera", gray=True)
+>>> img.shape, img.dtype.name, float(img.min()) >= 0.0, float(img.max()) <= 1.0
+((512, 512), 'float64', True, True)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._validate import check_int
+from .params import ParamError, Spec
+
+__all__ = [
+    "PACKAGED_IMAGES",
+    "IMAGE_SUFFIXES",
+    "available_images",
+    "resolve_image",
+    "load_image",
+    "to_float",
+    "to_gray",
+    "center_crop",
+    "image_spec",
+]
+
+#: Names of scikit-image's packaged images (``skimage.data.<name>()``) that load
+#: offline. ``cat`` is ``chelsea``; ``horse`` is a binary silhouette; ``logo`` has an
+#: alpha channel (composited on white).
+PACKAGED_IMAGES = (
+    "astronaut", "brick", "camera", "cat", "cell", "checkerboard", "chelsea", "clock",
+    "coffee", "coins", "colorwheel", "grass", "gravel", "horse", "hubble_deep_field",
+    "immunohistochemistry", "logo", "microaneurysms", "moon", "page", "retina", "rocket",
+    "shepp_logan_phantom", "text",
+)
+
+#: File suffixes accepted for user images (case-insensitive).
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+def available_images() -> list[str]:
+    """Names accepted by :func:`load_image` besides file paths (sorted)."""
+    return sorted(PACKAGED_IMAGES)
+
+
+def _source_problem(text: str, root) -> tuple[str | None, str | None]:
+    """``(resolved source, None)`` or ``(None, reason it is not allowed)``."""
+    if text in PACKAGED_IMAGES:
+        return text, None
+    path = Path(text).expanduser()
+    if not path.is_absolute() and root is not None:
+        path = Path(root) / path
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        if not path.suffix and "/" not in text and "\\" not in text:
+            return None, (f"expected one of the packaged images {', '.join(available_images())}, "
+                          f"or a path to a {'/'.join(IMAGE_SUFFIXES)} file")
+        return None, f"expected a file ending in {'/'.join(IMAGE_SUFFIXES)}"
+    if not path.is_file():
+        return None, f"no such file ({path.resolve()})"
+    try:
+        with open(path, "rb") as fh:
+            fh.read(1)
+    except OSError as exc:
+        return None, f"cannot be opened ({exc.strerror})"
+    return str(path.resolve()), None
+
+
+def resolve_image(name_or_path: str | Path, *, root: str | Path | None = None) -> str:
+    """Check an image source and return it normalized, without decoding pixels.
+
+    Parameters
+    ----------
+    name_or_path : str or Path
+        A name from :data:`PACKAGED_IMAGES`, or a path to a PNG/JPEG file (a
+        :class:`~pathlib.Path` is always taken as a path).
+    root : str or Path, optional
+        Directory that relative paths are resolved against (default: the
+        current directory).
+
+    Returns
+    -------
+    str
+        The packaged name unchanged, or the absolute path of the file.
+
+    Raises
+    ------
+    TypeError
+        If ``name_or_path`` is not a string or path.
+    ValueError
+        If the suffix is not PNG/JPEG, or a bare word is not a packaged name.
+    FileNotFoundError
+        If the file does not exist.
+    PermissionError
+        If the file cannot be opened.
+    """
+    if isinstance(name_or_path, Path):
+        text = str(name_or_path)
+        if text in PACKAGED_IMAGES:
+            text = f"./{text}"
+    elif isinstance(name_or_path, str):
+        text = name_or_path
+    else:
+        raise TypeError(f"image={name_or_path!r} is not allowed: expected a packaged image name "
+                        f"or a path to a PNG/JPEG file")
+    source, reason = _source_problem(text, root)
+    if reason is None:
+        return source
+    if reason.startswith("no such file"):
+        raise FileNotFoundError(f"image={text!r}: {reason}")
+    if reason.startswith("cannot be opened"):
+        raise PermissionError(f"image={text!r}: {reason}")
+    raise ValueError(f"image={text!r} is not allowed: {reason}")
+
+
+def to_float(image: np.ndarray) -> np.ndarray:
+    """Convert an image to float64 in ``[0, 1]``.
+
+    Integer images are divided by the maximum of their dtype (``uint8`` by 255),
+    booleans map to {0, 1}; float images must already lie in ``[0, 1]``. An alpha
+    channel is composited on a white background.
+
+    Parameters
+    ----------
+    image : ndarray, shape (n0, n1) or (n0, n1, 3|4)
+
+    Returns
+    -------
+    ndarray, same spatial shape, 3 channels at most, float64
+    """
+    from skimage import color, util
+
+    arr = np.asarray(image)
+    if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[2] not in (1, 3, 4)):
+        raise ValueError(f"image has shape {arr.shape}: expected (rows, columns) or "
+                         f"(rows, columns, 1|3|4 channels)")
+    if arr.dtype.kind == "f" and arr.size and (np.nanmin(arr) < 0 or np.nanmax(arr) > 1):
+        raise ValueError(f"image has float values in [{np.nanmin(arr):.3g}, {np.nanmax(arr):.3g}]: "
+                         f"expected values in [0, 1]")
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"image has dtype {arr.dtype}: expected bool, integer or float pixels")
+    out = util.img_as_float64(arr)
+    if out.ndim == 3 and out.shape[2] == 1:
+        out = out[:, :, 0]
+    elif out.ndim == 3 and out.shape[2] == 4:
+        out = color.rgba2rgb(out)
+    if not np.all(np.isfinite(out)):
+        raise ValueError("image contains NaN or infinite values: expected finite pixels")
+    return np.clip(out, 0.0, 1.0)
+
+
+def to_gray(image: np.ndarray) -> np.ndarray:
+    """Luminance of a float colour image (``skimage.color.rgb2gray``); 2-D input is returned as is."""
+    from skimage import color
+
+    arr = np.asarray(image, dtype=np.float64)
+    return arr if arr.ndim == 2 else color.rgb2gray(arr)
+
+
+def _decode_problem(path: str) -> str | None:
+    """Why ``path`` does not decode as an image (None if it does)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as img:
+            img.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        return f"cannot be read as a PNG/JPEG image ({str(exc).splitlines()[0][:200]})"
+    return None
+
+
+def _read_file(path: str) -> np.ndarray:
+    from skimage import io
+
+    problem = _decode_problem(path)
+    if problem is None:
+        try:
+            return io.imread(path)
+        except Exception as exc:  # imageio/PIL raise many types for truncated files
+            problem = f"cannot be read as a PNG/JPEG image ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})"
+    raise ValueError(f"image={path!r} {problem}")
+
+
+def load_image(name_or_path: str | Path, *, gray: bool, root: str | Path | None = None) -> np.ndarray:
+    """Load a packaged image by name, or a PNG/JPEG file, as float64 in ``[0, 1]``.
+
+    Parameters
+    ----------
+    name_or_path : str or Path
+        One of :func:`available_images` (``"astronaut"``, ``"camera"`` …) or a path
+        to a ``.png``/``.jpg``/``.jpeg`` file.
+    gray : bool
+        If True, return the luminance ``(n0, n1)``; otherwise colour images come
+        back as ``(n0, n1, 3)`` and greyscale ones as ``(n0, n1)``.
+    root : str or Path, optional
+        Directory that relative paths are resolved against (default: the
+        current directory).
+
+    Returns
+    -------
+    ndarray, shape (n0, n1) or (n0, n1, 3), float64, values in [0, 1]
+
+    Raises
+    ------
+    FileNotFoundError, PermissionError, ValueError, TypeError
+        See :func:`resolve_image`; ``ValueError`` also when the file is not a
+        readable image.
+    """
+    if not isinstance(gray, bool):
+        raise TypeError(f"gray={gray!r} is not allowed: expected True or False")
+    source = resolve_image(name_or_path, root=root)
+    if source in PACKAGED_IMAGES:
+        from skimage import data
+
+        raw = getattr(data, source)()
+    else:
+        raw = _read_file(source)
+    image = to_float(raw)
+    return to_gray(image) if gray else image
+
+
+def center_crop(image: np.ndarray, size: int | None) -> np.ndarray:
+    """Central ``size × size`` window of an image (a copy); ``None`` returns a copy of the image.
+
+    Parameters
+    ----------
+    image : ndarray, shape (n0, n1, ...)
+    size : int or None
+        Side of the window, ``1 <= size <= min(n0, n1)``.
+    """
+    arr = np.asarray(image)
+    if size is None:
+        return arr.copy()
+    size = check_int("size", size, low=1, high=min(arr.shape[:2]))
+    i0 = (arr.shape[0] - size) // 2
+    i1 = (arr.shape[1] - size) // 2
+    return arr[i0:i0 + size, i1:i1 + size].copy()
+
+
+@dataclass(frozen=True)
+class _ImageSpec(Spec):
+    """Parameter spec of an image source: a packaged name or a PNG/JPEG path."""
+
+    def describe(self, key: str) -> str:
+        return ("one of the packaged images " + ", ".join(available_images())
+                + f", or a path to a {'/'.join(IMAGE_SUFFIXES)} file")
+
+    def check(self, key: str, value: Any, root: Path) -> Any:
+        if not isinstance(value, str) or not value:
+            raise ParamError(f"{key}={value!r} is not allowed: expected {self.describe(key)}")
+        source, reason = _source_problem(value, root)
+        if reason is None and source not in PACKAGED_IMAGES:
+            reason = _decode_problem(source)  # a corrupt file fails here, before any computation
+        if reason is not None:
+            raise ParamError(f"{key}={value!r} is not allowed: {reason}")
+        return source
+
+
+def image_spec(**kw) -> Spec:
+    """Schema entry for an image parameter (see :mod:`sparseimg.params`).
+
+    Accepts a packaged name or a path (relative to the repository root) to an
+    existing PNG/JPEG file that decodes; paths are returned absolute.
+    """
+    return _ImageSpec("str", **kw)
