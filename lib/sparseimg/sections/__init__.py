@@ -14,7 +14,7 @@ from ..params import COMMON_SCHEMA, ParamError, Spec
 
 __all__ = ["Section", "SECTIONS", "get_section"]
 
-_MODULES = ("sparse_coding", "deblurring")
+_MODULES = ("sparse_coding", "deblurring", "inpainting")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,499 @@
+"""Unit and property tests of :mod:`sparseimg.inpainting` (section 4), on small images."""
+
+import numpy as np
+import pytest
+
+from sparseimg import inpainting as ip
+from sparseimg.metrics import psnr
+
+
+# --------------------------------------------------------------------------- fixtures
+
+@pytest.fixture(scope="module")
+def smooth_rgb():
+    """A smooth 32 x 32 RGB image in [0, 1] (sums of low-frequency cosines)."""
+    y, x = np.mgrid[0:32, 0:32] / 32.0
+    chans = [0.5 + 0.3 * np.cos(2 * np.pi * (x + 0.5 * y)) + 0.1 * np.sin(2 * np.pi * 2 * y),
+             0.5 + 0.25 * np.sin(2 * np.pi * (x - y)),
+             0.4 + 0.2 * np.cos(2 * np.pi * 1.5 * x) * np.cos(2 * np.pi * y)]
+    return np.clip(np.stack(chans, axis=-1), 0, 1)
+
+
+@pytest.fixture(scope="module")
+def low_rank_rgb():
+    """An exactly rank-2-per-channel 30 x 28 RGB image in [0.1, 0.9]."""
+    rng = np.random.default_rng(3)
+    chans = []
+    for _ in range(3):
+        w = rng.uniform(0.2, 0.6, (30, 2))
+        h = rng.uniform(0.2, 0.7, (2, 28))
+        chans.append(w @ h)
+    return np.stack(chans, axis=-1)
+
+
+def _garbage_at(image, missing, seed=0):
+    """Same observed pixels, random values (and a NaN) at the missing ones."""
+    out = np.array(image, dtype=float)
+    rng = np.random.default_rng(seed)
+    out[missing] = rng.uniform(-5, 5, out[missing].shape)
+    out[np.argwhere(missing)[0][0], np.argwhere(missing)[0][1]] = np.nan
+    return out
+
+
+# --------------------------------------------------------------------------- masks and checks
+
+def test_random_mask_is_seeded_and_near_its_proportion():
+    a = ip.random_mask((200, 150), 0.3, seed=5)
+    b = ip.random_mask((200, 150), 0.3, seed=5)
+    assert a.dtype == bool and a.shape == (200, 150)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, ip.random_mask((200, 150), 0.3, seed=6))
+    assert abs(a.mean() - 0.3) < 0.01
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.0, 1.5])
+def test_random_mask_rejects_bad_proportion(bad):
+    with pytest.raises(ValueError, match="proportion"):
+        ip.random_mask((8, 8), bad, seed=0)
+
+
+def test_fixed_count_mask_has_exactly_count_pixels():
+    m = ip.fixed_count_mask((50, 40), 900, seed=1)
+    assert m.sum() == 900
+    np.testing.assert_array_equal(m, ip.fixed_count_mask((50, 40), 900, seed=1))
+    with pytest.raises(ValueError, match="count"):
+        ip.fixed_count_mask((10, 10), 100, seed=0)
+
+
+def test_apply_mask_fills_every_channel_and_keeps_the_rest(smooth_rgb):
+    m = ip.random_mask(smooth_rgb.shape[:2], 0.4, seed=0)
+    out = ip.apply_mask(smooth_rgb, m)
+    assert np.isnan(out[m]).all()
+    np.testing.assert_array_equal(out[~m], smooth_rgb[~m])
+    with pytest.raises(ValueError, match="shape"):
+        ip.apply_mask(smooth_rgb, m[:-1])
+    with pytest.raises(TypeError, match="boolean"):
+        ip.apply_mask(smooth_rgb, m.astype(int))
+
+
+def test_holdout_split_hides_observed_pixels_only():
+    m = ip.random_mask((40, 40), 0.5, seed=0)
+    train, val = ip.holdout_split(m, 0.2, seed=1)
+    assert not (val & m).any()
+    np.testing.assert_array_equal(train, m | val)
+    assert val.sum() == round(0.2 * (~m).sum())
+    with pytest.raises(ValueError, match="fraction"):
+        ip.holdout_split(m, 1.0, seed=0)
+
+
+def test_check_color_image_names_the_mismatch():
+    assert ip.check_color_image(np.zeros((4, 5, 3))).shape == (4, 5, 3)
+    with pytest.raises(ValueError, match="greyscale"):
+        ip.check_color_image(np.zeros((4, 5)))
+    with pytest.raises(ValueError, match="RGBA"):
+        ip.check_color_image(np.zeros((4, 5, 4)))
+
+
+def test_all_missing_is_refused(smooth_rgb):
+    with pytest.raises(ValueError, match="every pixel"):
+        ip.normalized_convolution(smooth_rgb, np.ones(smooth_rgb.shape[:2], bool))
+
+
+def test_inpainting_scores(smooth_rgb):
+    m = ip.random_mask(smooth_rgb.shape[:2], 0.3, seed=0)
+    s = ip.inpainting_scores(smooth_rgb, smooth_rgb, m)
+    assert s["rmse"] == 0 and s["rmse_missing"] == 0 and s["psnr"] == float("inf")
+    est = ip.keep_observed(smooth_rgb, m, np.zeros_like(smooth_rgb))
+    s = ip.inpainting_scores(smooth_rgb, est, m)
+    assert s["rmse_observed"] == 0
+    np.testing.assert_allclose(s["rmse_missing"], np.sqrt(np.mean(smooth_rgb[m] ** 2)))
+
+
+# --------------------------------------------------------------------------- no method reads the missing pixels
+
+METHODS = {
+    "adam": lambda img, m: ip.reconstruct(ip.adam_factorize(img, m, 3, n_iter=5, seed=0)),
+    "als": lambda img, m: ip.reconstruct(ip.als_factorize(img, m, 2, ridge=0.1, n_iter=2)),
+    "soft_impute": lambda img, m: ip.soft_impute(img, m, 0.1, n_path=2, n_iter=3),
+    "dct_l1": lambda img, m: ip.dct_l1_inpaint(img, m, block=8, stride=4, n_iter=5)[0],
+    "dct_threshold": lambda img, m: ip.dct_threshold_inpaint(img, m, n_stages=2, iter_per_stage=1, stride=4),
+    "rff": lambda img, m: ip.rff_inpaint(img, m, n_features=20, sigma=4.0),
+    "normalized_convolution": lambda img, m: ip.normalized_convolution(img, m),
+    "biharmonic": lambda img, m: ip.biharmonic_inpaint(img, m),
+}
+
+
+@pytest.mark.parametrize("name", sorted(METHODS))
+def test_methods_never_read_missing_pixels(name, smooth_rgb):
+    m = ip.random_mask(smooth_rgb.shape[:2], 0.3, seed=2)
+    clean = METHODS[name](ip.apply_mask(smooth_rgb, m, fill=0.0), m)
+    dirty = METHODS[name](_garbage_at(smooth_rgb, m), m)
+    assert clean.shape == smooth_rgb.shape
+    np.testing.assert_array_equal(clean, dirty)
+    assert np.all(np.isfinite(clean))
+
+
+@pytest.mark.parametrize("name", sorted(set(METHODS) - {"adam", "als"}))
+def test_completions_keep_the_observed_pixels(name, smooth_rgb):
+    m = ip.random_mask(smooth_rgb.shape[:2], 0.3, seed=2)
+    est = METHODS[name](ip.apply_mask(smooth_rgb, m), m)
+    np.testing.assert_array_equal(est[~m], smooth_rgb[~m])
+
+
+def test_greyscale_images_work(smooth_rgb):
+    gray = smooth_rgb.mean(axis=2)
+    m = ip.random_mask(gray.shape, 0.3, seed=0)
+    for fn in (lambda: ip.dct_threshold_inpaint(gray, m, n_stages=2, iter_per_stage=1, stride=4),
+               lambda: ip.soft_impute(gray, m, 0.1, n_path=2, n_iter=2),
+               lambda: ip.dct_l1_inpaint(gray, m, n_iter=3)[0],
+               lambda: ip.biharmonic_inpaint(gray, m)):
+        assert fn().shape == gray.shape
+
+
+# --------------------------------------------------------------------------- Adam and the document's fit
+
+def test_adam_first_step_and_convergence_on_a_quadratic():
+    target = np.array([1.0, -2.0, 3.0])
+
+    def value_and_grad(params):
+        (x,) = params
+        return 0.5 * float(np.sum((x - target) ** 2)), [x - target]
+
+    (x1,), _ = ip.adam_minimize(value_and_grad, [np.zeros(3)], learning_rate=0.1, n_iter=1)
+    # bias-corrected first step: lr · g / (|g| + eps) with g = −target
+    np.testing.assert_allclose(x1, 0.1 * np.sign(target), rtol=1e-6)
+    (x,), losses = ip.adam_minimize(value_and_grad, [np.zeros(3)], learning_rate=0.1, n_iter=2000)
+    np.testing.assert_allclose(x, target, atol=1e-3)
+    assert losses[-1] < 1e-5 < losses[0]
+
+
+def test_adam_factorize_gradient_matches_the_analytic_one(low_rank_rgb):
+    """The autograd gradient of Σ_c ‖(W_c H_c − A_c)[obs]‖ against the closed form, via one Adam step."""
+    m = ip.random_mask(low_rank_rgb.shape[:2], 0.3, seed=0)
+    fac = ip.adam_factorize(low_rank_rgb, m, 4, n_iter=1, learning_rate=1e-3, seed=7, dtype=np.float64)
+    rng = np.random.default_rng(7)
+    w0 = rng.standard_normal((3, 30, 4))
+    h0 = rng.standard_normal((3, 4, 28))
+    a = np.moveaxis(np.where(m[..., None], 0, low_rank_rgb), -1, 0)
+    resid = (w0 @ h0) * ~m - a
+    norms = np.sqrt((resid ** 2).sum(axis=(1, 2)))
+    grad_w = (resid / norms[:, None, None]) @ np.swapaxes(h0, 1, 2)
+    # the first bias-corrected Adam step is lr · g / (|g| + eps)
+    np.testing.assert_allclose(fac.w, w0 - 1e-3 * grad_w / (np.abs(grad_w) + 1e-8), rtol=1e-9, atol=1e-14)
+    np.testing.assert_allclose(fac.losses[0], norms.sum(), rtol=1e-12)
+
+
+def test_adam_factorize_channels_are_independent_fits(low_rank_rgb):
+    m = ip.random_mask(low_rank_rgb.shape[:2], 0.3, seed=0)
+    other = low_rank_rgb.copy()
+    other[..., 1:] = 0.5 * other[..., 1:]
+    a = ip.adam_factorize(low_rank_rgb, m, 3, n_iter=20, seed=1, dtype=np.float64)
+    b = ip.adam_factorize(other, m, 3, n_iter=20, seed=1, dtype=np.float64)
+    np.testing.assert_array_equal(a.w[0], b.w[0])
+    np.testing.assert_array_equal(a.h[0], b.h[0])
+    assert not np.allclose(a.w[1], b.w[1])
+
+
+def test_adam_factorize_fits_the_observed_entries(low_rank_rgb):
+    m = ip.random_mask(low_rank_rgb.shape[:2], 0.2, seed=0)
+    fac = ip.adam_factorize(low_rank_rgb, m, 4, n_iter=600, learning_rate=0.01, init_scale=0.3, seed=0)
+    scores = ip.inpainting_scores(low_rank_rgb, ip.reconstruct(fac), m)
+    assert fac.losses[-1] < 0.1 * fac.losses[0]
+    assert scores["rmse_observed"] < 0.02
+    assert fac.w.dtype == np.float32  # the document's precision by default
+
+
+# --------------------------------------------------------------------------- ALS
+
+def test_masked_gram_matches_a_loop():
+    rng = np.random.default_rng(0)
+    obs = rng.random((6, 9)) > 0.4
+    f = rng.standard_normal((9, 4))
+    for dtype in (np.float64, np.float32):
+        gram = ip._masked_gram(obs.astype(dtype), f)
+        expected = np.stack([sum(np.outer(f[j], f[j]) for j in range(9) if obs[i, j]) for i in range(6)])
+        np.testing.assert_allclose(gram, expected, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-5)
+        assert gram.dtype == np.float64
+
+
+def test_als_recovers_an_exactly_low_rank_image(low_rank_rgb):
+    m = ip.random_mask(low_rank_rgb.shape[:2], 0.3, seed=0)
+    fac = ip.als_factorize(ip.apply_mask(low_rank_rgb, m), m, 2, ridge=1e-6, n_iter=60, center=False,
+                           gram_dtype=np.float64)
+    scores = ip.inpainting_scores(low_rank_rgb, ip.reconstruct(fac), m)
+    assert scores["rmse_missing"] < 1e-3
+    assert np.all(np.diff(fac.losses) <= 1e-9 * fac.losses[0])  # each half-sweep is an exact minimization
+
+
+def test_als_objective_never_increases(smooth_rgb):
+    m = ip.random_mask(smooth_rgb.shape[:2], 0.5, seed=1)
+    fac = ip.als_factorize(smooth_rgb, m, 5, ridge=0.5, n_iter=10, gram_dtype=np.float64)
+    assert np.all(np.diff(fac.losses) <= 1e-10 * fac.losses[0])
+
+
+def test_als_validation():
+    img = np.zeros((5, 5, 3))
+    m = np.zeros((5, 5), bool)
+    with pytest.raises(ValueError, match="ridge"):
+        ip.als_factorize(img, m, 2, ridge=0.0)
+    with pytest.raises(ValueError, match="gram_dtype"):
+        ip.als_factorize(img, m, 2, gram_dtype=np.int32)
+
+
+# --------------------------------------------------------------------------- nuclear norm
+
+@pytest.mark.parametrize("shape", [(3, 12, 20), (2, 20, 12), (1, 9, 9)])
+def test_nuclear_norm_prox_is_singular_value_thresholding(shape):
+    x = np.random.default_rng(1).standard_normal(shape)
+    pen = ip.NuclearNorm(1.5)
+    u, s, vt = np.linalg.svd(x, full_matrices=False)
+    expected = (u * np.maximum(s - 1.5 * 0.7, 0)[..., None, :]) @ vt
+    np.testing.assert_allclose(pen.prox(x, 0.7), expected, atol=1e-10)
+    np.testing.assert_allclose(pen.value(x), 1.5 * s.sum())
+
+
+def test_nuclear_norm_prox_is_optimal():
+    """prox minimizes ½‖z − x‖² + τ‖z‖_*: no random perturbation does better."""
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((1, 8, 6))
+    pen = ip.NuclearNorm(0.8)
+    z = pen.prox(x, 1.0)
+
+    def objective(v):
+        return 0.5 * np.sum((v - x) ** 2) + pen.value(v)
+
+    best = objective(z)
+    assert all(objective(z + 1e-3 * rng.standard_normal(z.shape)) >= best for _ in range(50))
+
+
+def test_mask_operator_is_self_adjoint():
+    rng = np.random.default_rng(0)
+    m = rng.random((7, 9)) > 0.5
+    op = ip.MaskOperator(m)
+    x, y = rng.standard_normal((2, 3, 7, 9))
+    np.testing.assert_allclose(np.vdot(op.forward(x), y), np.vdot(x, op.adjoint(y)))
+
+
+def test_soft_impute_completes_a_low_rank_image(low_rank_rgb):
+    m = ip.random_mask(low_rank_rgb.shape[:2], 0.3, seed=0)
+    est = ip.soft_impute(ip.apply_mask(low_rank_rgb, m), m, 0.01, n_path=4, n_iter=100, tol=1e-7)
+    mean_fill = ip.keep_observed(low_rank_rgb, m, np.broadcast_to(low_rank_rgb[~m].mean(0), low_rank_rgb.shape))
+    assert ip.inpainting_scores(low_rank_rgb, est, m)["rmse_missing"] < \
+        0.2 * ip.inpainting_scores(low_rank_rgb, mean_fill, m)["rmse_missing"]
+
+
+def test_soft_impute_path_validation(low_rank_rgb):
+    m = ip.random_mask(low_rank_rgb.shape[:2], 0.3, seed=0)
+    with pytest.raises(ValueError, match="non-increasing"):
+        ip.soft_impute_path(low_rank_rgb, m, [0.1, 1.0])
+    estimates, histories = ip.soft_impute_path(low_rank_rgb, m, [1.0, 0.1], n_iter=3)
+    assert len(estimates) == len(histories) == 2
+
+
+# --------------------------------------------------------------------------- DCT frames
+
+FRAMES = [(8, 4, False), (8, 8, False), (4, 2, True), (None, 1, False), (None, 1, True)]
+
+
+@pytest.mark.parametrize("block, stride, color", FRAMES)
+def test_shifted_block_dct_adjoint_and_tightness(block, stride, color):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 21, 18))
+    c = ip.shifted_block_dct(x, block=block, stride=stride, color=color)
+    c2 = rng.standard_normal(c.shape)
+    y = ip.shifted_block_idct(c2, (21, 18), block=block, stride=stride, color=color)
+    np.testing.assert_allclose(np.vdot(c, c2), np.vdot(x, y), rtol=1e-10)  # ⟨Dᵀx, c⟩ = ⟨x, Dc⟩
+    np.testing.assert_allclose(ip.shifted_block_idct(c, (21, 18), block=block, stride=stride, color=color), x,
+                               atol=1e-12)  # D Dᵀ = I on the image
+    np.testing.assert_allclose(np.linalg.norm(c), np.linalg.norm(x), rtol=1e-12)  # ‖Dᵀx‖ = ‖x‖
+
+
+def test_shifted_block_dct_validation():
+    with pytest.raises(ValueError, match="divisor"):
+        ip.shifted_block_dct(np.zeros((1, 8, 8)), block=8, stride=3)
+    with pytest.raises(ValueError, match="coefs"):
+        ip.shifted_block_idct(np.zeros((1, 1, 8, 8)), (8, 8), block=8, stride=4)
+
+
+def test_masked_dct_synthesis_operator_protocol():
+    rng = np.random.default_rng(1)
+    m = rng.random((20, 22)) > 0.6
+    op = ip.MaskedDCTSynthesis(m, 3, block=8, stride=4, color=True)
+    c = rng.standard_normal(op.coef_shape)
+    y = rng.standard_normal(op.image_shape)
+    np.testing.assert_allclose(np.vdot(op.forward(c), y), np.vdot(c, op.adjoint(y)), rtol=1e-10)
+    v = rng.standard_normal(op.coef_shape)  # power iteration: ‖P D‖² <= lipschitz_constant()
+    for _ in range(30):
+        v = op.adjoint(op.forward(v))
+        v /= np.linalg.norm(v)
+    assert np.linalg.norm(op.forward(v)) ** 2 <= op.lipschitz_constant() + 1e-12
+    weights = op.dc_weights()
+    assert weights.shape == op.coef_shape and (weights == 0).sum() == np.prod(op.coef_shape) // 64
+    with pytest.raises(ValueError, match="3 channels"):
+        ip.MaskedDCTSynthesis(m, 1, color=True)
+
+
+def test_dct_l1_inpaint_decreases_its_objective(smooth_rgb):
+    m = ip.random_mask(smooth_rgb.shape[:2], 0.4, seed=0)
+    est, hist = ip.dct_l1_inpaint(ip.apply_mask(smooth_rgb, m), m, lam=1e-3, block=8, stride=4, n_iter=60)
+    assert hist.objective[-1] < hist.objective[0]
+    assert psnr(smooth_rgb, est, data_range=1.0) > 30
+
+
+@pytest.mark.parametrize("color", [False, True])
+def test_shifted_dct_threshold_zero_is_identity_and_constants_survive(color):
+    rng = np.random.default_rng(0)
+    x = rng.random((3, 19, 23))
+    np.testing.assert_allclose(ip.shifted_dct_threshold(x, 0.0, block=8, stride=2, color=color), x, atol=1e-12)
+    flat = np.full((3, 19, 23), 0.3)
+    np.testing.assert_allclose(ip.shifted_dct_threshold(flat, 10.0, block=8, stride=4, color=color), flat, atol=1e-12)
+
+
+def test_shifted_dct_threshold_penalty_protocol():
+    pen = ip.ShiftedDCTThreshold(0.1, 8, 4, False)
+    x = np.random.default_rng(0).random((1, 16, 16))
+    np.testing.assert_array_equal(pen.prox(x, 1.0), ip.shifted_dct_threshold(x, 0.1, block=8, stride=4, color=False))
+    assert np.isnan(pen.value(x))
+    with pytest.raises(ValueError, match="mode"):
+        ip.ShiftedDCTThreshold(0.1, mode="firm")
+
+
+def test_dct_threshold_inpaint_beats_its_start(smooth_rgb):
+    m = ip.random_mask(smooth_rgb.shape[:2], 0.5, seed=0)
+    masked = ip.apply_mask(smooth_rgb, m)
+    start = ip.normalized_convolution(masked, m, sigma=1.0)
+    seen = []
+    est = ip.dct_threshold_inpaint(masked, m, n_stages=6, iter_per_stage=2, stride=4,
+                                   callback=lambda k, e: seen.append(k))
+    assert seen == list(range(6))
+    assert psnr(smooth_rgb, est, data_range=1.0) > psnr(smooth_rgb, start, data_range=1.0) + 3
+    with pytest.raises(ValueError, match="threshold_end"):
+        ip.dct_threshold_inpaint(masked, m, threshold_start=0.01, threshold_end=0.1)
+
+
+# --------------------------------------------------------------------------- RFF and normalized convolution
+
+def test_rff_features_approximate_the_gaussian_kernel():
+    rng = np.random.default_rng(0)
+    pts = rng.uniform(0, 10, (6, 2))
+    z = ip.rff_features(pts, n_features=40000, sigma=3.0, seed=1)
+    approx = z @ z.T
+    exact = np.exp(-((pts[:, None] - pts[None]) ** 2).sum(-1) / (2 * 3.0 ** 2))
+    np.testing.assert_allclose(approx, exact, atol=0.03)
+    np.testing.assert_array_equal(z, ip.rff_features(pts, n_features=40000, sigma=3.0, seed=1))
+    with pytest.raises(ValueError, match="coords"):
+        ip.rff_features(np.zeros(5), n_features=3, sigma=1.0)
+
+
+def test_rff_inpaint_fits_a_smooth_image(smooth_rgb):
+    m = ip.random_mask(smooth_rgb.shape[:2], 0.3, seed=0)
+    est = ip.rff_inpaint(ip.apply_mask(smooth_rgb, m), m, n_features=400, sigma=6.0, ridge=1e-8)
+    assert psnr(smooth_rgb, est, data_range=1.0) > 35
+
+
+def test_rff_inpaint_is_the_ridge_regression_on_the_features(smooth_rgb):
+    """Chunked sufficient statistics give the direct least-squares solution."""
+    m = ip.random_mask(smooth_rgb.shape[:2], 0.3, seed=0)
+    est = ip.rff_inpaint(smooth_rgb, m, n_features=50, sigma=5.0, ridge=1e-3, seed=4, chunk=77)
+    rows, cols = np.mgrid[0:32, 0:32]
+    z = ip.rff_features(np.stack([rows.ravel(), cols.ravel()], 1), n_features=50, sigma=5.0, seed=4)
+    obs = ~m.ravel()
+    zc = z[obs] - z[obs].mean(0)
+    y = smooth_rgb.reshape(-1, 3)[obs]
+    beta = np.linalg.solve(zc.T @ zc + 1e-3 * obs.sum() * np.eye(50), zc.T @ (y - y.mean(0)))
+    direct = np.clip((z - z[obs].mean(0)) @ beta + y.mean(0), 0, 1).reshape(32, 32, 3)
+    np.testing.assert_allclose(est[m], direct[m], atol=1e-10)
+
+
+def test_normalized_convolution_of_a_constant_is_exact():
+    img = np.full((12, 10, 3), 0.25)
+    m = ip.random_mask((12, 10), 0.6, seed=0)
+    np.testing.assert_allclose(ip.normalized_convolution(ip.apply_mask(img, m), m, sigma=2.0), img, atol=1e-12)
+
+
+# --------------------------------------------------------------------------- selection and the method suite
+
+def test_select_by_holdout_picks_the_best_candidate_without_seeing_the_truth(smooth_rgb):
+    m = ip.random_mask(smooth_rgb.shape[:2], 0.3, seed=0)
+
+    def fit(image, missing, offset):
+        assert np.isnan(image[m]).all()  # the truth at missing pixels is never passed on
+        assert missing.sum() > m.sum()  # the held-out pixels are hidden too
+        return np.nan_to_num(image) + offset
+
+    best, rows = ip.select_by_holdout(fit, [{"offset": 0.3}, {"offset": 0.01}, {"offset": -0.1}], smooth_rgb, m)
+    assert best == {"offset": 0.01}
+    assert [r["offset"] for r in rows] == [0.3, 0.01, -0.1]
+    np.testing.assert_allclose(rows[1]["validation_rmse"], 0.01)
+
+
+def test_select_along_path(smooth_rgb):
+    m = ip.random_mask(smooth_rgb.shape[:2], 0.3, seed=0)
+    best, rows, _ = ip.select_along_path(lambda img, miss, vals: [np.nan_to_num(img) + v for v in vals],
+                                      [0.5, 0.2, 0.05, -0.3], smooth_rgb, m, name="shift")
+    assert best == 0.05 and rows[2]["shift"] == 0.05
+
+
+def test_als_and_soft_impute_selection_report_their_choice(low_rank_rgb):
+    m = ip.random_mask(low_rank_rgb.shape[:2], 0.3, seed=0)
+    est, info = ip.als_inpaint(low_rank_rgb, m, ranks=[1, 2], ridges=[1e-4], n_iter=20)
+    assert info["rank"] == 2 and len(info["rows"]) == 2
+    np.testing.assert_array_equal(est[~m], low_rank_rgb[~m])
+    est, info = ip.soft_impute_inpaint(low_rank_rgb, m, lams=[0.01, 3.0], n_iter=30)
+    assert info["lam"] == 0.01 and [r["lam"] for r in info["rows"]] == [3.0, 0.01]
+
+
+def test_make_methods_covers_every_label():
+    from sparseimg.sections.inpainting import SCHEMA
+
+    methods = ip.make_methods({key: None for key in SCHEMA} | {"seed": 0})
+    assert list(methods) == list(ip.METHOD_LABELS)
+
+
+def test_section_schema_accepts_the_full_block_and_refuses_bad_values(tmp_path):
+    from sparseimg.params import ParamError, validate_block
+    from sparseimg.sections.inpainting import SCHEMA
+
+    block = {
+        "image": "astronaut", "crop": 500, "seed": 0, "proportions": [0.1, 0.4, 0.8], "fixed_count": 900,
+        "ranks": [50, 100, 300, 500], "adam_iter": 100, "adam_lr": 0.01, "adam_dtype": "float32",
+        "doc_proportion": 0.1, "doc_rank": 100, "doc_iter": 1000, "scaled_init": 0.1, "holdout_fraction": 0.1,
+        "als_ranks": [10, 20, 40], "als_ridges": [0.1, 1.0], "als_iter": 5, "svt_lams": [1.0, 0.3, 0.1],
+        "svt_iter": 5, "dct_lam": 0.003, "dct_block": 16, "dct_stride": 16, "dct_iter": 100,
+        "threshold_start": 0.5, "threshold_end": 0.005, "threshold_stages": 20, "threshold_iter": 2,
+        "threshold_block": 8, "threshold_stride": 2, "smooth_sigma": 1.0, "rff_features": 300,
+        "rff_sigma": 20.0, "rff_ridge": 1e-6, "timing_repeats": 3,
+    }
+    assert validate_block("inpainting", block, SCHEMA, root=tmp_path)["crop"] == 500
+    with pytest.raises(ParamError, match="proportions"):
+        validate_block("inpainting", {**block, "proportions": [0.1, 1.0]}, SCHEMA, root=tmp_path)
+    with pytest.raises(ParamError, match="image"):
+        validate_block("inpainting", {**block, "image": "missing.png"}, SCHEMA, root=tmp_path)
+
+
+@pytest.mark.parametrize("image, kind", [("camera", "greyscale"), ("logo", "RGBA")])
+def test_the_schema_refuses_non_rgb_images(image, kind, tmp_path):
+    from sparseimg.params import ParamError
+    from sparseimg.sections.inpainting import SCHEMA
+
+    with pytest.raises(ParamError, match=kind):
+        SCHEMA["image"].check("inpainting.image", image, tmp_path)
+    assert SCHEMA["image"].check("inpainting.image", "astronaut", tmp_path) == "astronaut"
+
+
+def test_the_schema_refuses_a_greyscale_png(tmp_path):
+    from skimage import io
+
+    from sparseimg.params import ParamError
+    from sparseimg.sections.inpainting import SCHEMA
+
+    io.imsave(tmp_path / "grey.png", np.zeros((8, 8), np.uint8), check_contrast=False)
+    with pytest.raises(ParamError, match="greyscale"):
+        SCHEMA["image"].check("inpainting.image", "grey.png", tmp_path)
+
+
+def test_a_greyscale_packaged_image_is_a_clear_error():
+    from sparseimg.images import load_image
+
+    with pytest.raises(ValueError, match="greyscale"):
+        ip.check_color_image(load_image("camera", gray=False), name="image='camera'")
