@@ -29,18 +29,6 @@ import sys
 import time
 from pathlib import Path
 
-#: Used when ``params.yaml`` has no ``inpainting`` block (the full run of the section).
-DEFAULTS = {
-    "image": "astronaut", "crop": 500, "seed": 0, "proportions": [0.1, 0.4, 0.8], "fixed_count": 900,
-    "ranks": [50, 100, 300, 500], "adam_iter": 200, "adam_lr": 0.01, "adam_dtype": "float32",
-    "doc_proportion": 0.1, "doc_rank": 100, "doc_iter": 1000, "scaled_init": 0.1, "holdout_fraction": 0.1,
-    "als_ranks": [10, 20, 40], "als_ridges": [0.1, 1.0], "als_iter": 5, "svt_lams": [1.0, 0.3, 0.1],
-    "svt_iter": 10, "dct_lam": 0.003, "dct_block": 16, "dct_stride": 16, "dct_iter": 100,
-    "threshold_start": 0.5, "threshold_end": 0.005, "threshold_stages": 20, "threshold_iter": 2,
-    "threshold_block": 8, "threshold_stride": 2, "smooth_sigma": 1.0, "rff_features": 300,
-    "rff_sigma": 20.0, "rff_ridge": 1e-6, "timing_repeats": 3,
-}
-
 #: ``--quick``: a smoke run of a few seconds per method.
 QUICK = {"crop": 128, "doc_rank": 16, "doc_iter": 200, "adam_iter": 50, "als_ranks": [5, 10], "als_ridges": [0.1, 1.0],
          "svt_lams": [1.0, 0.1], "svt_iter": 3, "dct_iter": 30, "threshold_stages": 8, "rff_features": 100,
@@ -59,30 +47,14 @@ def log(message: str) -> None:
 
 
 def load_parameters(params_path="params.yaml") -> tuple[dict, str]:
-    """The ``inpainting`` block of ``params_path`` (validated), else :data:`DEFAULTS`.
+    """The ``inpainting`` block of ``params_path``, validated (a bad or missing block is a
+    :class:`~sparseimg.params.ParamError`). Returns ``(params, source)``."""
+    from sparseimg.runner import load_section_params
+    from sparseimg.sections import get_section
 
-    Returns ``(params, source)``.
-    """
-    path = Path(params_path)
-    if path.is_file():
-        import yaml
-
-        data = yaml.safe_load(path.read_text())
-        if isinstance(data, dict) and "inpainting" in data:
-            from sparseimg.params import ParamError, validate_block
-            from sparseimg.runner import load_section_params
-            from sparseimg.sections.inpainting import SCHEMA
-
-            root = path.resolve().parent
-            try:
-                loaded = load_section_params("inpainting", path.resolve(), root=root)
-            except ParamError as exc:
-                if "section='inpainting'" not in str(exc):
-                    raise
-                # not registered in sparseimg.sections yet: validate the block against its schema
-                loaded = validate_block("inpainting", data["inpainting"], SCHEMA, root=root, source=path.name)
-            return {k: loaded[k] for k in DEFAULTS}, str(path)
-    return dict(DEFAULTS), "built-in defaults"
+    path = Path(params_path).resolve()
+    loaded = load_section_params("inpainting", path, root=path.parent)
+    return {k: loaded[k] for k in get_section("inpainting").schema}, str(params_path)
 
 
 def _choice(info: dict) -> str:

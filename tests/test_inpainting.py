@@ -454,16 +454,12 @@ def test_section_schema_accepts_the_full_block_and_refuses_bad_values(tmp_path):
     from sparseimg.params import ParamError, validate_block
     from sparseimg.sections.inpainting import SCHEMA
 
-    block = {
-        "image": "astronaut", "crop": 500, "seed": 0, "proportions": [0.1, 0.4, 0.8], "fixed_count": 900,
-        "ranks": [50, 100, 300, 500], "adam_iter": 100, "adam_lr": 0.01, "adam_dtype": "float32",
-        "doc_proportion": 0.1, "doc_rank": 100, "doc_iter": 1000, "scaled_init": 0.1, "holdout_fraction": 0.1,
-        "als_ranks": [10, 20, 40], "als_ridges": [0.1, 1.0], "als_iter": 5, "svt_lams": [1.0, 0.3, 0.1],
-        "svt_iter": 5, "dct_lam": 0.003, "dct_block": 16, "dct_stride": 16, "dct_iter": 100,
-        "threshold_start": 0.5, "threshold_end": 0.005, "threshold_stages": 20, "threshold_iter": 2,
-        "threshold_block": 8, "threshold_stride": 2, "smooth_sigma": 1.0, "rff_features": 300,
-        "rff_sigma": 20.0, "rff_ridge": 1e-6, "timing_repeats": 3,
-    }
+    from pathlib import Path
+
+    import yaml
+
+    params = Path(__file__).resolve().parents[1] / "params.yaml"
+    block = yaml.safe_load(params.read_text())["inpainting"]  # the committed full block
     assert validate_block("inpainting", block, SCHEMA, root=tmp_path)["crop"] == 500
     with pytest.raises(ParamError, match="proportions"):
         validate_block("inpainting", {**block, "proportions": [0.1, 1.0]}, SCHEMA, root=tmp_path)
