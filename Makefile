@@ -5,6 +5,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# JupyterLab reads <sys.prefix>/share/jupyter/lab/settings/overrides.json: no news feed, no update check
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
+LAB_OVERRIDES := {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export DVC_NO_ANALYTICS := 1
 # one BLAS thread: OpenBLAS threads spin and collide on small shared machines (see README)
@@ -12,9 +15,9 @@ export OPENBLAS_NUM_THREADS := 1
 export OMP_NUM_THREADS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: setup repro test test-fast lab bench lock clean-staging
+.PHONY: setup repro test test-fast lab bench lock deps clean-staging
 
-setup: $(STAMP)
+setup: $(STAMP) $(LAB_SETTINGS)
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (found " + sys.version.split()[0] + ")")'
@@ -22,6 +25,10 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
+
+$(LAB_SETTINGS): $(STAMP) Makefile
+	mkdir -p $(@D)
+	printf '%s\n' '$(LAB_OVERRIDES)' > $@
 
 repro: setup
 	$(BIN)/dvc repro
@@ -32,8 +39,10 @@ test: setup
 test-fast: setup
 	$(BIN)/python -m pytest tests -m "not slow" -n 2
 
+# news_url=None and NeverCheckForUpdate: the server never fetches the feed nor asks to (no pop-up)
 lab: setup
 	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser --allow-root --notebook-dir=notebooks \
+	  --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
 	  --IdentityProvider.token=$${JUPYTER_TOKEN:-$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(16))')}
 
 bench: setup
@@ -42,6 +51,10 @@ bench: setup
 lock:
 	$(BIN)/python -m pip freeze --all --exclude-editable | grep -viE '^(pip|wheel)==' | sort -f \
 	  | sed '1i # Exact versions installed by `make setup` (pip, Python 3.11). Regenerate with `make lock`.' > requirements.lock
+
+# rewrite the deps lists of dvc.yaml from the import closure (`--check` in the tests)
+deps: setup
+	$(BIN)/python -m sparseimg deps
 
 clean-staging:
 	rm -rf reports/.staging

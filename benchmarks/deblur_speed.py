@@ -17,7 +17,7 @@ Both noise cases of the section (noiseless, and Gaussian noise ``noise_sigma``),
 the section's image (``image``, ``scale``, ``crop``) and PSF. Every solver starts
 from the document's random start (``seed``) and stops on its own criterion:
 
-- ``autograd + Newton-CG (document)``: :func:`sparseimg.deblur.solve_document`,
+- ``autograd + Newton-CG (document)``: :func:`sparseimg.deconvolution.solve_document`,
   scipy's defaults (``xtol=1e-5``);
 - ``FFT gradient + Newton-CG (finite-difference Hessian)``: the document's optimizer
   with the analytic gradient (separates the gradient's share of the speed-up);
@@ -44,11 +44,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from sparseimg import deblur as db
+from sparseimg.deconvolution import minimize_loss, random_start, solve_document
+from sparseimg.experiments.deblurring import DeblurProblem, make_problem
+from sparseimg.images import prepare_image
 from sparseimg.kernels import gaussian_psf
-from sparseimg.reporting import Reporter
-from sparseimg.runner import load_section_params
-from sparseimg.timing import format_duration, measure_interleaved
+from sparseimg.metrics import quality
+from sparseimg.objectives import SquareRootLoss
+from sparseimg.workspace.reporting import Reporter
+from sparseimg.workspace.runner import load_section_params
+from sparseimg.workspace.timing import format_duration, measure_interleaved
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_SPEEDUP = 5.0
@@ -56,19 +60,19 @@ TARGET_PSNR_DB = 0.1
 DOCUMENT = "autograd + Newton-CG (document)"
 
 
-def solvers(problem: db.DeblurProblem, params: dict) -> dict:
+def solvers(problem: DeblurProblem, params: dict) -> dict:
     """Callables ``() -> (u, OptimizeRun)`` for every solver of the document's objective."""
     mu, seed = params["mu"], params["seed"]
-    loss = db.SquareRootLoss(problem.operator, problem.blurred, mu)
-    x0 = db.random_start(problem.blurred.shape, seed)
+    loss = SquareRootLoss(problem.operator, problem.observed, mu)
+    x0 = random_start(problem.observed.shape, seed)
     gtol = params["lbfgs_gtol"]
     return {
-        DOCUMENT: lambda: db.solve_document(problem, mu=mu, seed=seed),
+        DOCUMENT: lambda: solve_document(problem.observed, problem.psf, mu=mu, seed=seed),
         "FFT gradient + Newton-CG (finite-difference Hessian)":
-            lambda: db.minimize_loss(loss, x0, method="Newton-CG", exact_hessian=False, xtol=1e-5),
-        "FFT gradient + L-BFGS-B": lambda: db.minimize_loss(loss, x0, gtol=gtol, ftol=gtol ** 2, maxiter=20000),
+            lambda: minimize_loss(loss, x0, method="Newton-CG", exact_hessian=False, xtol=1e-5),
+        "FFT gradient + L-BFGS-B": lambda: minimize_loss(loss, x0, gtol=gtol, ftol=gtol ** 2, maxiter=20000),
         "FFT gradient + Newton-CG (exact Hessian)":
-            lambda: db.minimize_loss(loss, x0, method="Newton-CG", xtol=params["newton_xtol"]),
+            lambda: minimize_loss(loss, x0, method="Newton-CG", xtol=params["newton_xtol"]),
     }
 
 
@@ -78,15 +82,15 @@ def run(params: dict, repeats: int, output_dir: Path) -> list[dict]:
     threadpool_limits(1)  # after the imports: scipy loads its BLAS lazily
 
     psf = gaussian_psf(params["psf_size"], tuple(params["psf_sigma"]))
-    sharp = db.prepare_image(params["image"], scale=params["scale"], crop=params["crop"])
+    sharp = prepare_image(params["image"], scale=params["scale"], crop=params["crop"])
     rows = []
     for case, sigma in (("noiseless", 0.0), ("noisy", params["noise_sigma"])):
-        problem = db.make_problem(sharp, psf, noise_sigma=sigma, seed=params["noise_seed"])
+        problem = make_problem(sharp, psf, noise_std=sigma, seed=params["noise_seed"])
         fns = solvers(problem, params)
         outcome = {}
         for name, fn in fns.items():  # warm-up round, and the deterministic outcome
             u, result = fn()
-            outcome[name] = (db.quality(sharp, u)["psnr"], result)
+            outcome[name] = (quality(sharp, u)["psnr"], result)
         timings = measure_interleaved({k: (lambda f=f: f()) for k, f in fns.items()}, repeat=repeats, number=1)
         base_time, base_psnr = timings[DOCUMENT].median, outcome[DOCUMENT][0]
         for name, t in timings.items():

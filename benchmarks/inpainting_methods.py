@@ -18,8 +18,8 @@ project two threads were slower and made timings erratic. Each method is timed o
 repeated ``timing_repeats`` times (median), the Adam fits once (one fit is 1000 steps).
 
 Parameters come from ``params.yaml``'s ``inpainting`` block through
-:func:`sparseimg.runner.load_section_params`; ``--quick`` shrinks them to a smoke run
-(128 x 128 crop, small ranks, few steps).
+:func:`sparseimg.workspace.runner.load_section_params`; ``--quick`` runs the section's quick values
+instead (owned by its schema, the notebook's defaults: a 128 x 128 crop, small ranks, few steps).
 """
 
 from __future__ import annotations
@@ -28,11 +28,6 @@ import argparse
 import sys
 import time
 from pathlib import Path
-
-#: ``--quick``: a smoke run of a few seconds per method.
-QUICK = {"crop": 128, "doc_rank": 16, "doc_iter": 200, "adam_iter": 50, "als_ranks": [5, 10], "als_ridges": [0.1, 1.0],
-         "svt_lams": [1.0, 0.1], "svt_iter": 3, "dct_iter": 30, "threshold_stages": 8, "rff_features": 100,
-         "rff_sigma": 8.0, "timing_repeats": 1}
 
 COLUMNS = ["proportion", "method", "psnr", "rmse", "rmse_missing", "time_s", "choice"]
 FORMATS = {"psnr": ".2f", "rmse": ".4f", "rmse_missing": ".4f", "time_s": ".3g"}
@@ -48,9 +43,9 @@ def log(message: str) -> None:
 
 def load_parameters(params_path="params.yaml") -> tuple[dict, str]:
     """The ``inpainting`` block of ``params_path``, validated (a bad or missing block is a
-    :class:`~sparseimg.params.ParamError`). Returns ``(params, source)``."""
-    from sparseimg.runner import load_section_params
-    from sparseimg.sections import get_section
+    :class:`~sparseimg.workspace.params.ParamError`). Returns ``(params, source)``."""
+    from sparseimg.workspace.runner import load_section_params
+    from sparseimg.workspace.sections import get_section
 
     path = Path(params_path).resolve()
     loaded = load_section_params("inpainting", path, root=path.parent)
@@ -63,58 +58,57 @@ def _choice(info: dict) -> str:
 
 def run_benchmark(params: dict, *, output_dir="reports") -> tuple[list[dict], list[dict]]:
     """Run every method at every proportion, then Adam against ALS; write both tables."""
-    from sparseimg import inpainting as ip
-    from sparseimg.images import center_crop, load_image
-    from sparseimg.reporting import Reporter
-    from sparseimg.timing import format_duration, measure
+    from sparseimg.completion import adam_factorize, als_factorize, reconstruct
+    from sparseimg.experiments.inpainting import METHODS
+    from sparseimg.images import center_crop, check_color_image, load_image
+    from sparseimg.metrics import inpainting_scores
+    from sparseimg.operators.mask import apply_mask, keep_observed, random_mask
+    from sparseimg.workspace.reporting import Reporter
+    from sparseimg.workspace.timing import format_duration, measure
 
     t_start = time.perf_counter()
-    image = ip.check_color_image(load_image(params["image"], gray=False), name=f"image={params['image']!r}")
+    image = check_color_image(load_image(params["image"], gray=False), name=f"image={params['image']!r}")
     img = center_crop(image, params["crop"])
     seed = params["seed"]
-    masks = {p: ip.random_mask(img.shape[:2], p, seed=seed + i) for i, p in enumerate(params["proportions"])}
-    methods = ip.make_methods(params)
-    log(f"{params['image']} crop {img.shape[0]} x {img.shape[1]}; methods: {', '.join(ip.METHOD_LABELS.values())}")
+    masks = {p: random_mask(img.shape[:2], p, seed=seed + i) for i, p in enumerate(params["proportions"])}
+    log(f"{params['image']} crop {img.shape[0]} x {img.shape[1]}; methods: {', '.join(METHODS)}")
 
     rows, choices = [], {}
     for p, missing in masks.items():
-        masked = ip.apply_mask(img, missing)
-        for key, method in methods.items():
+        masked = apply_mask(img, missing)
+        for key in METHODS:
             t0 = time.perf_counter()
-            est, info = method(masked, missing)
+            est, info = METHODS[key](masked, missing, params)
             elapsed = time.perf_counter() - t0
-            scores = ip.inpainting_scores(img, est, missing)
+            scores = inpainting_scores(img, est, missing)
             choices[p, key] = info
-            rows.append({"proportion": p, "method": ip.METHOD_LABELS[key], "key": key, **scores,
-                         "time_s": elapsed, "choice": _choice(info)})
-            log(f"{p:.0%} missing | {ip.METHOD_LABELS[key]:30s} PSNR {scores['psnr']:6.2f} dB "
+            rows.append({"proportion": p, "method": key, **scores, "time_s": elapsed, "choice": _choice(info)})
+            log(f"{p:.0%} missing | {key:22s} PSNR {scores['psnr']:6.2f} dB "
                 f"RMSE {scores['rmse']:.4f}  {format_duration(elapsed):>8s}  {_choice(info)}")
     for p in masks:
         here = [r for r in rows if r["proportion"] == p]
-        peer = next(r for r in here if r["key"] == "biharmonic")
-        best = max((r for r in here if r["key"] != "biharmonic"), key=lambda r: r["psnr"])
+        peer = next(r for r in here if r["method"] == "biharmonic")
+        best = max((r for r in here if r["method"] != "biharmonic"), key=lambda r: r["psnr"])
         log(f"{p:.0%} missing: best {best['method']} {best['psnr']:.2f} dB in {format_duration(best['time_s'])}, "
             f"biharmonic {peer['psnr']:.2f} dB in {format_duration(peer['time_s'])}: "
             f"{best['psnr'] - peer['psnr']:+.2f} dB")
 
     # Adam (the document's exact settings and a rescaled start) against ALS, same rank and mask
-    p, rank = params["doc_proportion"], params["doc_rank"]
-    if p not in masks:
-        raise ValueError(f"doc_proportion={p!r} is not allowed: expected one of proportions={list(masks)}")
+    p, rank = params["doc_proportion"], params["doc_rank"]  # the schema's rules: p is one of the proportions
     missing = masks[p]
-    masked = ip.apply_mask(img, missing)
+    masked = apply_mask(img, missing)
     speed = []
 
     def scores_of(fac):
-        est = ip.reconstruct(fac)
-        return (ip.inpainting_scores(img, est, missing)["psnr"],
-                ip.inpainting_scores(img, ip.keep_observed(img, missing, est), missing)["psnr"])
+        est = reconstruct(fac)
+        return (inpainting_scores(img, est, missing)["psnr"],
+                inpainting_scores(img, keep_observed(img, missing, est), missing)["psnr"])
 
     for label, scale in (("Adam, document start N(0, 1)", 1.0), (f"Adam, start {params['scaled_init']:g} N(0, 1)",
                                                                 params["scaled_init"])):
         t0 = time.perf_counter()
-        fac = ip.adam_factorize(masked, missing, rank, n_iter=params["doc_iter"], learning_rate=params["adam_lr"],
-                                init_scale=scale, seed=seed, dtype=params["adam_dtype"])
+        fac = adam_factorize(masked, missing, rank, n_iter=params["doc_iter"], learning_rate=params["adam_lr"],
+                             init_scale=scale, seed=seed, dtype=params["adam_dtype"])
         elapsed = time.perf_counter() - t0
         raw, kept = scores_of(fac)
         speed.append({"fit": label, "rank": rank, "steps": params["doc_iter"], "psnr": raw,
@@ -126,7 +120,7 @@ def run_benchmark(params: dict, *, output_dir="reports") -> tuple[list[dict], li
                                    (f"ALS, held-out rank {als_choice['rank']}, ridge {als_choice['ridge']:g}",
                                     als_choice["rank"], als_choice["ridge"])):
         def fit(r=als_rank, lam=ridge):
-            return ip.als_factorize(masked, missing, r, ridge=lam, n_iter=params["als_iter"], seed=seed)
+            return als_factorize(masked, missing, r, ridge=lam, n_iter=params["als_iter"], seed=seed)
 
         raw, kept = scores_of(fit())
         timing = measure(fit, repeat=params["timing_repeats"], number=1)
@@ -152,19 +146,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--params", default="params.yaml", help="parameter file (its `inpainting` block)")
     parser.add_argument("--output-dir", default="reports", help="report root (default reports)")
-    parser.add_argument("--quick", action="store_true", help="smoke run: 128 x 128 crop, small ranks, few steps")
+    parser.add_argument("--quick", action="store_true", help="smoke run at the section's quick values (the schema's)")
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads (default 1)")
     args = parser.parse_args(argv)
 
-    from sparseimg.params import ParamError
+    from sparseimg.workspace.params import ParamError
 
     try:
         params, source = load_parameters(args.params)
     except ParamError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if args.quick:
-        params.update(QUICK)
+    if args.quick:  # the section's quick values, owned by its schema (the notebook's defaults)
+        from sparseimg.workspace.sections import get_section
+
+        params = get_section("inpainting").quick_params()
     log(f"parameters from {source}{' (--quick)' if args.quick else ''}: "
         + ", ".join(f"{k}={v}" for k, v in params.items()))
     from threadpoolctl import threadpool_limits

@@ -88,9 +88,9 @@ from typing import Callable
 
 import numpy as np
 
-from sparseimg import csc
-from sparseimg.fourier import FourierConvolution
+from sparseimg.experiments import sparse_coding as csc
 from sparseimg.kernels import motion_cloud_operator
+from sparseimg.operators.fourier import FourierConvolution
 from sparseimg.solvers import fista
 from sparseimg.synthesis import sparse_events
 
@@ -104,12 +104,8 @@ __all__ = [
 #: The benchmark's own settings: ``params.yaml``'s ``benchmark_sporco`` block (validated
 #: against this schema), overridden by the command line.
 def _schema():
-    from sparseimg.params import Float, Int
-    return {"size": Int(16, 4096, help="image side N"),
-            "repeats": Int(1, 100, help="timed, interleaved repeats per solver"),
-            "tol": Float(0, 1, low_open=True, high_open=True, help="relative objective gap to reach"),
-            "max_iter": Int(1, 1000000, help="iteration cap per solver"),
-            "reference_iter": Int(1, 1000000, help="FISTA (+ restart) iterations for F*")}
+    from sparseimg.workspace.benchmarks import BENCHMARK_SCHEMAS
+    return BENCHMARK_SCHEMAS["benchmark_sporco"]
 
 
 #: Section 1's parameters used here (read from ``params.yaml`` when it has the block).
@@ -133,7 +129,7 @@ SPORCO_DEFAULT_L = 500.0
 
 def load_parameters(params_path="params.yaml") -> tuple[dict, str]:
     """Section 1 parameters: ``params.yaml``'s ``sparse_coding`` block when the file has
-    one (validated by :func:`sparseimg.runner.load_section_params`), else :data:`DEFAULTS`.
+    one (validated by :func:`sparseimg.workspace.runner.load_section_params`), else :data:`DEFAULTS`.
 
     Returns ``(params, source)``; only the keys of :data:`DEFAULTS` are kept.
     """
@@ -143,12 +139,12 @@ def load_parameters(params_path="params.yaml") -> tuple[dict, str]:
 
         data = yaml.safe_load(path.read_text())
         if isinstance(data, dict) and "sparse_coding" in data:
-            from sparseimg.runner import load_section_params
+            from sparseimg.workspace.runner import load_section_params
 
             loaded = load_section_params("sparse_coding", path.resolve(), root=path.resolve().parent)
             params = {k: loaded.get(k, v) for k, v in DEFAULTS.items()}
             if "benchmark_sporco" in data:
-                from sparseimg.params import validate_block
+                from sparseimg.workspace.params import validate_block
 
                 bench = validate_block("benchmark_sporco", data["benchmark_sporco"], _schema(),
                                        root=path.resolve().parent, source=path.name)
@@ -227,7 +223,7 @@ def check_sporco_mapping(problem: csc.Problem, lam_abs: float, D: np.ndarray, *,
     out = {}
     for kind in ("pgm", "admm"):
         opts = {"L": op.lipschitz_constant()} if kind == "pgm" else {"fEvalX": False, "gEvalY": True}
-        solver = sporco_solver(kind, D, problem.image, lam_abs, opts, n_iter=n_iter, fast=False)
+        solver = sporco_solver(kind, D, problem.observed, lam_abs, opts, n_iter=n_iter, fast=False)
         rec = np.asarray(solver.reconstruct(y.reshape(solver.cri.shpX))).reshape(op.shape)
         out[f"{kind}_reconstruction"] = float(np.max(np.abs(rec - ref)) / np.max(np.abs(ref)))
         solver.solve()
@@ -377,7 +373,7 @@ def run_candidate(cand: Candidate, problem: csc.Problem, lam_abs: float, D, n_it
         if hist.n_iter != n_iter:
             raise RuntimeError(f"{cand.name}: ran {hist.n_iter} iterations, expected {n_iter}")
         return x
-    solver = sporco_solver(cand.kind, D, problem.image, lam_abs, cand.options(), n_iter=n_iter)
+    solver = sporco_solver(cand.kind, D, problem.observed, lam_abs, cand.options(), n_iter=n_iter)
     out = solver.solve()
     if solver.k != n_iter:
         raise RuntimeError(f"{cand.name}: ran {solver.k} iterations, expected {n_iter}")
@@ -388,7 +384,7 @@ def time_candidates(cands: list[Candidate], problem, lam_abs: float, D, *,
                     repeats: int) -> tuple[dict, dict]:
     """Interleaved medians (one warm-up round first) of every candidate that reached the
     tolerance, each running exactly its ``iterations``. Returns ``(timings, outputs)``."""
-    from sparseimg.timing import measure_interleaved
+    from sparseimg.workspace.timing import measure_interleaved
 
     fns = {c.name: (lambda c=c: run_candidate(c, problem, lam_abs, D, c.iterations))
            for c in cands if c.iterations is not None}
@@ -459,13 +455,13 @@ def run_benchmark(params: dict, *, repeats: int, tol: float, max_iter: int, refe
             _, hist = run_fista(problem, lam_abs, cap, track=True, **c.options())
             c.gaps = (np.asarray(hist.objective[1:]) - f_star) / abs(f_star)
         else:
-            c.gaps = sporco_trace(c.kind, D, problem.image, lam_abs, c.options(), F, f_star, tol=tol, cap=cap)
+            c.gaps = sporco_trace(c.kind, D, problem.observed, lam_abs, c.options(), F, f_star, tol=tol, cap=cap)
         k = first_below(c.gaps, tol)
         c.iterations = None if k is None else k + 1
         log(f"  {c.name}: " + (f"{c.iterations} iterations" if c.iterations else
                                f"not reached in {cap} (gap {c.gaps[-1]:.3g})"))
 
-    factor, trials = tune_admm_rho(D, problem.image, lam_abs, lip, F, f_star, tol=tol, cap=max_iter)
+    factor, trials = tune_admm_rho(D, problem.observed, lam_abs, lip, F, f_star, tol=tol, cap=max_iter)
     log("  ADMM fixed rho = c*‖A‖²: " + ", ".join(
         f"c={t['factor']:g}: {t['iterations']}{'' if t['reached'] else '+ (stopped)'}" for t in trials))
     tuned = Candidate(f"SPORCO ADMM, fixed rho={factor:g}*‖A‖² (tuned)", "admm",
@@ -473,7 +469,7 @@ def run_benchmark(params: dict, *, repeats: int, tol: float, max_iter: int, refe
                       note=f"best of c in {[t['factor'] for t in trials]}; RelaxParam=1.8 (default)")
     best_trial = next(t for t in trials if t["factor"] == factor)
     tuned.gaps = (best_trial["gaps"] if best_trial["reached"] else
-                  sporco_trace("admm", D, problem.image, lam_abs, tuned.options(), F, f_star, tol=tol, cap=max_iter))
+                  sporco_trace("admm", D, problem.observed, lam_abs, tuned.options(), F, f_star, tol=tol, cap=max_iter))
     k = first_below(tuned.gaps, tol)
     tuned.iterations = None if k is None else k + 1
     cands.append(tuned)
@@ -490,7 +486,7 @@ def run_benchmark(params: dict, *, repeats: int, tol: float, max_iter: int, refe
         log(f"note: a solver went below F* by {(f_star - lowest) / f_star:.1e} (relative)")
 
     rows = table_rows(cands, timings, objectives, f_star, max_iter=max_iter)
-    from sparseimg.reporting import Reporter
+    from sparseimg.workspace.reporting import Reporter
 
     md = Reporter("sparse_coding", output_dir).write_table("sporco", rows, columns=COLUMNS, formats=FORMATS)
     log("")
@@ -527,7 +523,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output-dir", default="reports", help="report root (default reports)")
     args = parser.parse_args(argv)
 
-    from sparseimg.params import ParamError
+    from sparseimg.workspace.params import ParamError
 
     try:
         params, source = load_parameters(args.params)

@@ -22,6 +22,6 @@ def mc_operator_64():
 @pytest.fixture(scope="session")
 def psf_operator_48x40():
     """A non-square grid with an odd last axis and a non-symmetric (complex) transfer function."""
-    from sparseimg.fourier import FourierConvolution, transfer_from_kernel
+    from sparseimg.operators import FourierConvolution, transfer_from_kernel
     kernel = np.arange(1.0, 16.0).reshape(3, 5) ** 1.5
     return FourierConvolution(transfer_from_kernel(kernel / kernel.sum(), (48, 41)), (48, 41))

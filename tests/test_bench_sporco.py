@@ -40,7 +40,7 @@ def test_reconstruction_is_our_operator(bench, setup, kind):
     op = problem.operator
     rng = np.random.default_rng(1)
     y = rng.standard_normal(op.shape) * (rng.random(op.shape) < 0.05)
-    solver = bench.sporco_solver(kind, D, problem.image, lam_abs, {}, n_iter=1)
+    solver = bench.sporco_solver(kind, D, problem.observed, lam_abs, {}, n_iter=1)
     rec = np.asarray(solver.reconstruct(y.reshape(solver.cri.shpX))).reshape(op.shape)
     expected = op.forward(y)
     assert np.max(np.abs(rec - expected)) <= 1e-12 * np.max(np.abs(expected))
@@ -52,7 +52,7 @@ def test_objective_is_ours_at_the_same_point(bench, setup, kind):
     F = bench.objective_function(problem, lam_abs)
     opts = ({"L": problem.operator.lipschitz_constant()} if kind == "pgm"
             else {"fEvalX": False, "gEvalY": True})  # ADMM: objective on the sparse Y
-    solver = bench.sporco_solver(kind, D, problem.image, lam_abs, opts, n_iter=5, fast=False)
+    solver = bench.sporco_solver(kind, D, problem.observed, lam_abs, opts, n_iter=5, fast=False)
     solver.solve()
     point = bench.sparse_variable(kind, solver)
     assert np.count_nonzero(point) > 0

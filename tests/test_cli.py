@@ -44,7 +44,7 @@ class _Result:
 
 def _main(workspace, monkeypatch, capsys, *args):
     """The same entry point in-process (fast): exit status and captured streams."""
-    from sparseimg.__main__ import main
+    from sparseimg.workspace.cli import main
     monkeypatch.chdir(workspace)
     code = main(list(args))
     out, err = capsys.readouterr()

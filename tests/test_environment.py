@@ -68,3 +68,47 @@ def test_dvc_is_quiet_and_offline():
     config = (ROOT / ".dvc" / "config").read_text()
     assert re.search(r"analytics\s*=\s*false", config) and re.search(r"check_update\s*=\s*false", config)
     assert "dvc_plots" in (ROOT / ".gitignore").read_text()
+
+
+def _declared() -> set[str]:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    names = project["dependencies"] + [d for extra in project["optional-dependencies"].values() for d in extra]
+    return {_norm(re.split(r"[<>=!~ ;\[]", d, maxsplit=1)[0]) for d in names}
+
+
+#: import name -> distribution name, where they differ
+_DISTRIBUTIONS = {"skimage": "scikit-image", "yaml": "pyyaml", "PIL": "pillow", "pyfftw": "pyfftw",
+                  "MotionClouds": "motionclouds", "sporco": "sporco"}
+
+
+def _imported_third_party() -> set[str]:
+    import ast
+    import json
+
+    sources = [p.read_text() for d in ("lib", "benchmarks") for p in (ROOT / d).rglob("*.py")]
+    for nb in (ROOT / "notebooks").glob("*.ipynb"):
+        cells = json.loads(nb.read_text())["cells"]
+        sources += ["\n".join(line for line in "".join(c["source"]).splitlines() if not line.lstrip().startswith(("%", "!")))
+                    for c in cells if c["cell_type"] == "code"]
+    names = set()
+    for src in sources:
+        for node in ast.walk(ast.parse(src)):
+            if isinstance(node, ast.Import):
+                names |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                names.add(node.module.split(".")[0])
+    third = {n for n in names if n not in sys.stdlib_module_names and n != "sparseimg"}
+    return {_norm(_DISTRIBUTIONS.get(n, n)) for n in third}
+
+
+def test_project_declares_exactly_what_it_imports():
+    declared = _declared()
+    imported = _imported_third_party()
+    tools = {_norm(n) for n in ("pytest", "pytest-xdist", "nbval", "dvc", "jupyterlab", "ipykernel", "nbformat",
+                                "papermill", "sporco")}
+    assert imported <= declared, f"imported but not declared: {sorted(imported - declared)}"
+    assert declared - imported <= tools, f"declared but never imported: {sorted(declared - imported - tools)}"
+    lock = _lock()
+    assert declared <= set(lock), f"declared but not pinned: {sorted(declared - set(lock))}"

@@ -2,10 +2,10 @@ import numpy as np
 import pytest
 import scipy.ndimage as ndi
 
-from sparseimg.fourier import (FourierConvolution, frequency_radius, full_spectrum, half_spectrum_sq_norm,
-                               hermitian_part, transfer_from_centered, transfer_from_kernel)
-from sparseimg.csc import document_formulation
+from sparseimg.experiments.sparse_coding import document_formulation
 from sparseimg.kernels import motion_cloud_envelope
+from sparseimg.operators.fourier import (FourierConvolution, frequency_radius, full_spectrum, half_spectrum_sq_norm,
+                                         hermitian_part, transfer_from_centered, transfer_from_kernel)
 
 
 def _ops(mc_operator_64, psf_operator_48x40):

@@ -7,9 +7,9 @@ import pytest
 from PIL import Image
 from skimage import io
 
-from sparseimg.images import (PACKAGED_IMAGES, available_images, center_crop, image_spec, load_image,
+from sparseimg.images import (PACKAGED_IMAGES, available_images, center_crop, load_image,
                               resolve_image, to_float, to_gray)
-from sparseimg.params import ParamError, validate_block
+from sparseimg.workspace.params import ParamError, image_spec, validate_block
 
 
 @pytest.fixture

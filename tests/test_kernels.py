@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import scipy.ndimage as ndi
 
-from sparseimg.fourier import transfer_from_centered
 from sparseimg.kernels import gaussian_operator, gaussian_psf, motion_cloud_envelope
+from sparseimg.operators.fourier import transfer_from_centered
 
 
 def test_envelope_is_normalized_zero_at_dc_and_isotropic():

@@ -1,10 +1,9 @@
 """End to end: `dvc repro` on a temporary copy of the workspace with quick parameters, then a no-op.
 
-The quick parameters are each notebook's own `parameters` cell (its defaults), so there is one
-source of quick values. Slow (a few minutes): marked `slow`.
+The quick parameters come from the schemas' `quick` values (the one source of quick values; a test
+checks that each notebook's `parameters` cell holds the same). Slow (a few minutes): marked `slow`.
 """
 
-import ast
 import os
 import shutil
 import subprocess
@@ -18,23 +17,19 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 
-#: Quick values of the blocks that are not notebooks (benchmarks).
-QUICK_BLOCKS = {"benchmark_sporco": {"size": 64, "repeats": 1, "tol": 1e-6, "max_iter": 3000, "reference_iter": 1500}}
-
-
 def quick_params(root: Path) -> dict:
-    """params.yaml with every section's values replaced by its notebook's defaults, and the
-    benchmarks' blocks by :data:`QUICK_BLOCKS`."""
-    import papermill as pm
-    from sparseimg.sections import SECTIONS
+    """params.yaml with every section's block replaced by its schema's quick values, and the
+    benchmarks' blocks by theirs (:mod:`sparseimg.workspace.benchmarks`)."""
+    from sparseimg.workspace.benchmarks import BENCHMARK_SCHEMAS, benchmark_quick_params
+    from sparseimg.workspace.params import COMMON_SCHEMA, quick_values
+    from sparseimg.workspace.sections import SECTIONS
 
     params = yaml.safe_load((root / "params.yaml").read_text())
+    params["common"] = quick_values(COMMON_SCHEMA, "common")
     for name, sec in SECTIONS.items():
-        defaults = {k: v["default"] for k, v in pm.inspect_notebook(str(root / sec.notebook)).items()}
-        params[name] = {key: ast.literal_eval(defaults[key]) for key in params[name]}
-    for name, block in QUICK_BLOCKS.items():
-        assert set(block) == set(params[name]), f"QUICK_BLOCKS[{name!r}] is out of date with params.yaml"
-        params[name] = block
+        params[name] = sec.quick_params()
+    for name in BENCHMARK_SCHEMAS:
+        params[name] = benchmark_quick_params(name)
     return params
 
 
@@ -52,8 +47,8 @@ def _run(cmd, cwd, env):
 
 @pytest.mark.slow
 def test_quick_params_are_valid_for_every_section(tmp_path):
-    from sparseimg.runner import load_section_params
-    from sparseimg.sections import SECTIONS
+    from sparseimg.workspace.runner import load_section_params
+    from sparseimg.workspace.sections import SECTIONS
 
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(quick_params(ROOT)))
     for name in SECTIONS:
@@ -76,8 +71,10 @@ def test_dvc_repro_then_noop(tmp_path):
     assert "Running stage 'report'" in first
     page = (work / "reports" / "index.html").read_text()
     assert page.count("data:image/png;base64,") >= 5 and "Not run yet" not in page
-    for name in ("sparse_coding",):
+    for name in ("sparse_coding", "deblurring", "inpainting"):
         assert (work / "reports" / "metrics" / f"{name}.json").exists()
+        assert (work / "reports" / "metrics" / f"{name}_headline.json").exists()
+        assert (work / "reports" / "runs" / f"{name}.json").exists()
     second = _run([dvc, "repro"], work, env)
     assert "Running stage" not in second, second
     # re-executing a notebook (new outputs and metadata, same code) invalidates no section stage

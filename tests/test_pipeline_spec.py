@@ -1,74 +1,52 @@
 """dvc.yaml declares what each section really depends on, and the stored notebooks are sound."""
 
-import ast
 import json
 from pathlib import Path
 
 import pytest
 import yaml
 
-from sparseimg.runner import notebook_code, strip_notebook
-from sparseimg.sections import SECTIONS
+from sparseimg.workspace.deps import check_deps, expected_deps
+from sparseimg.workspace.runner import strip_notebook
+from sparseimg.workspace.sections import SECTIONS
 
 ROOT = Path(__file__).resolve().parents[1]
-LIB = ROOT / "lib"
 DVC = yaml.safe_load((ROOT / "dvc.yaml").read_text())
 
 
-def _module_file(module: str) -> Path:
-    base = LIB / Path(*module.split("."))
-    return base / "__init__.py" if base.is_dir() else base.with_suffix(".py")
+def test_dvc_yaml_deps_are_exactly_the_import_closure(capsys):
+    """`python -m sparseimg deps --check`: every section, benchmark and report stage lists exactly
+    its non-library deps and the library modules its code imports (no more, no fewer)."""
+    from sparseimg.workspace.cli import main
+
+    code = main(["deps", "--check", "--root", str(ROOT)])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert check_deps(ROOT) is None
 
 
-def _imports(source: str, package: str) -> set[str]:
-    found = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            found |= {a.name for a in node.names if a.name.startswith("sparseimg")}
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
-                base = ".".join(parts + ([node.module] if node.module else []))
-            else:
-                base = node.module or ""
-            if base.startswith("sparseimg"):
-                found.add(base)
-                for alias in node.names:  # `from sparseimg import csc` imports a module
-                    if _module_file(f"{base}.{alias.name}").exists():
-                        found.add(f"{base}.{alias.name}")
-    return found
-
-
-def _closure(modules: set[str]) -> set[Path]:
-    seen, todo = set(), list(modules)
-    while todo:
-        mod = todo.pop()
-        path = _module_file(mod)
-        if path in seen or not path.exists():
-            continue
-        seen.add(path)
-        parents = mod.split(".")
-        for i in range(1, len(parents)):  # importing a.b.c runs a/__init__ and a/b/__init__
-            todo.append(".".join(parents[:i]))
-        pkg = mod if path.name == "__init__.py" else mod.rsplit(".", 1)[0]
-        todo.extend(_imports(path.read_text(), pkg))
-    return seen
+def test_every_section_and_benchmark_stage_is_managed():
+    managed = expected_deps(ROOT)
+    assert set(SECTIONS) <= set(managed) and "report" in managed
+    benchmarks = {n for n, st in DVC["stages"].items() if str(st.get("cmd", "")).startswith("python benchmarks/")}
+    assert benchmarks and benchmarks <= set(managed)
 
 
 @pytest.mark.parametrize("name", list(SECTIONS))
-def test_section_stage_declares_every_module_it_runs(name):
+def test_section_stage_declares_its_code_params_and_outputs(name):
     stage = DVC["stages"][name]
-    deps = [ROOT / d for d in stage["deps"]]
-    code = "\n".join(c["source"] for c in notebook_code(ROOT / SECTIONS[name].notebook) if c["cell_type"] == "code")
-    code = "\n".join(line for line in code.splitlines() if not line.lstrip().startswith(("%", "!")))
-    needed = _closure(_imports(code, "sparseimg") | {"sparseimg.runner", f"sparseimg.sections.{name}"})
-    missing = [str(p.relative_to(ROOT)) for p in needed
-               if not any(p == d or d in p.parents for d in deps)]
-    assert not missing, f"stage {name} does not declare: {missing}"
     stem = Path(SECTIONS[name].notebook).stem
-    assert f"build/code/{stem}.json" in stage["deps"]
+    assert stage["deps"][0] == f"build/code/{stem}.json"
+    assert "lib/sparseimg/workspace/runner.py" in stage["deps"]
+    assert f"lib/sparseimg/workspace/sections/{name}.py" in stage["deps"]
     assert stem in DVC["stages"]["code"]["foreach"]
     assert set(stage["params"]) == {"common", name}
+    metrics = [next(iter(m)) if isinstance(m, dict) else m for m in stage["metrics"]]
+    assert f"reports/metrics/{name}_headline.json" in metrics
+    outs = [next(iter(o)) if isinstance(o, dict) else o for o in stage["outs"]]
+    assert f"reports/runs/{name}.json" in outs and not any(o.startswith("reports/metrics/") for o in outs)
+    report_deps = DVC["stages"]["report"]["deps"]
+    assert f"reports/runs/{name}.json" in report_deps and f"reports/metrics/{name}_headline.json" in report_deps
 
 
 @pytest.mark.parametrize("name", list(SECTIONS))

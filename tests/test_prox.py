@@ -1,7 +1,13 @@
 import numpy as np
 import pytest
 
-from sparseimg.prox import PENALTIES, Box, L0Norm, L1Norm, Zero, hard_threshold, soft_threshold
+from sparseimg.denoisers import DenoiserProx, shifted_dct_threshold
+from sparseimg.objectives import LeastSquares
+from sparseimg.operators import MaskOperator
+from sparseimg.prox import Box, L0Norm, L1Norm, NuclearNorm, Zero, hard_threshold, soft_threshold
+from sparseimg.solvers import proximal_gradient
+from sparseimg.testing import check_moreau, check_prox
+from sparseimg.tv import DiscBallIndicator, TotalVariation
 
 
 def test_soft_threshold_formula(rng):
@@ -16,28 +22,54 @@ def test_soft_threshold_weighted(rng):
 
 
 def test_moreau_identity_l1(rng):
-    # prox_{τ‖·‖₁}(x) + τ·prox_{‖·‖₁*/τ}(x/τ) = x, the conjugate's prox being the projection on the ℓ∞ ball
-    x = rng.standard_normal(500) * 2
-    tau = 0.7
-    projection = tau * np.clip(x / tau, -1, 1)
-    np.testing.assert_allclose(L1Norm(1.0).prox(x, tau) + projection, x, atol=1e-14)
+    # the conjugate of ‖·‖₁ is the indicator of the ℓ∞ ball: its prox is the projection
+    check_moreau(L1Norm(1.0).prox, lambda v, s: np.clip(v, -1, 1), rng.standard_normal(500) * 2, 0.7)
 
 
-@pytest.mark.parametrize("penalty", [L1Norm(0.5), L0Norm(0.3), Box(-0.2, 0.4), Zero()])
-def test_prox_minimizes_its_objective(penalty, rng):
-    x = rng.standard_normal(200)
-    step = 0.8
-    p = penalty.prox(x, step)
+def test_moreau_identity_nuclear_norm(rng):
+    # the conjugate of ‖·‖_* is the indicator of the spectral-norm unit ball: clip the singular values at 1
+    def project(v, _):
+        u, s, vt = np.linalg.svd(v, full_matrices=False)
+        return (u * np.minimum(s, 1.0)[..., None, :]) @ vt
 
-    def obj(z):
-        return 0.5 * np.sum((z - x) ** 2) + step * penalty.value(z)
+    check_moreau(NuclearNorm(1.0).prox, project, rng.standard_normal((2, 9, 14)) * 3, 0.8, atol=1e-10)
 
-    best = obj(p)
-    for _ in range(200):
-        z = p + rng.standard_normal(200) * rng.choice([1e-3, 1e-1])
-        if isinstance(penalty, Box):
-            z = np.clip(z, penalty.low, penalty.high)
-        assert obj(z) >= best - 1e-12
+
+def test_moreau_check_catches_a_wrong_prox(rng):
+    with pytest.raises(AssertionError, match="Moreau"):
+        check_moreau(L1Norm(2.0).prox, lambda v, s: np.clip(v, -1, 1), rng.standard_normal(50) * 3, 0.7)
+
+
+def _ball_projection(q, radius=0.3):
+    norms = np.sqrt(q[0] ** 2 + q[1] ** 2)
+    return q / np.maximum(norms / radius, 1.0)
+
+
+PENALTIES = [
+    ("l1", L1Norm(0.5), (200,), None, 1e-12),
+    ("l1_weighted", L1Norm(np.linspace(0, 1, 200)), (200,), None, 1e-12),
+    ("l0", L0Norm(0.3), (200,), None, 1e-12),
+    ("box", Box(-0.2, 0.4), (200,), lambda z: np.clip(z, -0.2, 0.4), 1e-12),
+    ("zero", Zero(), (200,), None, 1e-12),
+    ("nuclear", NuclearNorm(0.7), (3, 12, 9), None, 1e-10),
+    ("disc_ball", DiscBallIndicator(0.3), (2, 7, 6), _ball_projection, 1e-12),
+    # an inexact prox (dual FISTA): optimal to its own tolerance
+    ("total_variation", TotalVariation(0.2, n_iter=3000, tol=0.0), (10, 9), None, 1e-6),
+]
+
+
+@pytest.mark.parametrize("name, penalty, shape, project, atol", PENALTIES, ids=[p[0] for p in PENALTIES])
+def test_prox_is_optimal(name, penalty, shape, project, atol, rng):
+    check_prox(penalty, rng.standard_normal(shape), 0.8, project=project, atol=atol)
+
+
+def test_check_prox_catches_a_wrong_prox(rng):
+    class Wrong(L1Norm):
+        def prox(self, x, step):
+            return soft_threshold(x, 2 * self.lam * step)
+
+    with pytest.raises(AssertionError, match="perturbation"):
+        check_prox(Wrong(0.5), rng.standard_normal(100), 1.0)
 
 
 def test_hard_threshold_keeps_large_entries():
@@ -51,12 +83,29 @@ def test_l0_prox_threshold_is_sqrt_two_lambda_step():
 
 
 @pytest.mark.parametrize("make, match", [(lambda: L1Norm(-1.0), "lam"), (lambda: L0Norm(float("nan")), "lam"),
-                                         (lambda: Box(1.0, 0.0), "low"), (lambda: L1Norm(np.array([1.0, -1.0])), "negative")])
+                                         (lambda: Box(1.0, 0.0), "low"), (lambda: L1Norm(np.array([1.0, -1.0])), "negative"),
+                                         (lambda: NuclearNorm(-0.1), "lam"),
+                                         (lambda: DenoiserProx("not callable", 0.1), "denoise")])
 def test_bad_penalties_fail_fast(make, match):
     with pytest.raises((ValueError, TypeError), match=match):
         make()
 
 
-def test_registry():
-    assert isinstance(PENALTIES["l1"](0.1), L1Norm)
-    assert isinstance(PENALTIES["none"](0.1), Zero)
+def test_denoiser_prox_is_the_denoiser_and_has_no_value(rng):
+    x = rng.standard_normal((3, 16, 16))
+    prox = DenoiserProx(shifted_dct_threshold, 0.5, options={"block": 8, "stride": 4})
+    np.testing.assert_array_equal(prox.prox(x, 1.0), shifted_dct_threshold(x, 0.5, block=8, stride=4))
+    with pytest.raises(ValueError, match="no value"):
+        prox.value(x)
+    scaled = DenoiserProx(lambda v, sigma: v * sigma, 2.0, scale_with_step=True)
+    np.testing.assert_allclose(scaled.prox(x, 0.25), x)  # sigma · sqrt(step) = 1
+
+
+def test_solver_refuses_to_track_an_objective_with_a_denoiser(rng):
+    missing = rng.random((12, 12)) < 0.3
+    data = LeastSquares(MaskOperator(missing), rng.random((3, 12, 12)))
+    prox = DenoiserProx(shifted_dct_threshold, 0.1, options={"block": 4, "stride": 2})
+    with pytest.raises(ValueError, match="track=True.*no value"):
+        proximal_gradient(data, prox, np.zeros((3, 12, 12)), step=1.0, n_iter=2, track=True)
+    x, history = proximal_gradient(data, prox, np.zeros((3, 12, 12)), step=1.0, n_iter=2, tol=0.0, track=False)
+    assert history.n_iter == 0 and x.shape == (3, 12, 12)  # no objective recorded: none exists

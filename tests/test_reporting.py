@@ -10,9 +10,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from sparseimg.report import build_report  # noqa: E402
-from sparseimg.reporting import Reporter, markdown_table  # noqa: E402
-from sparseimg.timing import format_duration, measure, measure_interleaved, summarize  # noqa: E402
+from sparseimg.workspace.report import build_report  # noqa: E402
+from sparseimg.workspace.reporting import Reporter, markdown_table, method_colors  # noqa: E402
+from sparseimg.workspace.timing import format_duration, measure, measure_interleaved, summarize  # noqa: E402
 
 SANITIZE = Path(__file__).with_name("sanitize.cfg").read_text()
 
@@ -94,5 +94,86 @@ def test_build_report_embeds_figures(tmp_path):
     rep.write_table("t", [{"a": 1.0}])
     md, page = build_report(tmp_path)
     text = page.read_text()
-    assert "data:image/png;base64," in text and "Cap." in text and "size=8" in text and "<script" not in text
+    assert "data:image/png;base64," in text and "Cap." in text and "size: 8" in text and "<script" not in text
     assert "![f](figures/sparse_coding/f.png)" in md.read_text()
+
+
+def _two_figure_section(root, params):
+    rep = Reporter("sparse_coding", root, notebook="notebooks/01_sparse_coding.ipynb", params=params)
+    for name in ("zeta", "alpha", "mid"):  # notebook order, not alphabetical
+        fig, ax = plt.subplots()
+        ax.plot([0, 1])
+        rep.save_figure(fig, name, f"Caption of {name}.")
+        plt.close(fig)
+    rep.write_metrics({"x": 1})
+    return rep
+
+
+def test_manifest_keeps_the_notebook_order(tmp_path):
+    rep = _two_figure_section(tmp_path, {"size": 8})
+    fig, ax = plt.subplots()
+    rep.save_figure(fig, "zeta", "Saved again.")  # keeps its place
+    plt.close(fig)
+    manifest = json.loads((tmp_path / "figures/sparse_coding/manifest.json").read_text())
+    assert {k: v["order"] for k, v in manifest.items()} == {"zeta": 0, "alpha": 1, "mid": 2}
+
+
+def test_report_page_layout(tmp_path):
+    """Contents first; per section: headline table, figures in notebook order, params once;
+    then stage timings and provenance (commit unknown outside git, lock hash, CPU, stage date)."""
+    reports = tmp_path / "reports"
+    _two_figure_section(reports, {"size": 8, "lam_factors": [0.1, 1.0]})
+    (reports / "metrics/sparse_coding_headline.json").write_text('{"fista_noisy_event_psnr": 78.125}\n')
+    (reports / "runs").mkdir()
+    (reports / "runs/sparse_coding.json").write_text(json.dumps(
+        {"date": "2030-01-02T03:04:05+00:00", "duration_s": 12.5, "machine": "box", "cores": 2, "python": "3.11.9"}))
+    (tmp_path / "requirements.lock").write_text("numpy==2.2.6\n")
+    md_path, page = build_report(reports)
+    md, text = md_path.read_text(), page.read_text()
+    toc = md.index("- [1. Convolutional sparse coding")
+    assert toc < md.index("## 1. Convolutional") and "- [Provenance](#provenance)" in md
+    section = md[md.index("## 1. Convolutional"):md.index("## 2.")]
+    assert section.index("fista_noisy_event_psnr") < section.index("![zeta]")
+    assert section.index("![zeta]") < section.index("![alpha]") < section.index("![mid]")
+    assert md.count("size: 8") == 1 and text.count("size: 8") == 1  # once per section, not per caption
+    assert "lam_factors: [0.1, 1.0]" in section and "size=8" not in md
+    assert '<table class="headline">' in text and "78.12" in text
+    timings = md[md.index("## Stage timings"):md.index("## Provenance")]
+    assert "| sparse_coding | 2030-01-02T03:04:05+00:00 | 12.5 | box | 2 | 3.11.9 |" in timings
+    prov = md[md.index("## Provenance"):]
+    lock_hash = __import__("hashlib").sha256(b"numpy==2.2.6\n").hexdigest()
+    assert "| commit | unknown |" in prov and "| working tree | unknown |" in prov and lock_hash in prov
+    assert "| sparse_coding ran at (UTC) | 2030-01-02T03:04:05+00:00 |" in prov
+    assert "| deblurring ran at (UTC) | not run |" in prov and "| CPU |" in prov
+    assert 'id="provenance"' in text and '<a href="#sparse_coding">' in text
+
+
+def test_report_provenance_names_the_commit_and_a_dirty_tree(tmp_path):
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None:
+        pytest.skip("git not installed")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    (tmp_path / "requirements.lock").write_text("a==1\n")
+    subprocess.run(git + ["add", "requirements.lock"], cwd=tmp_path, check=True)
+    subprocess.run(git + ["commit", "-q", "-m", "x"], cwd=tmp_path, check=True)
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=tmp_path, capture_output=True, text=True).stdout.strip()
+    (tmp_path / "reports").mkdir()
+    md = build_report(tmp_path / "reports")[0].read_text()
+    assert f"| commit | {head} |" in md and "| working tree | clean |" in md
+    (tmp_path / "requirements.lock").write_text("a==2\n")
+    md = build_report(tmp_path / "reports")[0].read_text()
+    assert "| working tree | dirty (uncommitted changes) |" in md
+
+
+def test_method_colors_follow_tab10_and_are_stable():
+    keys = ["inverse_filter", "gradient_descent", "conjugate_gradient", "ista", "fista"]
+    colors = method_colors(keys)
+    tab10 = [matplotlib.colors.to_hex(c) for c in matplotlib.colormaps["tab10"].colors]
+    assert list(colors) == keys and list(colors.values()) == tab10[:5]
+    assert method_colors(keys) == colors and method_colors(keys + ["ista"]) == colors
+    assert len(set(method_colors([f"m{i}" for i in range(10)]).values())) == 10
+    with pytest.raises(ValueError, match="at most 10"):
+        method_colors([f"m{i}" for i in range(11)])

@@ -1,4 +1,5 @@
-"""The numbers the source document printed (seed 000, 512x512, seed 2020), to the last digit."""
+"""The numbers the source document (section 1, "Sparse coding of large images") printed at 512x512 with
+RandomState(2020), to the last digit."""
 
 import numpy as np
 import pytest

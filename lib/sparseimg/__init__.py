@@ -1,33 +1,49 @@
 """sparseimg — sparse image reconstruction for the notebook workspace.
 
-Small surface re-exported here; the modules hold the rest:
+Where things live (arrays and operators in, arrays out):
 
-- :mod:`sparseimg.fourier` — FFT convolution operators on real FFTs;
-- :mod:`sparseimg.kernels` — MotionClouds envelopes, Gaussian PSFs;
-- :mod:`sparseimg.synthesis` — sparse events and the generative model;
-- :mod:`sparseimg.prox`, :mod:`sparseimg.objectives`, :mod:`sparseimg.solvers` —
-  penalties, data terms and the one proximal-gradient core;
-- :mod:`sparseimg.deconvolution` — closed-form inverse filters;
-- :mod:`sparseimg.metrics`, :mod:`sparseimg.timing`, :mod:`sparseimg.reporting` —
-  measurements and the files written to ``reports/``;
-- :mod:`sparseimg.params`, :mod:`sparseimg.sections`, :mod:`sparseimg.runner` —
-  parameter schema and the papermill runner.
+- :mod:`sparseimg.operators` — linear operators (Fourier and cropped linear convolution,
+  masks, gradient, block-DCT frames), each with ``forward``/``adjoint``/``normal``/
+  ``lipschitz_constant`` and its own fast path for the data term;
+- :mod:`sparseimg.prox`, :mod:`sparseimg.tv` — penalties and their proxes;
+  :mod:`sparseimg.denoisers` — ``denoise(x, sigma)`` functions and the adapter that makes
+  one a prox; :mod:`sparseimg.objectives` — data terms; :mod:`sparseimg.solvers` — the one
+  proximal-gradient core, CG, scipy and Adam wrappers, one iteration recorder;
+- methods by concern: :mod:`sparseimg.deconvolution`, :mod:`sparseimg.completion`,
+  :mod:`sparseimg.inpainting`, :mod:`sparseimg.selection`;
+- :mod:`sparseimg.kernels`, :mod:`sparseimg.synthesis`, :mod:`sparseimg.images`,
+  :mod:`sparseimg.metrics` — kernels, synthetic data, test images, measurements;
+- :mod:`sparseimg.testing` — the dot test and prox checks the test suite shares;
+- :mod:`sparseimg.experiments` — one module per section (problems with their ground
+  truth, ``METHODS`` registries, scans);
+- :mod:`sparseimg.workspace` — parameter schemas, the runner, reports (never imported by
+  the science above).
 """
 
-from .fourier import FourierConvolution, transfer_from_centered, transfer_from_kernel
-from .kernels import gaussian_psf, motion_cloud_envelope, motion_cloud_operator
-from .metrics import psnr, rmse, support_precision_recall
-from .objectives import LeastSquares
-from .prox import L0Norm, L1Norm, Zero, hard_threshold, soft_threshold
-from .solvers import History, conjugate_gradient, fista, gradient_descent, ista, proximal_gradient
-from .synthesis import sparse_events, synthesize
+import importlib
 
-__all__ = [
-    "FourierConvolution", "transfer_from_centered", "transfer_from_kernel",
-    "gaussian_psf", "motion_cloud_envelope", "motion_cloud_operator",
-    "psnr", "rmse", "support_precision_recall",
-    "LeastSquares", "L0Norm", "L1Norm", "Zero", "hard_threshold", "soft_threshold",
-    "History", "conjugate_gradient", "fista", "gradient_descent", "ista", "proximal_gradient",
-    "sparse_events", "synthesize",
-]
+#: The small surface re-exported here, loaded on first use (PEP 562) so that importing one
+#: module (say ``sparseimg.images``) does not import the whole library.
+_EXPORTS = {
+    "FourierConvolution": "operators", "LinearConvolution": "operators", "MaskOperator": "operators",
+    "transfer_from_centered": "operators", "transfer_from_kernel": "operators",
+    "gaussian_psf": "kernels", "motion_cloud_envelope": "kernels", "motion_cloud_operator": "kernels",
+    "psnr": "metrics", "rmse": "metrics", "support_precision_recall": "metrics",
+    "LeastSquares": "objectives",
+    "L0Norm": "prox", "L1Norm": "prox", "Zero": "prox", "hard_threshold": "prox", "soft_threshold": "prox",
+    "History": "solvers", "conjugate_gradient": "solvers", "fista": "solvers", "gradient_descent": "solvers",
+    "ista": "solvers", "proximal_gradient": "solvers",
+    "sparse_events": "synthesis", "synthesize": "synthesis",
+}
+__all__ = list(_EXPORTS)
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + __all__)

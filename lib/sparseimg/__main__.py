@@ -1,68 +1,8 @@
-"""Command line: ``python -m sparseimg {run,validate,code,report,sections}``.
+"""``python -m sparseimg``: the workspace's command line (see :mod:`sparseimg.workspace.cli`)."""
 
-Exit status: 0 on success, 2 for invalid parameters or inputs (one line on
-stderr naming the key, the value and what is allowed), 1 when a notebook fails.
-"""
-
-from __future__ import annotations
-
-import argparse
 import sys
 
-from .params import ParamError
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sparseimg", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="validate a section's parameters, execute its notebook, publish reports")
-    run.add_argument("section")
-    run.add_argument("--params", default="params.yaml")
-    run.add_argument("--log-output", action="store_true", help="stream cell outputs to the terminal")
-    val = sub.add_parser("validate", help="validate parameters of sections (all by default)")
-    val.add_argument("sections", nargs="*")
-    val.add_argument("--params", default="params.yaml")
-    code = sub.add_parser("code", help="write a notebook's code fingerprint (a DVC dependency)")
-    code.add_argument("notebook")
-    code.add_argument("destination")
-    rep = sub.add_parser("report", help="write reports/index.md and reports/index.html")
-    rep.add_argument("--reports", default="reports")
-    sub.add_parser("sections", help="list the sections")
-    args = parser.parse_args(argv)
-
-    try:
-        if args.command == "run":
-            from .runner import run_section
-            out = run_section(args.section, args.params, log_output=args.log_output)
-            print(f"{args.section}: executed notebook written to {out}")
-        elif args.command == "validate":
-            from .runner import load_section_params
-            from .sections import SECTIONS
-            for name in args.sections or list(SECTIONS):
-                load_section_params(name, args.params)
-                print(f"{name}: parameters OK")
-        elif args.command == "code":
-            from .runner import write_code_fingerprint
-            write_code_fingerprint(args.notebook, args.destination)
-        elif args.command == "report":
-            from .report import build_report
-            md, page = build_report(args.reports)
-            print(f"wrote {md} and {page}")
-        elif args.command == "sections":
-            from .sections import SECTIONS
-            for name, sec in SECTIONS.items():
-                print(f"{name}\t{sec.notebook}\t{sec.title}")
-    except ParamError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except Exception as exc:  # papermill's PapermillExecutionError and friends
-        if type(exc).__name__ == "PapermillExecutionError":
-            print(f"error: notebook failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue} "
-                  "(reports left untouched; partial run kept in reports/.staging/)", file=sys.stderr)
-            return 1
-        raise
-    return 0
-
+from .workspace.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

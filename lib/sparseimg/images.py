@@ -5,8 +5,10 @@ Every loader returns float64 arrays in ``[0, 1]``, greyscale ``(n0, n1)`` or col
 inside scikit-image and load offline) or by a path to a ``.png``/``.jpg``/``.jpeg``
 file; a missing or unreadable file raises an error that says which file and why.
 
-The parameter files use :func:`image_spec`, so that a bad image name or path is
-reported when ``params.yaml`` is validated, before anything runs.
+The workspace's parameter schema (:func:`sparseimg.workspace.params.image_spec`) checks
+image names and paths with the same rules, so that a bad one is reported when
+``params.yaml`` is validated, before anything runs. Colour helpers: the opponent-colour
+rotation used by the colour sparsity priors, and an RGB check.
 
 Examples
 --------
@@ -17,14 +19,11 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from ._validate import check_int
-from .params import ParamError, Spec
+from ._validate import check_int, check_real
 
 __all__ = [
     "PACKAGED_IMAGES",
@@ -35,7 +34,11 @@ __all__ = [
     "to_float",
     "to_gray",
     "center_crop",
-    "image_spec",
+    "prepare_image",
+    "OPPONENT_COLORS",
+    "check_color_image",
+    "to_opponent",
+    "from_opponent",
 ]
 
 #: Names of scikit-image's packaged images (``skimage.data.<name>()``) that load
@@ -250,29 +253,69 @@ def center_crop(image: np.ndarray, size: int | None) -> np.ndarray:
     return arr[i0:i0 + size, i1:i1 + size].copy()
 
 
-@dataclass(frozen=True)
-class _ImageSpec(Spec):
-    """Parameter spec of an image source: a packaged name or a PNG/JPEG path."""
+def prepare_image(source: str, *, scale: float = 1.0 / 3.0, crop: int | None = None,
+                  root=None) -> np.ndarray:
+    """Greyscale test image as the document prepares it, optionally cropped.
 
-    def describe(self, key: str) -> str:
-        return ("one of the packaged images " + ", ".join(available_images())
-                + f", or a path to a {'/'.join(IMAGE_SUFFIXES)} file")
+    ``load_image(source, gray=True)``, then ``skimage.transform.rescale(image,
+    scale, mode='constant')`` (scikit-image's default anti-aliasing when
+    shrinking), then the central ``crop × crop`` window if ``crop`` is given.
 
-    def check(self, key: str, value: Any, root: Path) -> Any:
-        if not isinstance(value, str) or not value:
-            raise ParamError(f"{key}={value!r} is not allowed: expected {self.describe(key)}")
-        source, reason = _source_problem(value, root)
-        if reason is None and source not in PACKAGED_IMAGES:
-            reason = _decode_problem(source)  # a corrupt file fails here, before any computation
-        if reason is not None:
-            raise ParamError(f"{key}={value!r} is not allowed: {reason}")
-        return source
+    Parameters
+    ----------
+    source : str
+        Packaged image name or PNG/JPEG path (see :func:`sparseimg.images.load_image`).
+    scale : float
+        Rescaling factor in (0, 1]; the document uses 1/3.
+    crop : int, optional
+        Side of the central window, after rescaling.
 
-
-def image_spec(**kw) -> Spec:
-    """Schema entry for an image parameter (see :mod:`sparseimg.params`).
-
-    Accepts a packaged name or a path (relative to the repository root) to an
-    existing PNG/JPEG file that decodes; paths are returned absolute.
+    Returns
+    -------
+    ndarray, float64, values in [0, 1]
     """
-    return _ImageSpec("str", **kw)
+    from skimage.transform import rescale
+
+    scale = check_real("scale", scale, low=0.0, high=1.0, low_open=True)
+    image = load_image(source, gray=True, root=root)
+    if scale != 1.0:
+        image = rescale(image, scale, mode="constant")
+    if crop is not None and crop > min(image.shape):
+        raise ValueError(f"crop={crop!r} is not allowed: expected at most {min(image.shape)} "
+                         f"(the rescaled image is {image.shape[0]}x{image.shape[1]})")
+    return center_crop(image, crop)
+
+
+#: Orthonormal opponent-colour basis (rows): luminance ``(R+G+B)/√3`` and two
+#: chrominance axes. Sparsity priors are applied in this basis (the chrominance is
+#: much smoother than R, G, B themselves); it is orthonormal, so frames stay tight.
+OPPONENT_COLORS = np.array([[1.0, 1.0, 1.0], [1.0, 0.0, -1.0], [1.0, -2.0, 1.0]])
+OPPONENT_COLORS /= np.linalg.norm(OPPONENT_COLORS, axis=1, keepdims=True)
+
+
+def check_color_image(image, *, name: str = "image") -> np.ndarray:
+    """Return ``image`` as float64 after checking that it is RGB ``(n0, n1, 3)``.
+
+    Raises
+    ------
+    ValueError
+        For a greyscale ``(n0, n1)`` image, an RGBA ``(n0, n1, 4)`` one, or any
+        other shape, naming the shape received.
+    """
+    arr = np.asarray(image, dtype=np.float64)
+    if arr.ndim == 2:
+        raise ValueError(f"{name} has shape {arr.shape} (greyscale): expected an RGB image (rows, columns, 3)")
+    if arr.ndim != 3 or arr.shape[2] != 3:
+        what = " (RGBA)" if arr.ndim == 3 and arr.shape[2] == 4 else ""
+        raise ValueError(f"{name} has shape {arr.shape}{what}: expected an RGB image (rows, columns, 3)")
+    return arr
+
+
+def to_opponent(x: np.ndarray) -> np.ndarray:
+    """Channel-first ``(3, ...)`` RGB to the :data:`OPPONENT_COLORS` basis (an orthonormal rotation)."""
+    return np.tensordot(OPPONENT_COLORS, x, axes=1)
+
+
+def from_opponent(u: np.ndarray) -> np.ndarray:
+    """Inverse (and adjoint) of :func:`to_opponent`."""
+    return np.tensordot(OPPONENT_COLORS.T, u, axes=1)

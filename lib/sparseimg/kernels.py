@@ -12,7 +12,7 @@ import numpy as np
 import scipy.ndimage as ndi
 
 from ._validate import check_int, check_real, check_shape2d
-from .fourier import FourierConvolution, transfer_from_centered, transfer_from_kernel
+from .operators.fourier import FourierConvolution, transfer_from_centered, transfer_from_kernel
 
 __all__ = [
     "motion_cloud_envelope",

@@ -2,7 +2,9 @@
 
 A penalty ``g`` is an object with ``value(x)`` and ``prox(x, step)`` where
 ``prox(x, step) = argmin_z ½‖z − x‖² + step · g(z)``. Penalties are immutable
-(frozen dataclasses); none keeps state between calls.
+(frozen dataclasses); none keeps state between calls. The total-variation penalty,
+whose prox is itself an iterative solve, lives in :mod:`sparseimg.tv`; any denoiser
+becomes a prox-only "penalty" through :class:`sparseimg.denoisers.DenoiserProx`.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ __all__ = [
     "L1Norm",
     "L0Norm",
     "Box",
-    "PENALTIES",
+    "NuclearNorm",
 ]
 
 
@@ -105,5 +107,35 @@ class Box:
         return np.clip(x, self.low, self.high)
 
 
-#: Penalties by name, for parameter files (``penalty: l1``).
-PENALTIES = {"none": lambda lam: Zero(), "l1": L1Norm, "l0": L0Norm}
+@dataclass(frozen=True)
+class NuclearNorm:
+    """``g(X) = λ Σ_c ‖X_c‖_*`` over the leading axis of a ``(C, n0, n1)`` stack.
+
+    Its prox is singular value thresholding ``U max(S − τ, 0) Vᵀ`` with ``τ = λ·step``,
+    computed for all channels at once as ``U diag(max(1 − τ/σ, 0)) Uᵀ X`` from the
+    eigen-decomposition ``X Xᵀ = U diag(σ²) Uᵀ`` of the smaller Gram matrix (about
+    twice as fast as an SVD here; only singular values above ``τ`` — well resolved by
+    the Gram — survive the threshold).
+    """
+
+    lam: float
+
+    def __post_init__(self):
+        check_real("lam", self.lam, low=0.0)
+
+    def value(self, x: np.ndarray) -> float:
+        """``λ Σ σ_i``, the singular values from the eigenvalues of the smaller Gram matrix."""
+        xt = np.swapaxes(x, -1, -2)
+        gram = np.matmul(x, xt) if x.shape[-2] <= x.shape[-1] else np.matmul(xt, x)
+        return float(self.lam) * float(np.sqrt(np.maximum(np.linalg.eigvalsh(gram), 0.0)).sum())
+
+    def prox(self, x: np.ndarray, step: float) -> np.ndarray:
+        tau = float(self.lam) * float(step)
+        wide = x.shape[-2] <= x.shape[-1]
+        xt = np.swapaxes(x, -1, -2)
+        gram = np.matmul(x, xt) if wide else np.matmul(xt, x)
+        eigval, u = np.linalg.eigh(gram)
+        sigma = np.sqrt(np.maximum(eigval, 0.0))
+        shrink = np.where(sigma > tau, 1.0 - tau / np.where(sigma > 0, sigma, 1.0), 0.0)
+        proj = np.matmul(u * shrink[..., None, :], np.swapaxes(u, -1, -2))
+        return np.matmul(proj, x) if wide else np.matmul(x, proj)

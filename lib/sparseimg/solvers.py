@@ -11,9 +11,14 @@
   last two *proximal* iterates; ``restart=True`` adds adaptive restart (momentum
   dropped whenever the objective goes up).
 
-Every solver returns ``(x, history)``; :class:`History` records the objective,
-the solver's own elapsed time (monitoring excluded) and, when a reference is
-given, PSNR and support precision/recall, per iteration.
+Beside it: :func:`conjugate_gradient` for quadratic terms, :func:`scipy_minimize`
+(``scipy.optimize.minimize`` with the same iteration record) and :func:`adam_minimize`
+(Adam on a list of arrays, for autograd losses).
+
+Every solver returns ``(x, history)`` (or ``(x, run)`` with the history inside);
+:class:`History` records the objective, the solver's own elapsed time (monitoring
+excluded) and, when a reference is given, PSNR and support precision/recall, per
+iteration — all through one recorder.
 """
 
 from __future__ import annotations
@@ -21,8 +26,10 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
+from scipy.optimize import minimize
 from tqdm import tqdm
 
 from ._linalg import inner, norm, sq_norm
@@ -37,6 +44,9 @@ __all__ = [
     "ista",
     "fista",
     "conjugate_gradient",
+    "OptimizeRun",
+    "scipy_minimize",
+    "adam_minimize",
 ]
 
 
@@ -82,12 +92,21 @@ class History:
 
 
 class _Monitor:
-    """Records objective/metrics and keeps solver time separate from monitoring time."""
+    """The one iteration recorder of every solver: objective and reference metrics per
+    iterate, with the solver's own time kept apart from the monitoring time.
 
-    def __init__(self, history: History, reference, support_tol: float, callback, track: bool):
+    ``reference`` adds the PSNR against it (``data_range`` as in
+    :func:`~sparseimg.metrics.psnr`) and, unless ``support_tol`` is None, support
+    precision and recall; iterates are reshaped to the reference's shape (scipy
+    passes flat vectors).
+    """
+
+    def __init__(self, history: History, reference=None, *, support_tol: float | None = 0.0,
+                 data_range: float | None = None, callback=None, track: bool = True):
         self.history = history
         self.reference = reference
         self.support_tol = support_tol
+        self.data_range = data_range
         self.callback = callback
         self.track = track
         self.elapsed = 0.0
@@ -106,10 +125,12 @@ class _Monitor:
             h.objective.append(float(objective) if objective is not None else float("nan"))
             h.time.append(self.elapsed)
             if self.reference is not None:
-                h.psnr.append(psnr(self.reference, x))
-                p, r = support_precision_recall(self.reference, x, tol=self.support_tol)
-                h.precision.append(p)
-                h.recall.append(r)
+                image = np.reshape(x, self.reference.shape)
+                h.psnr.append(psnr(self.reference, image, data_range=self.data_range))
+                if self.support_tol is not None:
+                    p, r = support_precision_recall(self.reference, image, tol=self.support_tol)
+                    h.precision.append(p)
+                    h.recall.append(r)
         if self.callback is not None:
             self.callback(k, x)
         self.resume()
@@ -186,19 +207,23 @@ def proximal_gradient(smooth, penalty, x0: np.ndarray, *, step: float | None = N
         step = 1.0 / lipschitz
     step = check_real("step", step, low=0.0, high=2.0 / lipschitz if lipschitz > 0 else None, low_open=True)
     affine = bool(getattr(smooth, "affine_gradient", False))
+    if not getattr(penalty, "has_value", True) and (track or restart):
+        raise ValueError(f"track={track!r}, restart={restart!r} are not allowed with {penalty!r}: it has a prox but "
+                         "no value (a denoiser), so the objective is undefined: expected track=False, restart=False")
     if restart and not (accelerate and (track or affine)):
         raise ValueError("restart=True is not allowed here: expected accelerate=True and an objective "
                          "(track=True or an affine gradient)")
     history = History(step=step)
-    monitor = _Monitor(history, reference, support_tol, callback, track)
+    monitor = _Monitor(history, reference, support_tol=support_tol, callback=callback, track=track)
     dtype = x0.dtype.type
     s = dtype(step)
     x = x0.astype(dtype, copy=True)
     scratch = np.empty_like(x)  # extrapolation / differences, reused every iteration
 
+    has_value = getattr(penalty, "has_value", True)
     if affine or track:
         f, g = smooth.value_and_grad(x)
-        objective = f + penalty.value(x)
+        objective = f + penalty.value(x) if has_value else None
     else:
         g, objective = smooth.grad(x), None
     monitor.record(0, x, objective)
@@ -233,7 +258,7 @@ def proximal_gradient(smooth, penalty, x0: np.ndarray, *, step: float | None = N
 
         if affine or track:
             f, g = smooth.value_and_grad(x_new)
-            new_objective = f + penalty.value(x_new)
+            new_objective = f + penalty.value(x_new) if has_value else None
         else:
             g = smooth.grad(x_new) if not accelerate else None
             new_objective = None
@@ -284,7 +309,7 @@ def conjugate_gradient(smooth, x0: np.ndarray, *, n_iter: int = 100, tol: float 
     """
     x0, n_iter, tol = _check_common(x0, n_iter, tol)
     history = History()
-    monitor = _Monitor(history, reference, support_tol, callback, track=True)
+    monitor = _Monitor(history, reference, support_tol=support_tol, callback=callback)
     dtype = x0.dtype.type
     rhs = smooth.adjoint_data.astype(dtype, copy=False)
     b_sq = smooth.residual_norm_sq()
@@ -317,3 +342,124 @@ def conjugate_gradient(smooth, x0: np.ndarray, *, n_iter: int = 100, tol: float 
         history.converged = rr <= stop
     bar.close()
     return x, history
+
+
+@dataclass
+class OptimizeRun:
+    """Outcome of a ``scipy.optimize.minimize`` run.
+
+    Attributes
+    ----------
+    history : History
+        Objective, solver time (monitoring excluded) and PSNR per iteration
+        (empty when not tracked).
+    n_iter, n_fev, n_jev, n_hev : int
+        Iterations, objective, gradient and Hessian-vector evaluations as
+        counted by scipy (``n_hev`` 0 when not used).
+    objective : float
+        Final objective.
+    message : str
+    success : bool
+    """
+
+    history: History = field(default_factory=History)
+    n_iter: int = 0
+    n_fev: int = 0
+    n_jev: int = 0
+    n_hev: int = 0
+    objective: float = float("nan")
+    message: str = ""
+    success: bool = False
+
+
+def scipy_minimize(fun, x0, *, shape, method, jac, hessp=None, options, track_objective=None,
+                   reference=None, data_range: float | None = None) -> tuple[np.ndarray, OptimizeRun]:
+    """``scipy.optimize.minimize`` with the library's iteration record.
+
+    Parameters
+    ----------
+    fun, jac, hessp, method, options
+        As for ``scipy.optimize.minimize`` (``jac=True`` when ``fun`` returns the gradient too).
+    x0 : ndarray
+        Flat start.
+    shape : tuple
+        Shape of the solution (the result is reshaped to it).
+    track_objective : callable, optional
+        ``objective(x) -> float`` recorded at the start and after every iteration
+        (outside the solver's timing), with the PSNR against ``reference`` when given.
+
+    Returns
+    -------
+    x : ndarray, shape ``shape``
+    run : OptimizeRun
+    """
+    run = OptimizeRun()
+    callback = None
+    if track_objective is not None:
+        monitor = _Monitor(run.history, reference, support_tol=None, data_range=data_range)
+        count = 0
+
+        def callback(xk):
+            nonlocal count
+            monitor.record(count, xk, track_objective(xk))
+            count += 1
+
+        callback(x0)
+    res = minimize(fun, x0, jac=jac, hessp=hessp, method=method, options=options, callback=callback)
+    run.n_iter, run.n_fev = int(res.nit), int(res.nfev)
+    run.n_jev = int(getattr(res, "njev", 0) or 0)
+    run.n_hev = int(getattr(res, "nhev", 0) or 0)
+    run.objective = float(res.fun)
+    run.message, run.success = str(res.message), bool(res.success)
+    run.history.converged = run.success
+    return np.reshape(res.x, shape), run
+
+
+def adam_minimize(value_and_grad: Callable, params: list[np.ndarray], *, learning_rate: float = 0.01,
+                  n_iter: int = 1000, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                  callback: Callable | None = None) -> tuple[list[np.ndarray], np.ndarray]:
+    """Adam (Kingma & Ba 2015) on a list of arrays, with PyTorch's defaults and bias correction.
+
+    Parameters
+    ----------
+    value_and_grad : callable
+        ``value_and_grad(params) -> (loss, grads)`` with ``grads`` a sequence of arrays
+        shaped like ``params`` (e.g. ``autograd.value_and_grad``).
+    params : list of ndarray
+        Starting point (not modified); its dtype is the working precision.
+    learning_rate, n_iter, betas, eps
+        Step size, number of steps, moment decay rates, denominator guard.
+    callback : callable, optional
+        ``callback(k, params)`` after step ``k`` (1-based).
+
+    Returns
+    -------
+    params : list of ndarray
+        After ``n_iter`` steps.
+    losses : ndarray, shape (n_iter,)
+        Loss *before* each step (as a training loop prints it).
+    """
+    learning_rate = check_real("learning_rate", learning_rate, low=0.0, low_open=True)
+    n_iter = check_int("n_iter", n_iter, low=0)
+    b1, b2 = (check_real("betas[0]", betas[0], low=0.0, high=1.0, high_open=True),
+              check_real("betas[1]", betas[1], low=0.0, high=1.0, high_open=True))
+    params = [np.array(p, copy=True) for p in params]
+    first = [np.zeros_like(p) for p in params]
+    second = [np.zeros_like(p) for p in params]
+    losses = np.empty(n_iter)
+    for k in range(1, n_iter + 1):
+        loss, grads = value_and_grad(params)
+        losses[k - 1] = float(loss)
+        c1 = 1.0 - b1 ** k
+        c2 = 1.0 - b2 ** k
+        for p, g, m, v in zip(params, grads, first, second):
+            m *= b1
+            m += (1.0 - b1) * g
+            v *= b2
+            v += (1.0 - b2) * (g * g)
+            denom = np.sqrt(v / c2)
+            denom += eps
+            p -= (learning_rate / c1) * m / denom
+        if callback is not None:
+            callback(k, params)
+    return params, losses

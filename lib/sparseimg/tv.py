@@ -1,14 +1,8 @@
-"""Isotropic total variation: discrete gradient, its adjoint, and the TV prox.
+"""Isotropic total variation and its prox.
 
-The discrete gradient uses forward differences with a Neumann boundary (the
-difference across the last row/column is 0)::
-
-    (∇u)[0, i, j] = u[i+1, j] − u[i, j]   (0 for i = n0 − 1)
-    (∇u)[1, i, j] = u[i, j+1] − u[i, j]   (0 for j = n1 − 1)
-
-so that ``‖∇u‖²`` equals the sum of squared differences of neighbouring pixels
-(the smoothness term of the section-2 document) and ``‖∇‖² <= 8``. The isotropic
-total variation is ``TV(u) = Σ_ij sqrt((∇u)[0,i,j]² + (∇u)[1,i,j]²)``.
+With ``∇`` the forward-difference gradient of :mod:`sparseimg.operators.gradient`
+(Neumann boundary, ``‖∇‖² <= 8``), the isotropic total variation is
+``TV(u) = Σ_ij sqrt((∇u)[0,i,j]² + (∇u)[1,i,j]²)``.
 
 The prox of ``w · TV`` has no closed form. Following Beck & Teboulle (2009, "Fast
 gradient-based algorithms for constrained total variation image denoising and
@@ -29,76 +23,16 @@ import numpy as np
 
 from ._linalg import sq_norm
 from ._validate import check_array, check_int, check_real
+from .operators.gradient import GRADIENT_NORM_SQ_BOUND, gradient, gradient_adjoint
 from .solvers import proximal_gradient
 
 __all__ = [
-    "GRADIENT_NORM_SQ_BOUND",
-    "gradient",
-    "gradient_adjoint",
-    "divergence",
     "total_variation",
     "DiscBallIndicator",
     "DualTVObjective",
     "tv_prox",
     "TotalVariation",
 ]
-
-#: Upper bound of ``‖∇‖²`` (the largest eigenvalue of the Neumann Laplacian is < 8).
-GRADIENT_NORM_SQ_BOUND = 8.0
-
-
-def gradient(u: np.ndarray) -> np.ndarray:
-    """Forward-difference gradient with a Neumann boundary.
-
-    Parameters
-    ----------
-    u : ndarray, shape (n0, n1)
-
-    Returns
-    -------
-    ndarray, shape (2, n0, n1), same float dtype as ``u``
-        Row differences in ``[0]`` (last row 0), column differences in ``[1]``
-        (last column 0).
-    """
-    u = np.asarray(u)
-    if u.ndim != 2:
-        raise ValueError(f"u has shape {u.shape}: expected a 2-D image")
-    dtype = u.dtype if u.dtype.kind == "f" else np.float64
-    g = np.zeros((2,) + u.shape, dtype=dtype)
-    np.subtract(u[1:, :], u[:-1, :], out=g[0, :-1, :])
-    np.subtract(u[:, 1:], u[:, :-1], out=g[1, :, :-1])
-    return g
-
-
-def gradient_adjoint(p: np.ndarray) -> np.ndarray:
-    """Adjoint ``∇ᵀp`` of :func:`gradient` (``= −div p``).
-
-    Parameters
-    ----------
-    p : ndarray, shape (2, n0, n1)
-        Entries ``p[0, -1, :]`` and ``p[1, :, -1]`` do not contribute (the
-        gradient is 0 there).
-
-    Returns
-    -------
-    ndarray, shape (n0, n1)
-    """
-    p = np.asarray(p)
-    if p.ndim != 3 or p.shape[0] != 2:
-        raise ValueError(f"p has shape {p.shape}: expected (2, rows, columns)")
-    px = p[0, :-1, :]
-    py = p[1, :, :-1]
-    out = np.zeros(p.shape[1:], dtype=p.dtype if p.dtype.kind == "f" else np.float64)
-    out[:-1, :] -= px
-    out[1:, :] += px
-    out[:, :-1] -= py
-    out[:, 1:] += py
-    return out
-
-
-def divergence(p: np.ndarray) -> np.ndarray:
-    """Discrete divergence ``div p = −∇ᵀp`` (shape ``(n0, n1)``)."""
-    return -gradient_adjoint(p)
 
 
 def total_variation(u: np.ndarray) -> float:

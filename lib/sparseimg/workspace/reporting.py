@@ -3,7 +3,7 @@
 A notebook creates one :class:`Reporter` and sends it every figure, table, curve
 and metric. The layout under ``output_dir`` is::
 
-    figures/<section>/<name>.png        + figures/<section>/manifest.json (captions)
+    figures/<section>/<name>.png        + figures/<section>/manifest.json (captions, order)
     metrics/<section>.json
     tables/<section>_<name>.csv|md
     plots/<section>_<name>.csv
@@ -23,7 +23,7 @@ from pathlib import Path
 import matplotlib as mpl
 import numpy as np
 
-__all__ = ["GOLDEN", "use_style", "Reporter", "markdown_table", "format_value"]
+__all__ = ["GOLDEN", "use_style", "Reporter", "markdown_table", "format_value", "method_colors"]
 
 GOLDEN = (1 + 5 ** 0.5) / 2
 
@@ -44,6 +44,23 @@ def use_style(*, dpi: int = 100) -> None:
         "axes.titlesize": 11,
         "legend.frameon": False,
     })
+
+
+def method_colors(keys) -> dict:
+    """One colour per method, in ``tab10`` order: ``{key: "#rrggbb"}``.
+
+    The same key list always gives the same colours, so a notebook that builds the
+    mapping once from its method keys draws each method in one colour across every
+    panel. Duplicate keys keep their first colour; more than ten keys raise
+    :class:`ValueError` (``tab10`` would repeat a colour).
+    """
+    from matplotlib.colors import to_hex
+
+    unique = list(dict.fromkeys(keys))
+    palette = mpl.colormaps["tab10"].colors
+    if len(unique) > len(palette):
+        raise ValueError(f"keys has {len(unique)} distinct methods: expected at most {len(palette)} (tab10)")
+    return {key: to_hex(palette[i]) for i, key in enumerate(unique)}
 
 
 def format_value(value, fmt: str | None = None) -> str:
@@ -109,11 +126,16 @@ class Reporter:
         return path
 
     def save_figure(self, fig, name: str, caption: str) -> Path:
-        """Save ``fig`` as ``figures/<section>/<name>.png`` and record its caption."""
+        """Save ``fig`` as ``figures/<section>/<name>.png`` and record its caption.
+
+        The manifest keeps each figure's ``order`` (when it was first saved), so that the
+        report shows the figures in the notebook's order; saving a name again keeps it.
+        """
         path = self._path(f"figures/{self.section}", f"{name}.png")
         fig.savefig(path, metadata={"Software": None})  # no version string: stable bytes
+        order = self._figures[name]["order"] if name in self._figures else len(self._figures)
         self._figures[name] = {"file": path.name, "caption": caption, "notebook": self.notebook,
-                               "params": self.params}
+                               "params": self.params, "order": order}
         manifest = self._path(f"figures/{self.section}", "manifest.json")
         manifest.write_text(json.dumps(self._figures, indent=2, sort_keys=True) + "\n")
         return path

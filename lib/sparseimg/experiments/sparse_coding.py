@@ -3,18 +3,21 @@
 The notebook narrates and plots; the experiments live here so that they are
 tested and shared with the benchmark scripts.
 
-Recovery methods (all on the same operator and data):
+Recovery methods (:data:`METHODS`, all on the same operator and data):
 
-``inverse filter``
+``inverse_filter``
     The source document's band-masked inverse filter (closed form).
-``gradient descent``
+``gradient_descent``
     Least squares ``½‖Ay − x‖²``, step ``1/L``, stopped after ``n_iter`` (early
     stopping is its only regularization).
-``conjugate gradient``
+``conjugate_gradient``
     The same least squares through the normal equations, early-stopped.
-``ISTA`` / ``FISTA``
+``ista`` / ``fista``
     ``½‖Ay − x‖² + λ‖y‖₁`` with ``λ = lam · λ_max``, ``λ_max = ‖Aᵀx‖∞`` (above
     ``λ_max`` the solution is 0, so ``lam`` is scale-free).
+
+Source: "Sparse coding of large images", a blog notebook built on MotionClouds (author not named in
+the extracted text; 2020 or later).
 """
 
 from __future__ import annotations
@@ -23,20 +26,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import check_choice, check_real
-from .deconvolution import masked_inverse_filter
-from .fourier import FourierConvolution
-from .metrics import psnr, relative_error, support_precision_recall
-from .objectives import LeastSquares
-from .prox import L1Norm
-from .solvers import History, conjugate_gradient, gradient_descent, proximal_gradient
-from .synthesis import synthesize
-from .timing import measure_interleaved, summarize
+from .._validate import check_real
+from ..deconvolution import masked_inverse_filter
+from ..metrics import psnr, relative_error, support_precision_recall
+from ..objectives import LeastSquares
+from ..operators.fourier import FourierConvolution
+from ..prox import L1Norm
+from ..solvers import History, conjugate_gradient, gradient_descent, proximal_gradient
+from ..synthesis import synthesize
+from ..workspace.timing import measure_interleaved, summarize
+from . import Registry
 
 __all__ = ["METHODS", "Problem", "make_problem", "recover", "evaluate", "reference_minimum",
            "noise_scan", "lambda_scan", "document_formulation", "timing_table", "SUPPORT_FRACTION"]
-
-METHODS = ("inverse filter", "gradient descent", "conjugate gradient", "ISTA", "FISTA")
 
 #: An event counts as found when ``|ŷ| > SUPPORT_FRACTION × (smallest true |y|)``.
 SUPPORT_FRACTION = 0.1
@@ -53,7 +55,7 @@ class Problem:
         True sparse events ``y``.
     clean : ndarray
         ``A y``.
-    image : ndarray
+    observed : ndarray
         Observation ``A y + n``.
     noise_std : float
         Absolute noise standard deviation.
@@ -62,17 +64,17 @@ class Problem:
     operator: FourierConvolution
     events: np.ndarray
     clean: np.ndarray
-    image: np.ndarray
+    observed: np.ndarray
     noise_std: float
 
     @property
     def data_term(self) -> LeastSquares:
-        return LeastSquares(self.operator, self.image)
+        return LeastSquares(self.operator, self.observed)
 
     @property
     def lam_max(self) -> float:
         """``‖Aᵀx‖∞``: smallest λ for which the ℓ1 solution is 0."""
-        return float(np.max(np.abs(self.operator.adjoint(self.image))))
+        return float(np.max(np.abs(self.operator.adjoint(self.observed))))
 
     @property
     def support_tol(self) -> float:
@@ -88,33 +90,58 @@ def make_problem(operator: FourierConvolution, events: np.ndarray, *, noise: flo
     clean = operator.forward(events)
     sigma = noise * float(clean.std())
     image = synthesize(operator, events, noise_std=sigma, seed=noise_seed) if sigma > 0 else clean
-    return Problem(operator=operator, events=events, clean=clean, image=image, noise_std=sigma)
+    return Problem(operator=operator, events=events, clean=clean, observed=image, noise_std=sigma)
+
+
+def _inverse_filter(problem: Problem, *, inverse_options: dict | None = None, **_) -> tuple[np.ndarray, None]:
+    op = problem.operator
+    return op.apply_filter(problem.observed, masked_inverse_filter(op, **(inverse_options or {}))), None
+
+
+def _iterative(solve):
+    def run(problem: Problem, *, n_iter: int, tol: float, track_reference: bool = False, progress: bool = False,
+            desc: str | None = None, **options):
+        x0 = np.zeros(problem.operator.shape, dtype=problem.operator.dtype)
+        ref = dict(reference=problem.events, support_tol=problem.support_tol) if track_reference else {}
+        return solve(problem, x0, n_iter=n_iter, tol=tol, progress=progress, desc=desc, **ref, **options)
+    return run
+
+
+def _l1(accelerate: bool):
+    def solve(problem, x0, *, lam: float, restart: bool = False, inverse_options=None, **common):
+        lam = check_real("lam", lam, low=0.0, low_open=True)
+        return proximal_gradient(problem.data_term, L1Norm(lam * problem.lam_max), x0, accelerate=accelerate,
+                                 restart=restart and accelerate, **common)
+    return solve
+
+
+def _least_squares(solver):
+    def solve(problem, x0, *, lam=None, restart=False, inverse_options=None, **common):
+        return solver(problem.data_term, x0, **common)
+    return solve
+
+
+#: The recovery methods: ``key -> run(problem, *, lam, n_iter, tol, ...) -> (ŷ, history or None)``.
+METHODS = Registry("sparse_coding", {
+    "inverse_filter": _inverse_filter,
+    "gradient_descent": _iterative(_least_squares(gradient_descent)),
+    "conjugate_gradient": _iterative(_least_squares(conjugate_gradient)),
+    "ista": _iterative(_l1(accelerate=False)),
+    "fista": _iterative(_l1(accelerate=True)),
+}, {"inverse_filter": "inverse filter", "gradient_descent": "gradient descent",
+    "conjugate_gradient": "conjugate gradient", "ista": "ISTA", "fista": "FISTA"})
 
 
 def recover(problem: Problem, method: str, *, lam: float = 0.05, n_iter: int = 200, tol: float = 1e-6,
             inverse_options: dict | None = None, track_reference: bool = False, restart: bool = False,
             progress: bool = False) -> tuple[np.ndarray, History | None]:
-    """Recover the events with one of :data:`METHODS`; returns ``(ŷ, history or None)``.
+    """Recover the events with ``METHODS[method]``; returns ``(ŷ, history or None)``.
 
     ``restart`` adds adaptive restart to FISTA (ignored by the other methods).
     """
-    check_choice("method", method, METHODS)
-    op = problem.operator
-    if method == "inverse filter":
-        filt = masked_inverse_filter(op, **(inverse_options or {}))
-        return op.apply_filter(problem.image, filt), None
-    x0 = np.zeros(op.shape, dtype=op.dtype)
-    ref = dict(reference=problem.events, support_tol=problem.support_tol) if track_reference else {}
-    common = dict(n_iter=n_iter, tol=tol, progress=progress, desc=method, **ref)
-    if method == "gradient descent":
-        return gradient_descent(problem.data_term, x0, **common)
-    if method == "conjugate gradient":
-        return conjugate_gradient(problem.data_term, x0, **common)
-    lam = check_real("lam", lam, low=0.0, low_open=True)
-    penalty = L1Norm(lam * problem.lam_max)
-    accelerate = method == "FISTA"
-    return proximal_gradient(problem.data_term, penalty, x0, accelerate=accelerate,
-                             restart=restart and accelerate, **common)
+    run = METHODS[method]
+    return run(problem, lam=lam, n_iter=n_iter, tol=tol, inverse_options=inverse_options,
+               track_reference=track_reference, restart=restart, progress=progress, desc=METHODS.labels[method])
 
 
 def evaluate(problem: Problem, estimate: np.ndarray) -> dict[str, float]:
@@ -132,7 +159,7 @@ def evaluate(problem: Problem, estimate: np.ndarray) -> dict[str, float]:
 
 def reference_minimum(problem: Problem, *, lam: float, n_iter: int, progress: bool = False) -> tuple[np.ndarray, float]:
     """A long FISTA run with restart (no early stop): its last iterate and lowest objective, ``F*``."""
-    x, hist = recover(problem, "FISTA", lam=lam, n_iter=n_iter, tol=0.0, restart=True, progress=progress)
+    x, hist = recover(problem, "fista", lam=lam, n_iter=n_iter, tol=0.0, restart=True, progress=progress)
     return x, min(hist.objective)
 
 
@@ -156,7 +183,7 @@ def lambda_scan(problem: Problem, lam: float, factors, *, n_iter: int, tol: floa
     """FISTA at ``lam × factor`` for each factor: rows of :func:`evaluate` results."""
     rows = []
     for factor in factors:
-        est, hist = recover(problem, "FISTA", lam=lam * factor, n_iter=n_iter, tol=tol, progress=progress)
+        est, hist = recover(problem, "fista", lam=lam * factor, n_iter=n_iter, tol=tol, progress=progress)
         rows.append({"factor": float(factor), "lam": lam * factor, "iterations": hist.n_iter,
                      **evaluate(problem, est)})
     return rows
@@ -182,13 +209,13 @@ def timing_table(envelope: np.ndarray, events: np.ndarray, problem: Problem, *, 
     included), and, for reference, the ``scipy.fft`` pair when the operator uses FFTW. Medians of ``repeats``
     interleaved repeats.
     """
-    from .kernels import motion_cloud_envelope
+    from ..kernels import motion_cloud_envelope
 
     rows = []
     for dtype in (np.float64, np.float32):
         op = problem.operator.astype(dtype)
         y = np.asarray(events, dtype=dtype)
-        image = np.asarray(problem.image, dtype=dtype)
+        image = np.asarray(problem.observed, dtype=dtype)
         fns = {
             "floor: rfft2 + irfft2": lambda: op.irfft(op.rfft(y)),
             "forward operator A y": lambda: op.forward(y),

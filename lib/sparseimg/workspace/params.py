@@ -5,6 +5,9 @@ key is known, present and of the right type and range; the first problem raises
 :class:`ParamError` with one line naming the key, the value and what is allowed::
 
     params.yaml: sparse_coding.rho=1.5 is not allowed: expected 0 < rho < 1
+
+Each spec also carries its ``quick`` value: the setting under which a notebook runs
+in seconds (the notebooks' ``parameters`` cells and the pipeline test use these).
 """
 
 from __future__ import annotations
@@ -16,8 +19,13 @@ from typing import Any
 
 import yaml
 
-__all__ = ["ParamError", "Spec", "Int", "Float", "Bool", "Choice", "ListOf", "FilePath", "Text",
-           "validate_block", "read_params_file", "COMMON_SCHEMA"]
+from .. import images as _images
+
+__all__ = ["ParamError", "Spec", "Int", "Float", "Bool", "Choice", "ListOf", "image_spec",
+           "validate_block", "read_params_file", "quick_values", "COMMON_SCHEMA"]
+
+#: Marks a spec without a quick value.
+NO_QUICK = object()
 
 
 class ParamError(ValueError):
@@ -28,11 +36,11 @@ class ParamError(ValueError):
 class Spec:
     """One parameter: a ``kind`` and its constraints.
 
-    ``kind`` is one of ``int``, ``float``, ``bool``, ``str``, ``choice``, ``list``,
-    ``path``. ``low``/``high`` bound numbers (``*_open`` makes the bound strict);
+    ``kind`` is one of ``int``, ``float``, ``bool``, ``str``, ``choice``, ``list``.
+    ``low``/``high`` bound numbers (``*_open`` makes the bound strict);
     ``choices`` lists allowed values; ``item`` is the spec of list items;
-    ``min_len``/``max_len`` bound list lengths; ``suffixes`` lists allowed file
-    suffixes; ``nullable`` allows ``null``.
+    ``min_len``/``max_len`` bound list lengths; ``nullable`` allows ``null``;
+    ``quick`` is the value of a quick run (see :func:`quick_values`).
     """
 
     kind: str
@@ -45,8 +53,8 @@ class Spec:
     item: "Spec | None" = None
     min_len: int = 0
     max_len: int | None = None
-    suffixes: tuple = ()
     nullable: bool = False
+    quick: Any = NO_QUICK
 
     def describe(self, key: str) -> str:
         """Human description of what is allowed."""
@@ -56,8 +64,6 @@ class Spec:
             size = f"at least {self.min_len}" if self.max_len is None else (
                 f"{self.min_len}" if self.min_len == self.max_len else f"{self.min_len} to {self.max_len}")
             text = f"a list of {size} items, each {self.item.describe('item')}"
-        elif self.kind == "path":
-            text = "a path to a readable file" + (f" ending in {'/'.join(self.suffixes)}" if self.suffixes else "")
         elif self.kind in ("int", "float"):
             noun = "an integer" if self.kind == "int" else "a number"
             lo = "" if self.low is None else f"{self.low} {'<' if self.low_open else '<='} "
@@ -108,20 +114,6 @@ class Spec:
                     self.max_len is not None and len(value) > self.max_len):
                 raise bad()
             return [self.item.check(f"{key}[{i}]", v, root) for i, v in enumerate(value)]
-        if self.kind == "path":
-            if not isinstance(value, str) or not value:
-                raise bad()
-            path = Path(value) if Path(value).is_absolute() else root / value
-            if self.suffixes and path.suffix.lower() not in self.suffixes:
-                raise bad()
-            if not path.is_file():
-                raise bad(f"no such file ({path})")
-            try:
-                with open(path, "rb") as fh:
-                    fh.read(1)
-            except OSError as exc:
-                raise bad(f"cannot be read ({exc.strerror})") from exc
-            return str(path)
         raise AssertionError(f"unknown spec kind {self.kind!r}")
 
 
@@ -137,10 +129,6 @@ def Bool(**kw) -> Spec:
     return Spec("bool", **kw)
 
 
-def Text(**kw) -> Spec:
-    return Spec("str", **kw)
-
-
 def Choice(*choices, **kw) -> Spec:
     return Spec("choice", choices=tuple(choices), **kw)
 
@@ -149,15 +137,24 @@ def ListOf(item: Spec, min_len: int = 1, max_len: int | None = None, **kw) -> Sp
     return Spec("list", item=item, min_len=min_len, max_len=max_len, **kw)
 
 
-def FilePath(*suffixes, **kw) -> Spec:
-    return Spec("path", suffixes=tuple(s.lower() for s in suffixes), **kw)
-
-
 #: Keys every section receives from the ``common`` block.
 COMMON_SCHEMA = {
-    "dpi": Int(50, 300, help="resolution of saved figures"),
-    "progress": Bool(help="tqdm progress bars inside the notebook (stderr)"),
+    "dpi": Int(50, 300, quick=100, help="resolution of saved figures"),
+    "progress": Bool(quick=False, help="tqdm progress bars inside the notebook (stderr)"),
 }
+
+
+def quick_values(schema: dict[str, Spec], name: str = "schema") -> dict:
+    """``{key: spec.quick}`` for every key of ``schema`` (a fresh copy of list values).
+
+    Raises :class:`ValueError` naming the first key without a quick value.
+    """
+    out = {}
+    for key, spec in schema.items():
+        if spec.quick is NO_QUICK:
+            raise ValueError(f"{name}.{key} has no quick value: expected Spec(..., quick=...)")
+        out[key] = list(spec.quick) if isinstance(spec.quick, (list, tuple)) else spec.quick
+    return out
 
 
 def validate_block(name: str, block: Any, schema: dict[str, Spec], *, root: Path,
@@ -202,3 +199,31 @@ def read_params_file(path: Path) -> dict:
     if not isinstance(data, dict):
         raise ParamError(f"{path}: top level is {type(data).__name__}: expected a mapping of sections")
     return data
+
+
+@dataclass(frozen=True)
+class _ImageSpec(Spec):
+    """Parameter spec of an image source: a packaged name or a PNG/JPEG path."""
+
+    def describe(self, key: str) -> str:
+        return ("one of the packaged images " + ", ".join(_images.available_images())
+                + f", or a path to a {'/'.join(_images.IMAGE_SUFFIXES)} file")
+
+    def check(self, key: str, value: Any, root: Path) -> Any:
+        if not isinstance(value, str) or not value:
+            raise ParamError(f"{key}={value!r} is not allowed: expected {self.describe(key)}")
+        source, reason = _images._source_problem(value, root)
+        if reason is None and source not in _images.PACKAGED_IMAGES:
+            reason = _images._decode_problem(source)  # a corrupt file fails here, before any computation
+        if reason is not None:
+            raise ParamError(f"{key}={value!r} is not allowed: {reason}")
+        return source
+
+
+def image_spec(**kw) -> Spec:
+    """Schema entry for an image parameter.
+
+    Accepts a packaged name or a path (relative to the repository root) to an
+    existing PNG/JPEG file that decodes; paths are returned absolute.
+    """
+    return _ImageSpec("str", **kw)

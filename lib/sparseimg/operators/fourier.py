@@ -19,11 +19,14 @@ Conventions
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import scipy.fft as sfft
 
-from ._linalg import sq_norm
-from ._validate import check_array, check_choice, check_dtype, check_shape2d
+from .._linalg import sq_norm
+from .._validate import check_array, check_choice, check_dtype, check_shape2d
+from .base import LinearOperator, PreparedData
 
 __all__ = [
     "FourierConvolution",
@@ -222,7 +225,7 @@ def half_spectrum_sq_norm(spectrum: np.ndarray, n1: int) -> float:
     return float(total / (n0 * n1))
 
 
-class FourierConvolution:
+class FourierConvolution(LinearOperator):
     """Circular convolution by a fixed kernel, applied with real FFTs.
 
     Parameters
@@ -241,7 +244,9 @@ class FourierConvolution:
 
     Notes
     -----
-    The object is immutable: its spectra are read-only arrays.
+    The object is immutable (its spectra are read-only arrays) and safe to share
+    between threads: FFT plans and their scratch buffers are created per thread
+    (FFTW_ESTIMATE plans are deterministic, so every thread gets the same numbers).
 
     Examples
     --------
@@ -271,8 +276,29 @@ class FourierConvolution:
         check_choice("backend", backend, FFT_BACKENDS)
         if backend == "fftw" and not _fftw_available():
             raise ValueError("backend='fftw' is not allowed: pyFFTW is not installed (use 'scipy' or 'auto')")
-        self._fft = _Transforms(self.shape, self.dtype, backend, self.workers)
-        self.backend = self._fft.backend
+        if backend == "auto":
+            backend = "fftw" if _fftw_available() else "scipy"
+        self.backend = backend
+        self._conj_transfer = np.conj(h) if np.iscomplexobj(h) else h
+        self._conj_transfer.flags.writeable = False
+        self._local = threading.local()
+
+    def __getstate__(self):  # plans and buffers are per thread and per process: never pickled
+        state = self.__dict__.copy()
+        del state["_local"]
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._local = threading.local()
+
+    @property
+    def _fft(self) -> _Transforms:
+        """This thread's FFT plans and scratch buffers (created on first use)."""
+        fft = getattr(self._local, "fft", None)
+        if fft is None:
+            fft = self._local.fft = _Transforms(self.shape, self.dtype, self.backend, self.workers)
+        return fft
 
     # -- FFT helpers -------------------------------------------------------------
     def rfft(self, x: np.ndarray) -> np.ndarray:
@@ -302,8 +328,7 @@ class FourierConvolution:
 
     def adjoint(self, y: np.ndarray) -> np.ndarray:
         """``Aᵀ y``: correlate ``y`` with the kernel."""
-        return self._filter(self._check(y, "y"), np.conj(self.transfer) if np.iscomplexobj(self.transfer)
-                            else self.transfer)
+        return self._filter(self._check(y, "y"), self._conj_transfer)
 
     def normal(self, x: np.ndarray) -> np.ndarray:
         """``Aᵀ A x`` with a single FFT pair."""
@@ -316,6 +341,42 @@ class FourierConvolution:
     def lipschitz_constant(self) -> float:
         """``‖A‖² = max |H|²``, the Lipschitz constant of ``∇ ½‖A x − b‖²``."""
         return float(np.max(self.power))
+
+    # -- the data term ½‖A x − b‖² in one FFT pair (see LinearOperator) ----------
+    def prepare_data(self, data: np.ndarray) -> PreparedData:
+        """Keep ``b``, its spectrum ``B`` and ``conj(H) B`` (the spectrum of ``Aᵀb``)."""
+        b = np.asarray(data, dtype=self.dtype)
+        if b.shape != self.shape:
+            raise ValueError(f"data has shape {b.shape}: expected {self.shape}")
+        spec = self.rfft(b)
+        return PreparedData(b, (spec, self._conj_transfer * spec))
+
+    def adjoint_data(self, prepared: PreparedData) -> np.ndarray:
+        if prepared._adjoint is None:
+            prepared._adjoint = self.irfft(prepared.extra[1])
+        return prepared._adjoint
+
+    def residual_value(self, x: np.ndarray, prepared: PreparedData) -> float:
+        """``½‖A x − b‖²`` by Parseval on the residual spectrum (one ``rfft2``)."""
+        resid = self.rfft(x) * self.transfer - prepared.extra[0]
+        return 0.5 * half_spectrum_sq_norm(resid, self.shape[1])
+
+    def residual_grad(self, x: np.ndarray, prepared: PreparedData) -> np.ndarray:
+        """``Aᵀ(A x − b) = irfft2(|H|² X − conj(H) B)`` (one FFT pair)."""
+        return self.irfft(self.rfft(x) * self.power - prepared.extra[1])
+
+    def residual_value_and_grad(self, x: np.ndarray, prepared: PreparedData) -> tuple[float, np.ndarray]:
+        """Both from one FFT pair: the residual spectrum lives in this thread's inverse-plan input."""
+        fft = self._fft
+        resid = np.multiply(fft.rfft_scratch(np.asarray(x, dtype=self.dtype)), self.transfer, out=fft.irfft_input)
+        resid -= prepared.extra[0]
+        value = 0.5 * half_spectrum_sq_norm(resid, self.shape[1])
+        resid *= self._conj_transfer
+        return value, fft.irfft_from_input()
+
+    def circular(self) -> "FourierConvolution":
+        """Itself: already circular (see :meth:`LinearConvolution.circular`)."""
+        return self
 
     def astype(self, dtype) -> "FourierConvolution":
         """The same operator in another precision."""

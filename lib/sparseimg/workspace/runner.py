@@ -1,9 +1,17 @@
 """Execute a section's notebook with papermill, atomically.
 
 ``run_section`` validates the section's ``params.yaml`` block (plus ``common``)
-*before* anything runs, executes the notebook into a staging directory, and only
-when the notebook succeeded moves its files into ``reports/``. A bad parameter or
-a failing notebook therefore leaves the previous reports exactly as they were.
+and its cross-field rules *before* anything runs, executes the notebook into a
+staging directory, and only when the notebook succeeded moves its files into
+``reports/``. A bad parameter or a failing notebook therefore leaves the previous
+reports exactly as they were.
+
+Besides the notebook's own files, a successful run publishes
+
+- ``metrics/<section>_headline.json``: the section's headline numbers (flat), read
+  from ``metrics/<section>.json`` along the section's ``HEADLINE`` paths;
+- ``runs/<section>.json``: when the run started (UTC), how long it took, on which
+  machine and Python. Not under ``metrics/``: metrics stay deterministic.
 """
 
 from __future__ import annotations
@@ -11,14 +19,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 
 import nbformat
 
 from .params import COMMON_SCHEMA, ParamError, read_params_file, validate_block
-from .sections import get_section
+from .provenance import run_record, utc_now
+from .sections import HeadlineError, get_section
 
-__all__ = ["load_section_params", "notebook_code", "strip_notebook", "run_section", "publish"]
+__all__ = ["load_section_params", "notebook_code", "strip_notebook", "run_section", "publish",
+           "write_headline", "HeadlineError"]
 
 
 def load_section_params(section: str, params_path="params.yaml", *, root=".") -> dict:
@@ -30,6 +41,10 @@ def load_section_params(section: str, params_path="params.yaml", *, root=".") ->
     source = params_path.name
     common = validate_block("common", data.get("common"), COMMON_SCHEMA, root=root, source=source)
     block = validate_block(section, data.get(section), sec.schema, root=root, source=source)
+    try:
+        sec.check_rules(block)
+    except ParamError as exc:
+        raise ParamError(f"{source}: {exc}") from None
     return {**block, **common}
 
 
@@ -86,13 +101,14 @@ def publish(staging: Path, reports: Path, section: str) -> list[Path]:
 def run_section(section: str, params_path="params.yaml", *, root=".", reports="reports",
                 log_output: bool = False, progress_bar: bool = True) -> Path:
     """Validate, execute and publish one section; returns the executed notebook's path."""
-    import papermill as pm  # heavy import, after validation
-
     root = Path(root).resolve()
     params = load_section_params(section, params_path, root=root)
     sec = get_section(section)
     nb_path = root / sec.notebook
     nb = strip_notebook(nb_path)
+
+    import papermill as pm  # heavy import, after validation
+
     reports = root / reports
     staging = reports / ".staging" / section
     shutil.rmtree(staging, ignore_errors=True)
@@ -100,10 +116,34 @@ def run_section(section: str, params_path="params.yaml", *, root=".", reports="r
     out_nb = staging / "notebooks" / nb_path.name
     out_nb.parent.mkdir(parents=True)
     parameters = {**params, "output_dir": str(staging), "notebook": sec.notebook}
+    started, t0 = utc_now(), time.perf_counter()
     pm.execute_notebook(nb, str(out_nb), parameters=parameters, kernel_name="python3",
                         cwd=str(root), log_output=log_output, progress_bar=progress_bar)
+    write_headline(staging, section)
+    _write_json(staging / "runs" / f"{section}.json", run_record(section, started, time.perf_counter() - t0))
     publish(staging, reports, section)
     return reports / "notebooks" / nb_path.name
+
+
+def _write_json(path: Path, data: dict, **kw) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, **kw) + "\n")
+    return path
+
+
+def write_headline(output_dir, section: str) -> Path:
+    """Write ``metrics/<section>_headline.json`` from ``metrics/<section>.json`` under ``output_dir``.
+
+    Raises :class:`HeadlineError` (one line naming the section and the path) when the
+    metrics file is missing or a headline path does not lead to a number.
+    """
+    output_dir = Path(output_dir)
+    metrics_path = output_dir / "metrics" / f"{section}.json"
+    if not metrics_path.is_file():
+        raise HeadlineError(f"{section}: metrics/{section}.json was not written by the notebook: "
+                            "expected Reporter.write_metrics(...)")
+    values = get_section(section).headline_values(json.loads(metrics_path.read_text()))
+    return _write_json(output_dir / "metrics" / f"{section}_headline.json", values)
 
 
 def write_code_fingerprint(notebook, destination) -> None:

@@ -1,0 +1,63 @@
+"""Section 2: deblurring with automatic differentiation, against the classical deblurrers.
+
+Source: "Image deblurring (Part 2)" (blog article).
+"""
+
+from ..params import Float, Int, ListOf, ParamError, image_spec
+
+TITLE = "2. Deblurring with automatic differentiation"
+NOTEBOOK = "notebooks/02_deblurring.ipynb"
+
+SCHEMA = {
+    "image": image_spec(quick="astronaut",
+                        help="reported image: a packaged name or a PNG/JPEG path (document: astronaut)"),
+    "tuning_image": image_spec(quick="camera",
+                               help="image the regularization weights are tuned on (never the reported one)"),
+    "scale": Float(0, 1, low_open=True, quick=0.3333333333333333,
+                   help="rescaling factor applied to both images (document: 1/3)"),
+    "crop": Int(16, 4096, nullable=True, quick=64,
+                help="side of a central crop after rescaling; null keeps the whole image"),
+    "psf_size": Int(3, 101, quick=13, help="odd side of the Gaussian PSF in pixels (document: 13)"),
+    "psf_sigma": ListOf(Float(0, low_open=True), min_len=2, max_len=2,
+                        quick=[1.0, 3.0],
+                        help="PSF standard deviations (rows, columns) in pixels (document: [1, 3])"),
+    "mu": Float(0, low_open=True, quick=0.2, help="the document's smoothness weight (0.2)"),
+    "noise_sigma": Float(0, 1, low_open=True, quick=0.01, help="noise standard deviation of the noisy case (0.01)"),
+    "seed": Int(0, 2**32 - 1, quick=0, help="seed of the random start (and of the unsupervised Wiener sampler)"),
+    "noise_seed": Int(0, 2**32 - 2, quick=1, help="noise seed of the reported image (tuning image: noise_seed + 1)"),
+    "lbfgs_gtol": Float(0, 1, low_open=True, quick=1e-06, help="L-BFGS-B gradient tolerance of the fast solver"),
+    "newton_xtol": Float(0, 1, low_open=True, quick=1e-05, help="Newton-CG xtol of the analytic-Hessian solver"),
+    "cg_iter": Int(1, 100000, quick=500, help="conjugate-gradient iterations (Tikhonov) at most"),
+    "cg_tol": Float(0, 1, high_open=True, quick=1e-06, help="conjugate-gradient relative residual tolerance"),
+    "tv_iter": Int(1, 100000, quick=100, help="FISTA iterations of TV deblurring"),
+    "tv_inner_iter": Int(1, 10000, quick=5, help="dual FISTA iterations per TV prox"),
+    "mu_grid": ListOf(Float(0, low_open=True), min_len=2, quick=[0.03, 0.1, 0.2],
+                      help="μ values swept for the square-root loss"),
+    "tikhonov_grid": ListOf(Float(0, low_open=True), min_len=2, quick=[1e-05, 0.001, 0.01],
+                            help="λ values swept for the squared loss"),
+    "tv_grid": ListOf(Float(0, low_open=True), min_len=2, quick=[0.0001, 0.0003, 0.001],
+                      help="λ values swept for TV"),
+    "wiener_grid": ListOf(Float(0, low_open=True), min_len=2, quick=[0.1, 0.3, 1.0],
+                          help="balance values swept for Wiener"),
+    "rl_grid": ListOf(Int(1, 10000), min_len=2, quick=[1, 3, 10, 30],
+                      help="iteration counts swept for Richardson–Lucy"),
+    "border_margin": Int(0, 1000, quick=12, help="border width (pixels) left out of the interior PSNR"),
+    "timing_repeats": Int(1, 100, quick=1, help="repeats per timing in benchmarks/deblur_speed.py (median)"),
+}
+
+
+def _tuning_image_differs(block: dict) -> None:
+    if block["tuning_image"] == block["image"]:
+        raise ParamError(f"deblurring.tuning_image={block['tuning_image']!r} is not allowed: expected an image "
+                         f"other than deblurring.image={block['image']!r}")
+
+
+RULES = (_tuning_image_differs,)
+
+#: Headline numbers (``metrics/deblurring_headline.json``): paths into ``metrics/deblurring.json``.
+HEADLINE = {
+    "document_noisy_psnr": ("document", "noisy", "psnr"),
+    "tv_fista_noisy_psnr": ("methods", "noisy", "tv_fista", "psnr"),
+    "richardson_lucy_noisy_psnr": ("methods", "noisy", "richardson_lucy", "psnr"),  # peer: scikit-image
+    "wiener_noisy_psnr": ("methods", "noisy", "wiener", "psnr"),
+}

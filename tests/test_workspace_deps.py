@@ -1,0 +1,96 @@
+"""`python -m sparseimg deps`: the closure of imports, written into dvc.yaml by text surgery."""
+
+import textwrap
+from pathlib import Path
+
+import yaml
+
+from sparseimg.workspace.cli import main
+from sparseimg.workspace.deps import closure, imported_modules, rewrite_deps
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _lib(tmp_path):
+    pkg = tmp_path / "lib" / "sparseimg"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "a.py").write_text("from . import b\n")
+    (pkg / "b.py").write_text("def f():\n    from .sub.c import g  # lazy import counts\n")
+    (pkg / "sub" / "__init__.py").write_text("")
+    (pkg / "sub" / "c.py").write_text("import numpy\nfrom ..d import x\n")
+    (pkg / "d.py").write_text("")
+    (pkg / "unused.py").write_text("")
+    return tmp_path / "lib"
+
+
+def test_closure_follows_relative_lazy_and_package_imports(tmp_path):
+    lib = _lib(tmp_path)
+    missing = set()
+    mods = imported_modules("from sparseimg import a\nimport sparseimg.gone\n", "sparseimg", lib, unresolved=missing)
+    files = {p.relative_to(lib).as_posix() for p in closure(mods, lib)}
+    assert files == {"sparseimg/__init__.py", "sparseimg/a.py", "sparseimg/b.py", "sparseimg/sub/__init__.py",
+                     "sparseimg/sub/c.py", "sparseimg/d.py"}
+    assert missing == {"sparseimg.gone"}
+
+
+def test_rewrite_keeps_comments_and_other_keys():
+    text = textwrap.dedent("""\
+        # top comment
+        stages:
+          one:
+            cmd: python benchmarks/x.py  # run it
+            deps:
+              - benchmarks/x.py
+              # stale comment inside the list
+              - lib/sparseimg/old.py
+            params:
+              - common
+            outs:
+              - out.csv
+
+          two:
+            cmd: echo
+        """)
+    new = rewrite_deps(text, {"one": ["benchmarks/x.py", "lib/sparseimg/a.py"], "two": ["lib/sparseimg/b.py"]})
+    assert new.startswith("# top comment\n") and "cmd: python benchmarks/x.py  # run it" in new
+    data = yaml.safe_load(new)["stages"]
+    assert data["one"] == {"cmd": "python benchmarks/x.py", "deps": ["benchmarks/x.py", "lib/sparseimg/a.py"],
+                           "params": ["common"], "outs": ["out.csv"]}
+    assert data["two"] == {"cmd": "echo", "deps": ["lib/sparseimg/b.py"]}
+
+
+def test_check_reports_a_stale_list_in_one_line_and_rewrite_fixes_it(tmp_path, capsys):
+    (tmp_path / "benchmarks").mkdir()
+    (tmp_path / "benchmarks" / "x.py").write_text("from sparseimg import a\n")
+    _lib(tmp_path)
+    (tmp_path / "dvc.yaml").write_text(textwrap.dedent("""\
+        stages:
+          bench:  # keep me
+            cmd: python benchmarks/x.py --output-dir reports
+            deps:
+              - benchmarks/x.py
+              - lib/sparseimg/a.py
+              - lib/sparseimg/unused.py
+        """))
+    assert main(["deps", "--check", "--root", str(tmp_path)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "stage bench: missing lib/sparseimg/__init__.py" in err[0]
+    assert "extra lib/sparseimg/unused.py" in err[0]
+    assert main(["deps", "--root", str(tmp_path)]) == 0
+    text = (tmp_path / "dvc.yaml").read_text()
+    assert "bench:  # keep me" in text
+    assert yaml.safe_load(text)["stages"]["bench"]["deps"] == [
+        "benchmarks/x.py", "lib/sparseimg/__init__.py", "lib/sparseimg/a.py", "lib/sparseimg/b.py",
+        "lib/sparseimg/d.py", "lib/sparseimg/sub/__init__.py", "lib/sparseimg/sub/c.py"]
+    assert main(["deps", "--check", "--root", str(tmp_path)]) == 0
+
+
+def test_names_the_package_exports_lazily_count_as_their_modules():
+    from sparseimg.workspace.deps import closure, imported_modules
+
+    lib = ROOT / "lib"
+    found = imported_modules("from sparseimg import psnr, FourierConvolution\n", "sparseimg", lib)
+    assert {"sparseimg.metrics", "sparseimg.operators"} <= found
+    files = {p.relative_to(lib).as_posix() for p in closure(found, lib)}
+    assert {"sparseimg/metrics.py", "sparseimg/operators/fourier.py"} <= files

@@ -1,0 +1,85 @@
+"""Headline numbers: read along the sections' HEADLINE paths (new snake_case keys), written next to
+the metrics by the runner; a renamed key fails loudly, naming the section and the path."""
+
+import json
+
+import pytest
+
+from sparseimg.workspace.runner import write_headline
+from sparseimg.workspace.sections import SECTIONS, HeadlineError
+
+SYNTHETIC = {
+    "sparse_coding": {
+        "methods": {"noisy/fista": {"event_psnr": 78.1, "event_error": 1.2e-4},
+                    "noisy/inverse_filter": {"event_psnr": 40.9, "event_error": 0.6}},
+        "reference_objective": 0.00215},
+    "deblurring": {
+        "document": {"noisy": {"psnr": 22.8}},
+        "methods": {"noisy": {"tv_fista": {"psnr": 25.0}, "richardson_lucy": {"psnr": 23.5},
+                              "wiener": {"psnr": 24.1}}}},
+    "inpainting": {
+        "best": {f"missing_{p}pct": {"psnr": 30.0 + p, "method": "dct_threshold"} for p in (10, 40, 80)},
+        "methods": {f"missing_{p}pct": {"adam_document": {"psnr": 20.0 + p}, "biharmonic": {"psnr": 25.0 + p}}
+                    for p in (10, 40, 80)}},
+}
+
+EXPECTED = {
+    "sparse_coding": {"fista_noisy_event_psnr": 78.1, "inverse_filter_noisy_event_psnr": 40.9,
+                      "fista_noisy_event_error": 1.2e-4, "reference_objective": 0.00215},
+    "deblurring": {"document_noisy_psnr": 22.8, "tv_fista_noisy_psnr": 25.0, "richardson_lucy_noisy_psnr": 23.5,
+                   "wiener_noisy_psnr": 24.1},
+    "inpainting": {"best_psnr": 70.0, "adam_document_psnr": 60.0, "biharmonic_psnr": 65.0},
+}
+
+
+@pytest.mark.parametrize("name", list(SECTIONS))
+def test_headline_values(name):
+    assert SECTIONS[name].headline_values(SYNTHETIC[name]) == EXPECTED[name]
+
+
+def test_inpainting_headline_takes_the_middle_proportion_without_40pct():
+    metrics = {"best": {k: {"psnr": v} for k, v in (("missing_5pct", 1.0), ("missing_20pct", 2.0),
+                                                     ("missing_60pct", 3.0))},
+               "methods": {k: {"adam_document": {"psnr": 0.0}, "biharmonic": {"psnr": 0.0}}
+                           for k in ("missing_5pct", "missing_20pct", "missing_60pct")}}
+    assert SECTIONS["inpainting"].headline_values(metrics)["best_psnr"] == 2.0
+
+
+def test_a_renamed_key_names_the_section_and_the_path():
+    old = {"methods": {"noisy/FISTA": {"event_psnr": 78.1}}, "reference_objective": 0.1}
+    with pytest.raises(HeadlineError) as info:
+        SECTIONS["sparse_coding"].headline_values(old)
+    msg = str(info.value)
+    assert "\n" not in msg and msg.startswith("sparse_coding: headline fista_noisy_event_psnr")
+    assert "'methods' -> 'noisy/fista' -> 'event_psnr'" in msg and "'noisy/FISTA'" in msg
+
+
+def test_a_non_number_is_refused():
+    bad = json.loads(json.dumps(SYNTHETIC["deblurring"]))
+    bad["methods"]["noisy"]["wiener"]["psnr"] = "high"
+    with pytest.raises(HeadlineError, match="deblurring: headline wiener_noisy_psnr .* expected a number"):
+        SECTIONS["deblurring"].headline_values(bad)
+
+
+def test_runner_writes_the_flat_headline_file(tmp_path):
+    (tmp_path / "metrics").mkdir()
+    (tmp_path / "metrics" / "deblurring.json").write_text(json.dumps(SYNTHETIC["deblurring"]))
+    path = write_headline(tmp_path, "deblurring")
+    assert path == tmp_path / "metrics" / "deblurring_headline.json"
+    assert json.loads(path.read_text()) == EXPECTED["deblurring"]
+
+
+def test_runner_refuses_a_missing_metrics_file(tmp_path):
+    with pytest.raises(HeadlineError, match="inpainting: metrics/inpainting.json was not written"):
+        write_headline(tmp_path, "inpainting")
+
+
+def test_cli_exit_status_1_for_a_headline_error(monkeypatch, capsys):
+    from sparseimg.workspace import cli, runner
+
+    def fake_run(*args, **kwargs):
+        raise HeadlineError("sparse_coding: headline x path 'a' not found in metrics/sparse_coding.json")
+    monkeypatch.setattr(runner, "run_section", fake_run)
+    assert cli.main(["run", "sparse_coding"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "headline x" in err[0] and "reports left untouched" in err[0]
