@@ -123,7 +123,7 @@ def test_report_page_layout(tmp_path):
     then stage timings and provenance (commit unknown outside git, lock hash, CPU, stage date)."""
     reports = tmp_path / "reports"
     _two_figure_section(reports, {"size": 8, "lam_factors": [0.1, 1.0]})
-    (reports / "metrics/sparse_coding_headline.json").write_text('{"fista_noisy_event_psnr": 78.125}\n')
+    (reports / "metrics/sparse_coding_headline.json").write_text('{"headline": {"fista_noisy_event_psnr": 78.125}}\n')
     (reports / "runs").mkdir()
     (reports / "runs/sparse_coding.json").write_text(json.dumps(
         {"date": "2030-01-02T03:04:05+00:00", "duration_s": 12.5, "machine": "box", "cores": 2, "python": "3.11.9"}))

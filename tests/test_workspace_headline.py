@@ -15,6 +15,7 @@ SYNTHETIC = {
         "reference_objective": 0.00215},
     "deblurring": {
         "document": {"noisy": {"psnr": 22.8}},
+        "summary": {"noisy": {"best_method": "tv_fista", "best_psnr": 25.0}},
         "methods": {"noisy": {"tv_fista": {"psnr": 25.0}, "richardson_lucy": {"psnr": 23.5},
                               "wiener": {"psnr": 24.1}}}},
     "inpainting": {
@@ -26,7 +27,7 @@ SYNTHETIC = {
 EXPECTED = {
     "sparse_coding": {"fista_noisy_event_psnr": 78.1, "inverse_filter_noisy_event_psnr": 40.9,
                       "fista_noisy_event_error": 1.2e-4, "reference_objective": 0.00215},
-    "deblurring": {"document_noisy_psnr": 22.8, "tv_fista_noisy_psnr": 25.0, "richardson_lucy_noisy_psnr": 23.5,
+    "deblurring": {"document_noisy_psnr": 22.8, "best_noisy_psnr": 25.0, "tv_fista_noisy_psnr": 25.0, "richardson_lucy_noisy_psnr": 23.5,
                    "wiener_noisy_psnr": 24.1},
     "inpainting": {"best_psnr": 70.0, "adam_document_psnr": 60.0, "biharmonic_psnr": 65.0},
 }
@@ -61,12 +62,12 @@ def test_a_non_number_is_refused():
         SECTIONS["deblurring"].headline_values(bad)
 
 
-def test_runner_writes_the_flat_headline_file(tmp_path):
+def test_runner_writes_the_headline_file(tmp_path):
     (tmp_path / "metrics").mkdir()
     (tmp_path / "metrics" / "deblurring.json").write_text(json.dumps(SYNTHETIC["deblurring"]))
     path = write_headline(tmp_path, "deblurring")
     assert path == tmp_path / "metrics" / "deblurring_headline.json"
-    assert json.loads(path.read_text()) == EXPECTED["deblurring"]
+    assert json.loads(path.read_text()) == {"headline": EXPECTED["deblurring"]}
 
 
 def test_runner_refuses_a_missing_metrics_file(tmp_path):
@@ -83,3 +84,11 @@ def test_cli_exit_status_1_for_a_headline_error(monkeypatch, capsys):
     assert cli.main(["run", "sparse_coding"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "headline x" in err[0] and "reports left untouched" in err[0]
+
+
+def test_headline_keys_are_unique_across_sections():
+    # `dvc exp show` names a column by its key alone only while no other metrics file has it
+    from sparseimg.workspace.sections import SECTIONS
+
+    keys = [key for sec in SECTIONS.values() for key in sec.headline]
+    assert len(keys) == len(set(keys)) and len(keys) >= 3 * 3

@@ -95,7 +95,7 @@ def _section(page: _Page, reports: Path, name: str, sec) -> None:
     if not metrics_path.exists():
         page.para("_Not run yet._", "<em>Not run yet.</em>")
         return
-    headline = _read_json(reports / "metrics" / f"{name}_headline.json")
+    headline = (_read_json(reports / "metrics" / f"{name}_headline.json") or {}).get("headline")
     if headline:
         page.table(["headline", "value"], [[k, v] for k, v in headline.items()], css="headline")
     executed = f"notebooks/{Path(sec.notebook).name}"
@@ -125,7 +125,8 @@ def _section(page: _Page, reports: Path, name: str, sec) -> None:
 
 def _runs(reports: Path) -> dict[str, dict]:
     runs = {}
-    for path in sorted((reports / "runs").glob("*.json")):
+    order = {name: i for i, name in enumerate(SECTIONS)}  # sections in their order, anything else after
+    for path in sorted((reports / "runs").glob("*.json"), key=lambda p: (order.get(p.stem, len(order)), p.stem)):
         data = _read_json(path)
         if isinstance(data, dict):
             runs[path.stem] = data

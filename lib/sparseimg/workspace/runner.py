@@ -132,7 +132,8 @@ def _write_json(path: Path, data: dict, **kw) -> Path:
 
 
 def write_headline(output_dir, section: str) -> Path:
-    """Write ``metrics/<section>_headline.json`` from ``metrics/<section>.json`` under ``output_dir``.
+    """Write ``metrics/<section>_headline.json`` (``{"headline": {key: number}}``) from
+    ``metrics/<section>.json`` under ``output_dir``.
 
     Raises :class:`HeadlineError` (one line naming the section and the path) when the
     metrics file is missing or a headline path does not lead to a number.
@@ -143,7 +144,9 @@ def write_headline(output_dir, section: str) -> Path:
         raise HeadlineError(f"{section}: metrics/{section}.json was not written by the notebook: "
                             "expected Reporter.write_metrics(...)")
     values = get_section(section).headline_values(json.loads(metrics_path.read_text()))
-    return _write_json(output_dir / "metrics" / f"{section}_headline.json", values)
+    # under one top-level "headline" key: `dvc exp show` then names the columns headline.<key>
+    # (keys are unique across sections), and `--keep '^headline\.'` selects them
+    return _write_json(output_dir / "metrics" / f"{section}_headline.json", {"headline": values})
 
 
 def write_code_fingerprint(notebook, destination) -> None:

@@ -57,6 +57,7 @@ RULES = (_tuning_image_differs,)
 #: Headline numbers (``metrics/deblurring_headline.json``): paths into ``metrics/deblurring.json``.
 HEADLINE = {
     "document_noisy_psnr": ("document", "noisy", "psnr"),
+    "best_noisy_psnr": ("summary", "noisy", "best_psnr"),  # the best method (its key: summary.noisy.best_method)
     "tv_fista_noisy_psnr": ("methods", "noisy", "tv_fista", "psnr"),
     "richardson_lucy_noisy_psnr": ("methods", "noisy", "richardson_lucy", "psnr"),  # peer: scikit-image
     "wiener_noisy_psnr": ("methods", "noisy", "wiener", "psnr"),
