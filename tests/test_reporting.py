@@ -157,12 +157,19 @@ def test_report_provenance_names_the_commit_and_a_dirty_tree(tmp_path):
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]
     subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
     (tmp_path / "requirements.lock").write_text("a==1\n")
-    subprocess.run(git + ["add", "requirements.lock"], cwd=tmp_path, check=True)
+    (tmp_path / "dvc.lock").write_text("schema: '2.0'\n")
+    (tmp_path / "reports" / "metrics").mkdir(parents=True)
+    (tmp_path / "reports" / "metrics" / "s.json").write_text("{}\n")
+    subprocess.run(git + ["add", "requirements.lock", "dvc.lock", "reports"], cwd=tmp_path, check=True)
     subprocess.run(git + ["commit", "-q", "-m", "x"], cwd=tmp_path, check=True)
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=tmp_path, capture_output=True, text=True).stdout.strip()
-    (tmp_path / "reports").mkdir()
     md = build_report(tmp_path / "reports")[0].read_text()
     assert f"| commit | {head} |" in md and "| working tree | clean |" in md
+    # what `dvc repro` itself rewrote before the report stage does not make the tree dirty
+    (tmp_path / "dvc.lock").write_text("schema: '2.0'\nstages: {}\n")
+    (tmp_path / "reports" / "metrics" / "s.json").write_text('{"psnr": 1}\n')
+    md = build_report(tmp_path / "reports")[0].read_text()
+    assert "| working tree | clean |" in md
     (tmp_path / "requirements.lock").write_text("a==2\n")
     md = build_report(tmp_path / "reports")[0].read_text()
     assert "| working tree | dirty (uncommitted changes) |" in md

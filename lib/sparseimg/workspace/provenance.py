@@ -25,17 +25,23 @@ def _git(root: Path, *args: str) -> str | None:
     return res.stdout.strip() if res.returncode == 0 else None
 
 
+#: What the pipeline itself writes while it runs: never counts as a dirty tree.
+PIPELINE_OUTPUTS = ("dvc.lock", "reports")
+
+
 def git_state(root=".") -> tuple[str, bool | None]:
     """``(commit, dirty)``: ``("unknown", None)`` without git or without a commit.
 
-    ``dirty`` is True when tracked files differ from the commit (untracked files
-    are ignored: DVC outputs and scratch files do not make a tree dirty).
+    ``dirty`` is True when tracked files other than the pipeline's own outputs
+    (:data:`PIPELINE_OUTPUTS`: ``dvc.lock`` and ``reports/``, which ``dvc repro`` rewrites
+    before the report stage runs) differ from the commit; untracked files are ignored.
     """
     root = Path(root)
     commit = _git(root, "rev-parse", "HEAD")
     if not commit:
         return "unknown", None
-    status = _git(root, "status", "--porcelain", "--untracked-files=no")
+    status = _git(root, "status", "--porcelain", "--untracked-files=no", "--", ".",
+                  *(f":(exclude){path}" for path in PIPELINE_OUTPUTS))
     return commit, (None if status is None else bool(status))
 
 
