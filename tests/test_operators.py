@@ -10,8 +10,9 @@ import pytest
 import sparseimg.operators as ops
 from sparseimg.kernels import gaussian_psf, motion_cloud_operator
 from sparseimg.objectives import LeastSquares
-from sparseimg.operators import (BlockDCTFrame, FourierConvolution, Gradient, LinearConvolution, LinearOperator,
-                                 MaskedDCTSynthesis, MaskOperator, transfer_from_kernel)
+from sparseimg.operators import (BlockDCTFrame, Composition, FourierConvolution, Gradient, LinearConvolution,
+                                 LinearOperator, MaskedDCTSynthesis, MaskOperator, Synthesis, WaveletTransform,
+                                 transfer_from_kernel)
 from sparseimg.testing import dot_test
 
 _MISSING = np.random.default_rng(3).random((20, 23)) < 0.4
@@ -32,6 +33,12 @@ CASES = [
     ("block_dct_shifted_colour", lambda dt: BlockDCTFrame((3, 20, 23), block=4, stride=2, color=True), None),
     ("global_dct", lambda dt: BlockDCTFrame((2, 9, 10), block=None), None),
     ("masked_dct_synthesis", lambda dt: MaskedDCTSynthesis(_MISSING, 3, block=8, stride=4, color=True), None),
+    ("wavelet_97_periodic", lambda dt: WaveletTransform((24, 20), "cdf97", levels=3), (24, 20)),
+    ("wavelet_53_symmetric_odd", lambda dt: WaveletTransform((21, 18), "cdf53", levels=2, boundary="symmetric"),
+     (21, 18)),
+    ("wavelet_synthesis", lambda dt: Synthesis(WaveletTransform((16, 24), "cdf97", levels=2)), (16, 24)),
+    ("composition", lambda dt: Composition(LinearConvolution(gaussian_psf(5, (1.0, 1.5)), (20, 23), dtype=dt),
+                                           MaskOperator(_MISSING)), (20, 23)),
 ]
 
 
@@ -127,3 +134,16 @@ def test_fourier_operator_pickles_without_its_plans(rng):
     y = op.forward(x)
     clone = pickle.loads(pickle.dumps(op))
     assert np.array_equal(clone.forward(x), y)
+
+
+@pytest.mark.parametrize("name, make", [("fourier", lambda: motion_cloud_operator((24, 20))),
+                                        ("linear", lambda: LinearConvolution(gaussian_psf(7, (1.0, 2.0)), (19, 16)))])
+def test_solve_normal_solves_the_shifted_normal_equation(name, make, rng):
+    op = make()
+    rhs = rng.standard_normal(op.shape)
+    for shift in (1e-3, 0.1, 10.0):
+        x = op.solve_normal(rhs, shift)
+        residual = op.normal(x) + shift * x - rhs
+        assert np.linalg.norm(residual) <= 1e-10 * np.linalg.norm(rhs), (name, shift)
+    with pytest.raises(ValueError, match="shift"):
+        op.solve_normal(rhs, 0.0)

@@ -18,6 +18,11 @@ SYNTHETIC = {
         "summary": {"noisy": {"best_method": "tv_fista", "best_psnr": 25.0}},
         "methods": {"noisy": {"tv_fista": {"psnr": 25.0}, "richardson_lucy": {"psnr": 23.5},
                               "wiener": {"psnr": 24.1}}}},
+    "wavelets": {
+        "compression": {"cdf97": {"psnr": 33.5}},
+        "denoising_main": {"bayesshrink_ti": {"psnr": 26.0}, "skimage_wavelet": {"psnr": 25.2}, "bm3d": {"psnr": 27.8}},
+        "deblurring": {"gaussian_blur": {"tv_fista": {"psnr": 28.6}, "pnp_wavelet": {"psnr": 27.2}}},
+        "summary": {"gaussian_blur": {"best_psnr": 29.2}, "section2": {"best_psnr": 25.2}}},
     "inpainting": {
         "best": {f"missing_{p}pct": {"psnr": 30.0 + p, "method": "dct_threshold"} for p in (10, 40, 80)},
         "methods": {f"missing_{p}pct": {"adam_document": {"psnr": 20.0 + p}, "biharmonic": {"psnr": 25.0 + p}}
@@ -29,6 +34,10 @@ EXPECTED = {
                       "fista_noisy_event_error": 1.2e-4, "reference_objective": 0.00215},
     "deblurring": {"document_noisy_psnr": 22.8, "best_noisy_psnr": 25.0, "tv_fista_noisy_psnr": 25.0, "richardson_lucy_noisy_psnr": 23.5,
                    "wiener_noisy_psnr": 24.1},
+    "wavelets": {"wavelet_keep_fraction_cdf97_psnr": 33.5, "wavelet_bayesshrink_ti_psnr": 26.0,
+                 "wavelet_skimage_wavelet_psnr": 25.2, "wavelet_bm3d_psnr": 27.8, "pnp_best_gaussian_blur_psnr": 29.2,
+                 "pnp_tv_fista_gaussian_blur_psnr": 28.6, "pnp_algorithm1_wavelet_gaussian_blur_psnr": 27.2,
+                 "pnp_best_section2_psnr": 25.2},
     "inpainting": {"best_psnr": 70.0, "adam_document_psnr": 60.0, "biharmonic_psnr": 65.0},
 }
 

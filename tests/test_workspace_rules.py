@@ -24,6 +24,8 @@ CASES = [
      ["inpainting.dct_stride=6", "inpainting.dct_block=16"], "a divisor of"),
     ("inpainting", {"threshold_block": 8, "threshold_stride": 3},
      ["inpainting.threshold_stride=3", "inpainting.threshold_block=8"], "a divisor of"),
+    ("wavelets", {"tuning_image": "camera"},
+     ["wavelets.tuning_image='camera'", "wavelets.image='camera'"], "an image other than"),
     ("sparse_coding", {"deconv_low_cut": 0.45, "deconv_high_cut": 0.45},
      ["sparse_coding.deconv_low_cut=0.45", "sparse_coding.deconv_high_cut=0.45"], "less than"),
 ]
@@ -56,7 +58,7 @@ def test_rule_fails_fast_with_one_line(workspace, monkeypatch, capsys, section, 
     assert not (workspace / "reports" / ".staging").exists()  # nothing started
 
 
-@pytest.mark.parametrize("section", ["sparse_coding", "deblurring", "inpainting"])
+@pytest.mark.parametrize("section", ["sparse_coding", "deblurring", "wavelets", "inpainting"])
 def test_committed_and_quick_blocks_pass_the_rules(section):
     from sparseimg.workspace.params import read_params_file
     from sparseimg.workspace.sections import SECTIONS

@@ -121,7 +121,7 @@ class _Monitor:
     def record(self, k: int, x: np.ndarray, objective: float | None):
         self.pause()
         h = self.history
-        if self.track or objective is not None:
+        if self.track or objective is not None or self.reference is not None:
             h.objective.append(float(objective) if objective is not None else float("nan"))
             h.time.append(self.elapsed)
             if self.reference is not None:
@@ -145,7 +145,8 @@ def _check_common(x0, n_iter, tol):
 
 def proximal_gradient(smooth, penalty, x0: np.ndarray, *, step: float | None = None,
                       n_iter: int = 100, tol: float = 1e-6, accelerate: bool = False,
-                      restart: bool = False, reference: np.ndarray | None = None, support_tol: float = 0.0,
+                      restart: bool = False, reference: np.ndarray | None = None, support_tol: float | None = 0.0,
+                      data_range: float | None = None,
                       track: bool = True, callback=None, progress: bool = False,
                       desc: str | None = None) -> tuple[np.ndarray, History]:
     """Minimize ``smooth(x) + penalty(x)`` by (accelerated) proximal gradient.
@@ -173,9 +174,12 @@ def proximal_gradient(smooth, penalty, x0: np.ndarray, *, step: float | None = N
         momentum whenever the objective goes up. Needs the objective, so ``track``
         or an affine gradient.
     reference : ndarray, optional
-        Ground truth; adds PSNR and support precision/recall to the history.
-    support_tol : float
-        ``|x| > support_tol`` defines the support for precision/recall.
+        Ground truth; adds PSNR and support precision/recall to the history (recorded even
+        without an objective, which is then NaN).
+    support_tol : float or None
+        ``|x| > support_tol`` defines the support for precision/recall (None: not recorded).
+    data_range : float, optional
+        Peak of the PSNR (default: the reference's range, see :func:`~sparseimg.metrics.psnr`).
     track : bool
         Record the objective at every iterate. With an affine gradient (quadratic
         ``f``) this is free; otherwise it costs one extra evaluation of ``f``.
@@ -214,7 +218,8 @@ def proximal_gradient(smooth, penalty, x0: np.ndarray, *, step: float | None = N
         raise ValueError("restart=True is not allowed here: expected accelerate=True and an objective "
                          "(track=True or an affine gradient)")
     history = History(step=step)
-    monitor = _Monitor(history, reference, support_tol=support_tol, callback=callback, track=track)
+    monitor = _Monitor(history, reference, support_tol=support_tol, data_range=data_range, callback=callback,
+                       track=track)
     dtype = x0.dtype.type
     s = dtype(step)
     x = x0.astype(dtype, copy=True)

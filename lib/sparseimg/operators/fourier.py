@@ -374,6 +374,12 @@ class FourierConvolution(LinearOperator):
         resid *= self._conj_transfer
         return value, fft.irfft_from_input()
 
+    def solve_normal(self, rhs: np.ndarray, shift: float, **_) -> np.ndarray:
+        """``(AᵀA + shift·I)⁻¹ rhs`` exactly: ``irfft2(rfft2(rhs) / (|H|² + shift))`` (one FFT pair)."""
+        if not shift > 0:
+            raise ValueError(f"shift={shift!r} is not allowed: expected > 0")
+        return self._filter(self._check(rhs, "rhs"), 1.0 / (self.power + self.dtype.type(shift)))
+
     def circular(self) -> "FourierConvolution":
         """Itself: already circular (see :meth:`LinearConvolution.circular`)."""
         return self

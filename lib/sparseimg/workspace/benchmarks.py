@@ -19,6 +19,12 @@ BENCHMARK_SCHEMAS: dict[str, dict[str, Spec]] = {
         "max_iter": Int(1, 1000000, quick=3000, help="iteration cap per solver"),
         "reference_iter": Int(1, 1000000, quick=1500, help="FISTA (+ restart) iterations for F*"),
     },
+    # benchmarks/wavelets_speed.py (lifting transforms against PyWavelets' C code)
+    "benchmark_wavelets": {
+        "size": Int(16, 8192, quick=64, help="image side N of the N x N transforms"),
+        "levels": Int(1, 10, quick=2, help="decomposition levels"),
+        "repeats": Int(1, 1000, quick=3, help="timed, interleaved repeats (medians reported)"),
+    },
 }
 
 

@@ -1,0 +1,490 @@
+"""Section 3's experiments (part 1): wavelets by lifting, shrinkage denoising, wavelet-domain
+deblurring and plug-and-play.
+
+Two registries, one shape each (keys in metrics and tables, labels in figures):
+
+- :data:`DENOISERS` — ``key -> denoise(noisy, sigma, params) -> image`` with ``sigma`` the noise
+  standard deviation in the image's units and ``params`` a :class:`DenoiseSettings`: our lifting
+  wavelets (VisuShrink, BayesShrink, cycle-spun BayesShrink), TV (:func:`sparseimg.tv.tv_prox`) and
+  the peers (scikit-image's ``denoise_wavelet``, ``cycle_spin``, ``denoise_tv_chambolle``; ``bm3d``).
+  The two TV weights are ``factor · sigma`` with the factor chosen per ``sigma`` on a *tuning* image
+  (:func:`tune_denoisers`), never on a reported one.
+- :data:`DEBLURRERS` — ``key -> run(problem, lam, params, reference)`` run by :func:`run_deblurrer`
+  on a :class:`~sparseimg.experiments.deblurring.DeblurProblem`: the talk's iterative shrinkage
+  (ISTA on the synthesis form), FISTA on the synthesis and on the translation-invariant analysis
+  form (:func:`sparseimg.deconvolution.wavelet_deblur`), section 2's TV-FISTA, the talk's
+  Algorithm 1 (:func:`sparseimg.plug_and_play.pnp_deblur`) and half-quadratic splitting with a fixed
+  schedule (:func:`sparseimg.plug_and_play.pnp_hqs`), each with three denoisers of
+  :data:`DENOISERS`. :func:`tune_deblurrers` chooses their λ on a tuning problem, over the grids
+  :data:`LAMBDA_GRIDS` names (:data:`SHARED_LAMBDA`: the exception).
+
+Problems: :func:`add_noise` (seeded white noise), :func:`gaussian_blur_problem` (circular Gaussian
+blur, the plug-and-play benchmark setting: PSF σ = 1.6, noise 2.55/255) and
+:func:`section2_problem` (section 2's astronaut problem, :data:`SECTION2`). Figures:
+:func:`lifting_trace` (one lifting level step by step) and :func:`keep_largest` (an image from a
+fraction of its coefficients).
+
+Source: "Sparsity and Deep Neural Networks: a Match Made in Heaven", P. L. Dragotti, Imperial College
+London, talk slides, 7 February 2022.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from .._validate import check_array, check_choice, check_int, check_real
+from ..deconvolution import tv_deblur, wavelet_deblur
+from ..images import prepare_image
+from ..kernels import gaussian_psf
+from ..operators.fourier import FourierConvolution, transfer_from_kernel
+from ..operators.lifting import dwt2, get_wavelet, idwt2, subbands
+from ..plug_and_play import pnp_deblur, pnp_hqs
+from .. import shrinkage
+from ..tv import tv_prox
+from . import Registry
+from .deblurring import DeblurProblem, choose_by_sweep, make_problem
+
+__all__ = ["DenoiseSettings", "DENOISERS", "TUNED_DENOISERS", "tune_denoisers", "add_noise",
+           "DeblurSettings", "DEBLURRERS", "LAMBDA_GRIDS", "SHARED_LAMBDA", "DeblurResult", "run_deblurrer",
+           "tune_deblurrers", "gaussian_blur_problem", "SECTION2", "section2_problem", "lifting_trace",
+           "COMPRESSION_TRANSFORMS", "keep_largest"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Denoising
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DenoiseSettings:
+    """What the denoisers of :data:`DENOISERS` read.
+
+    Attributes
+    ----------
+    wavelet : str
+        Our lifting wavelet (``"cdf97"`` is PyWavelets' ``bior4.4``, the peers' wavelet).
+    levels : int
+        Decomposition levels, ours and scikit-image's.
+    shifts : int
+        Cycle spinning over ``shifts × shifts`` translations, ours (``denoise_ti``) and
+        scikit-image's (``cycle_spin`` with ``max_shifts = shifts − 1``).
+    tv_iter : int
+        Dual FISTA iterations of our TV denoiser.
+    tv_factor, skimage_tv_factor : float
+        TV weights in units of ``sigma`` (ours: ``tv_prox`` weight; scikit-image's
+        ``denoise_tv_chambolle`` weight), chosen on a tuning image by :func:`tune_denoisers`.
+    bm3d_stages : {"all", "hard"}
+        BM3D with both stages (hard thresholding then Wiener) or the first only (half the time).
+    """
+
+    wavelet: str = "cdf97"
+    levels: int = 4
+    shifts: int = 8
+    tv_iter: int = 50
+    tv_factor: float = 0.9
+    skimage_tv_factor: float = 0.9
+    bm3d_stages: str = "all"
+
+
+def _visushrink(noisy, sigma, p):
+    return shrinkage.denoise(noisy, sigma, wavelet=p.wavelet, levels=p.levels, method="VisuShrink")
+
+
+def _bayesshrink(noisy, sigma, p):
+    return shrinkage.denoise(noisy, sigma, wavelet=p.wavelet, levels=p.levels, method="BayesShrink")
+
+
+def _bayesshrink_ti(noisy, sigma, p):
+    return shrinkage.denoise_ti(noisy, sigma, wavelet=p.wavelet, levels=p.levels, method="BayesShrink",
+                                shifts=p.shifts)
+
+
+def _tv(noisy, sigma, p):
+    return tv_prox(noisy, p.tv_factor * sigma, n_iter=p.tv_iter)
+
+
+def _skimage_wavelet_options(sigma, p):
+    return dict(sigma=sigma, wavelet="bior4.4", mode="soft", method="BayesShrink", wavelet_levels=p.levels,
+                rescale_sigma=True)
+
+
+def _skimage_wavelet(noisy, sigma, p):
+    from skimage.restoration import denoise_wavelet
+
+    with warnings.catch_warnings():  # "designed for orthogonal wavelets": bior4.4 is the point of the comparison
+        warnings.simplefilter("ignore", UserWarning)
+        return denoise_wavelet(np.asarray(noisy, dtype=np.float64), **_skimage_wavelet_options(sigma, p))
+
+
+def _skimage_cycle_spin(noisy, sigma, p):
+    from skimage.restoration import cycle_spin, denoise_wavelet
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return cycle_spin(np.asarray(noisy, dtype=np.float64), denoise_wavelet, max_shifts=p.shifts - 1,
+                          func_kw=_skimage_wavelet_options(sigma, p), workers=1)
+
+
+def _skimage_tv(noisy, sigma, p):
+    from skimage.restoration import denoise_tv_chambolle
+
+    return denoise_tv_chambolle(np.asarray(noisy, dtype=np.float64), weight=p.skimage_tv_factor * sigma)
+
+
+def _bm3d(noisy, sigma, p):
+    import bm3d
+
+    check_choice("bm3d_stages", p.bm3d_stages, ("all", "hard"))
+    stage = bm3d.BM3DStages.ALL_STAGES if p.bm3d_stages == "all" else bm3d.BM3DStages.HARD_THRESHOLDING
+    return np.asarray(bm3d.bm3d(np.asarray(noisy, dtype=np.float64), float(sigma), stage_arg=stage), dtype=np.float64)
+
+
+#: The denoisers, in display order: ``key -> denoise(noisy, sigma, params: DenoiseSettings)``.
+DENOISERS = Registry("wavelets", {
+    "visushrink": _visushrink,
+    "bayesshrink": _bayesshrink,
+    "bayesshrink_ti": _bayesshrink_ti,
+    "tv": _tv,
+    "skimage_wavelet": _skimage_wavelet,
+    "skimage_cycle_spin": _skimage_cycle_spin,
+    "skimage_tv": _skimage_tv,
+    "bm3d": _bm3d,
+}, {
+    "visushrink": "VisuShrink (ours)",
+    "bayesshrink": "BayesShrink (ours)",
+    "bayesshrink_ti": "BayesShrink, cycle-spun (ours)",
+    "tv": "TV (ours)",
+    "skimage_wavelet": "denoise_wavelet (skimage)",
+    "skimage_cycle_spin": "cycle_spin (skimage)",
+    "skimage_tv": "TV Chambolle (skimage)",
+    "bm3d": "BM3D",
+})
+
+#: Denoisers with a tuned weight: ``key -> DenoiseSettings field`` (weight = field · sigma).
+TUNED_DENOISERS = {"tv": "tv_factor", "skimage_tv": "skimage_tv_factor"}
+
+
+def add_noise(image: np.ndarray, sigma: float, seed) -> np.ndarray:
+    """``image + sigma · N(0, 1)`` drawn by ``numpy.random.default_rng(seed)``.
+
+    ``seed``: an integer or a list of integers (e.g. ``[noise_seed, image_index, round(100 σ)]``).
+    """
+    image = check_array("image", image, ndim=2).astype(np.float64)
+    sigma = check_real("sigma", sigma, low=0.0)
+    return image + sigma * np.random.default_rng(seed).standard_normal(image.shape)
+
+
+def tune_denoisers(clean: np.ndarray, noisy: np.ndarray, sigma: float, grid, params: DenoiseSettings
+                   ) -> tuple[DenoiseSettings, dict]:
+    """Choose each weight of :data:`TUNED_DENOISERS` on a tuning image (highest PSNR on ``grid``).
+
+    Returns ``params`` with the chosen factors, and ``{key: [PSNR per grid value]}``.
+    """
+    chosen, scores = {}, {}
+    for key, name in TUNED_DENOISERS.items():
+        value, scores[key] = choose_by_sweep(lambda f, key=key, name=name: DENOISERS[key](
+            noisy, sigma, replace(params, **{name: float(f)})), grid, clean)
+        chosen[name] = float(value)
+    return replace(params, **chosen), scores
+
+
+# ---------------------------------------------------------------------------------------------
+# Deblurring problems
+# ---------------------------------------------------------------------------------------------
+def gaussian_blur_problem(image: np.ndarray, *, psf_size: int = 13, psf_sigma: float = 1.6,
+                          noise_std: float = 2.55 / 255, seed) -> DeblurProblem:
+    """A circular Gaussian blur (:func:`~sparseimg.kernels.gaussian_psf`, centred on the origin) plus noise.
+
+    The operator is a :class:`~sparseimg.operators.FourierConvolution` (``boundary="circular"``):
+    the data are blurred by the same periodic convolution that the methods invert, as in the
+    plug-and-play literature's benchmarks, so the x-step of plug-and-play is exact in frequency.
+    """
+    image = check_array("image", image, ndim=2).astype(np.float64)
+    psf = gaussian_psf(psf_size, (psf_sigma, psf_sigma))
+    operator = FourierConvolution(transfer_from_kernel(psf, image.shape), image.shape)
+    observed = add_noise(operator.forward(image), noise_std, seed)
+    return DeblurProblem(truth=image, psf=psf, operator=operator, observed=observed,
+                         noise_std=float(noise_std), boundary="circular")
+
+
+#: Section 2's noisy problem (its ``params.yaml`` block): the image grey, rescaled by 1/3, blurred by
+#: the crop of the full convolution with a 13×13 Gaussian PSF σ = (1, 3), noise 0.01, noise seed 1
+#: (its tuning image: seed 2).
+SECTION2 = {"image": "astronaut", "scale": 1.0 / 3.0, "psf_size": 13, "psf_sigma": (1.0, 3.0), "noise_std": 0.01,
+            "noise_seed": 1}
+
+
+def section2_problem(source: str = "astronaut", *, crop: int | None = None, seed: int = 1) -> DeblurProblem:
+    """Section 2's problem (:data:`SECTION2`) on ``source`` (default: its reported image).
+
+    ``crop``: side of a central window after rescaling (None: the whole image, section 2's setting).
+    """
+    image = prepare_image(source, scale=SECTION2["scale"], crop=crop)
+    return make_problem(image, gaussian_psf(SECTION2["psf_size"], SECTION2["psf_sigma"]),
+                        noise_std=SECTION2["noise_std"], seed=seed)
+
+
+# ---------------------------------------------------------------------------------------------
+# Deblurring methods
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DeblurSettings:
+    """What the deblurrers of :data:`DEBLURRERS` read.
+
+    Attributes
+    ----------
+    wavelet, levels : str, int
+        The wavelet transform of the wavelet-domain methods (periodic boundary).
+    n_iter : int
+        Iterations of ISTA, the FISTAs and TV-FISTA.
+    tv_inner_iter : int
+        Dual FISTA iterations per TV prox of TV-FISTA (section 2: 5).
+    analysis_shifts : int
+        Cycle spins per axis of the translation-invariant analysis form.
+    pnp_max_iter, pnp_start_factor, pnp_denoise_factor
+        Algorithm 1's guard on the iterations, ``β₁ = start_factor · β₀`` (the talk: 10) and the
+        denoiser's level ``denoise_factor · β_{k+1}`` (the talk: 2).
+    hqs_iter, hqs_sigma_start : int, float
+        Half-quadratic splitting: the denoiser levels fall geometrically from ``hqs_sigma_start``
+        (image units) to the noise level of the data in ``hqs_iter`` steps.
+    denoise : DenoiseSettings
+        The plug-and-play denoisers' settings (TV weight factor, cycle spins, BM3D stages).
+    """
+
+    wavelet: str = "cdf97"
+    levels: int = 4
+    n_iter: int = 100
+    tv_inner_iter: int = 5
+    analysis_shifts: int = 2
+    pnp_max_iter: int = 30
+    pnp_start_factor: float = 10.0
+    pnp_denoise_factor: float = 2.0
+    hqs_iter: int = 8
+    hqs_sigma_start: float = 49.0 / 255
+    denoise: DenoiseSettings = field(default_factory=DenoiseSettings)
+
+
+def _wavelet(form, accelerate, shifts_of=None):
+    def run(problem, lam, p, reference):
+        shifts = p.analysis_shifts if shifts_of else 1
+        x, h = wavelet_deblur(problem.observed, problem.operator, lam, wavelet=p.wavelet, levels=p.levels, form=form,
+                              shifts=shifts, accelerate=accelerate, n_iter=p.n_iter, reference=reference)
+        return x, list(h.psnr), (h.time[-1] if h.time else None), {"iterations": h.n_iter if h.objective else p.n_iter}
+    return run
+
+
+def _tv_fista(problem, lam, p, reference):
+    x, h = tv_deblur(problem.observed, problem.operator, lam, n_iter=p.n_iter, inner_iter=p.tv_inner_iter, tol=0.0,
+                     reference=reference)
+    curve = list(h.psnr)
+    if reference is not None:  # the solver's PSNR peak is the reference's range: convert to peak 1
+        span = float(np.max(reference) - np.min(reference))
+        curve = [v - 20.0 * np.log10(span) for v in curve]
+    return x, curve, (h.time[-1] if h.time else None), {"iterations": h.n_iter}
+
+
+def _denoiser(key, p):
+    settings = p.denoise
+    return lambda x, sigma: DENOISERS[key](x, sigma, settings)
+
+
+def _pnp(denoiser):
+    def run(problem, lam, p, reference):
+        z, r = pnp_deblur(problem.observed, problem.operator, _denoiser(denoiser, p), shrinkage.estimate_sigma,
+                          lam=lam, start_factor=p.pnp_start_factor, denoise_factor=p.pnp_denoise_factor,
+                          max_iter=p.pnp_max_iter, reference=reference)
+        return z, list(r.history.psnr), r.history.time[-1], {
+            "iterations": r.n_iter, "stopped": r.stopped, "denoiser_sigmas_255": [255.0 * b for b in r.betas]}
+    return run
+
+
+def _hqs(denoiser):
+    def run(problem, lam, p, reference):
+        sigmas = list(np.geomspace(p.hqs_sigma_start, problem.noise_std, p.hqs_iter))
+        z, r = pnp_hqs(problem.observed, problem.operator, _denoiser(denoiser, p), sigmas, lam=lam,
+                       noise_std=problem.noise_std, reference=reference)
+        return z, list(r.history.psnr), r.history.time[-1], {"iterations": r.n_iter}
+    return run
+
+
+#: The deblurrers, in display order: ``key -> run(problem, lam, params: DeblurSettings, reference)``
+#: returning ``(estimate, PSNR per iteration (index 0: the start; empty without reference), seconds, details)``.
+DEBLURRERS = Registry("wavelets", {
+    "ista_synthesis": _wavelet("synthesis", False),
+    "fista_synthesis": _wavelet("synthesis", True),
+    "fista_analysis_ti": _wavelet("analysis", True, shifts_of=True),
+    "tv_fista": _tv_fista,
+    "pnp_wavelet": _pnp("bayesshrink_ti"),
+    "pnp_tv": _pnp("tv"),
+    "pnp_bm3d": _pnp("bm3d"),
+    "hqs_wavelet": _hqs("bayesshrink_ti"),
+    "hqs_tv": _hqs("tv"),
+    "hqs_bm3d": _hqs("bm3d"),
+}, {
+    "ista_synthesis": "ISTA, synthesis (the talk's iteration)",
+    "fista_synthesis": "FISTA, synthesis",
+    "fista_analysis_ti": "FISTA, analysis, cycle-spun",
+    "tv_fista": "TV-FISTA (section 2)",
+    "pnp_wavelet": "Algorithm 1, wavelet denoiser",
+    "pnp_tv": "Algorithm 1, TV denoiser",
+    "pnp_bm3d": "Algorithm 1, BM3D",
+    "hqs_wavelet": "PnP-HQS, wavelet denoiser",
+    "hqs_tv": "PnP-HQS, TV denoiser",
+    "hqs_bm3d": "PnP-HQS, BM3D",
+})
+
+#: The grid of the section's parameters each deblurrer's λ is tuned on (on the tuning problem).
+LAMBDA_GRIDS = {
+    "ista_synthesis": "wavelet_lam_grid",
+    "fista_synthesis": "wavelet_lam_grid",
+    "fista_analysis_ti": "wavelet_lam_grid",
+    "tv_fista": "tv_lam_grid",
+    "pnp_wavelet": "pnp_lam_grid",
+    "pnp_tv": "pnp_lam_grid",
+    "hqs_wavelet": "hqs_lam_grid",
+    "hqs_tv": "hqs_lam_grid",
+    "hqs_bm3d": "hqs_lam_grid",
+}
+#: Deblurrers that take another one's tuned λ: Algorithm 1 with BM3D takes the wavelet denoiser's (tuning it
+#: too costs six BM3D calls per problem; on both problems of the section it picks the same λ).
+SHARED_LAMBDA = {"pnp_bm3d": "pnp_wavelet"}
+
+
+@dataclass
+class DeblurResult:
+    """One deblurrer's output.
+
+    Attributes
+    ----------
+    estimate : ndarray
+    psnr : list of float
+        PSNR (dB, peak 1) of every iterate, index 0 the start (empty when not tracked).
+    seconds : float
+        Solver time (PSNR bookkeeping excluded where the solver separates it).
+    details : dict
+        Deterministic facts: iterations, the λ used, why Algorithm 1 stopped, its denoiser levels.
+    """
+
+    estimate: np.ndarray
+    psnr: list
+    seconds: float
+    details: dict
+
+
+def run_deblurrer(key: str, problem: DeblurProblem, weights: dict, params: DeblurSettings, *,
+                  track: bool = True) -> DeblurResult:
+    """Run ``DEBLURRERS[key]`` on ``problem`` with its tuned λ ``weights[key]`` (:func:`tune_deblurrers`;
+    ``weights[SHARED_LAMBDA[key]]`` for a method of :data:`SHARED_LAMBDA`).
+
+    ``track`` records the PSNR of every iterate against ``problem.truth``.
+    """
+    run = DEBLURRERS[key]
+    source = SHARED_LAMBDA.get(key, key)
+    if source not in weights:
+        raise ValueError(f"weights has no {source!r} entry: method {key!r} needs its tuned λ")
+    lam = float(weights[source])
+    start = time.perf_counter()
+    estimate, curve, seconds, details = run(problem, lam, params, problem.truth if track else None)
+    seconds = time.perf_counter() - start if seconds is None else seconds
+    return DeblurResult(estimate=np.asarray(estimate, dtype=np.float64), psnr=curve, seconds=float(seconds),
+                        details={"lam": lam, **details})
+
+
+def tune_deblurrers(problem: DeblurProblem, grids: dict, params: DeblurSettings, *, keys=None) -> tuple[dict, dict]:
+    """λ of every deblurrer of :data:`LAMBDA_GRIDS` chosen on a tuning ``problem``: the highest PSNR over its grid.
+
+    ``grids``: ``{grid name: values}`` (the section's parameters named by :data:`LAMBDA_GRIDS`);
+    ``keys``: restrict to these methods (default all). Methods of :data:`SHARED_LAMBDA` are not
+    tuned. Returns ``({key: λ}, {key: [PSNR per grid value]})``.
+    """
+    keys = list(LAMBDA_GRIDS) if keys is None else [DEBLURRERS.check(k) for k in keys if k in LAMBDA_GRIDS]
+    weights, scores = {}, {}
+    for key in keys:
+        run = DEBLURRERS[key]
+        best, scores[key] = choose_by_sweep(lambda lam, run=run: run(problem, float(lam), params, None)[0],
+                                            grids[LAMBDA_GRIDS[key]], problem.truth)
+        weights[key] = float(best)
+    return weights, scores
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures: one lifting level step by step; keeping the largest coefficients
+# ---------------------------------------------------------------------------------------------
+def lifting_trace(x: np.ndarray, wavelet="cdf53") -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """One level of the lifting analysis of an even-length 1-D ``x``, step by step (periodic boundary).
+
+    Returns ``[(step, s, d), …]``: the split (``s = x_e``, ``d = x_o``), then after each predict
+    (``d ← d − P(s)``, ``P(s)[k] = a s[k] + b s[k+1]``) and update (``s ← s + U(d)``,
+    ``U(d)[k] = a d[k−1] + b d[k]``) step, then the scaling (``s·ζ``, ``d/ζ``), which equals
+    ``dwt(x, wavelet, levels=1, boundary="periodic")`` (split as ``[s | d]``). The steps must have taps.
+    """
+    x = check_array("x", x, ndim=1).astype(np.float64)
+    if x.size < 2 or x.size % 2:
+        raise ValueError(f"x has length {x.size}: expected an even length >= 2")
+    w = get_wavelet(wavelet)
+    s, d = x[0::2].copy(), x[1::2].copy()
+    trace = [("split", s.copy(), d.copy())]
+    for step in w.steps:
+        if step.taps is None:
+            raise ValueError(f"wavelet {w.name!r} has a step without taps: expected taps to trace")
+        a, b = step.taps
+        if step.kind == "predict":
+            d = d - (a * s + b * np.roll(s, -1))
+        else:
+            s = s + (a * np.roll(d, 1) + b * d)
+        trace.append((step.kind, s.copy(), d.copy()))
+    trace.append(("scale", s * w.scale, d / w.scale))
+    return trace
+
+
+#: Transforms of :func:`keep_largest`: the lifting wavelets (periodic) and the global orthonormal DCT.
+COMPRESSION_TRANSFORMS = ("haar", "cdf53", "cdf97", "dct")
+
+
+def _atom_norms(shape, wavelet, levels) -> np.ndarray:
+    """``‖W⁻¹ e_i‖`` for every coefficient (periodic: one atom per sub-band, taken mid-band)."""
+    norms = np.empty(shape)
+    for band in subbands(shape, levels):
+        unit = np.zeros(shape)
+        view = unit[band.slices]
+        view[view.shape[0] // 2, view.shape[1] // 2] = 1.0
+        norms[band.slices] = np.sqrt(np.sum(idwt2(unit, wavelet, levels=levels, boundary="periodic") ** 2))
+    return norms
+
+
+def keep_largest(image: np.ndarray, transform: str, fractions, *, levels: int = 5,
+                 rank: str = "contribution") -> list[np.ndarray]:
+    """``image`` rebuilt from the ``round(f · N)`` largest of its ``N`` coefficients, for each ``f`` of ``fractions``.
+
+    ``transform``: ``"dct"`` (``scipy.fft.dctn``, orthonormal, global) or a lifting wavelet
+    (:data:`COMPRESSION_TRANSFORMS`, ``levels`` levels, periodic). ``rank="contribution"`` ranks a
+    coefficient by ``|c| · ‖W⁻¹ e‖``, the norm of what it adds to the image, because the
+    biorthogonal 5/3 and 9/7 are not normalized (their synthesis atoms' norms differ by sub-band;
+    for the orthonormal Haar and DCT this is ``|c|``); ``rank="magnitude"`` by ``|c|``. Ties are
+    broken by position. The rest is zeroed.
+    """
+    image = check_array("image", image, ndim=2).astype(np.float64)
+    check_choice("transform", transform, COMPRESSION_TRANSFORMS)
+    fractions = [check_real(f"fractions[{i}]", f, low=0.0, high=1.0, low_open=True) for i, f in enumerate(fractions)]
+    check_choice("rank", rank, ("contribution", "magnitude"))
+    if transform == "dct":
+        from scipy.fft import dctn, idctn
+
+        coefs = dctn(image, norm="ortho")
+        score = np.abs(coefs)
+        synthesize = lambda c: idctn(c, norm="ortho")  # noqa: E731
+    else:
+        levels = check_int("levels", levels, low=1)
+        coefs = dwt2(image, transform, levels=levels, boundary="periodic")
+        score = np.abs(coefs) * (_atom_norms(image.shape, transform, levels) if rank == "contribution" else 1.0)
+        synthesize = lambda c: idwt2(c, transform, levels=levels, boundary="periodic")  # noqa: E731
+    order = np.argsort(-score, axis=None, kind="stable")
+    flat, out = coefs.reshape(-1), []
+    for f in fractions:
+        keep = order[:max(1, int(round(f * image.size)))]
+        kept = np.zeros(image.size)
+        kept[keep] = flat[keep]
+        out.append(synthesize(kept.reshape(image.shape)))
+    return out

@@ -1,0 +1,191 @@
+"""Section 3 (part 1): wavelets by lifting, shrinkage denoising, wavelet-domain deblurring and plug-and-play.
+
+Source: "Sparsity and Deep Neural Networks: a Match Made in Heaven", P. L. Dragotti (Imperial College
+London), talk slides, 7 February 2022.
+"""
+
+import functools
+
+from ...experiments.wavelets import SECTION2
+from ...operators.lifting import max_levels
+from ..params import Choice, Float, Int, ListOf, ParamError, image_spec
+
+TITLE = "3. Wavelets by lifting, shrinkage and plug-and-play"
+NOTEBOOK = "notebooks/03_wavelets.ipynb"
+
+_LAM = Float(0, low_open=True)
+
+
+def _sigma(**kw):
+    """A noise level on the 0–255 scale."""
+    return Float(0, 255, low_open=True, **kw)
+
+
+SCHEMA = {
+    # images and noise
+    "image": image_spec(quick="camera",
+                        help="main image: lifting figures, 8 % of coefficients, the σ = headline_sigma denoising "
+                             "and the Gaussian-blur problem (talk: camera)"),
+    "image_crop": Int(16, 4096, nullable=True, quick=128,
+                      help="central crop of the main image for its figures and headline denoising; null: whole image"),
+    "images": ListOf(image_spec(), min_len=1, quick=["camera", "astronaut", "moon", "coins"],
+                     help="denoising table images (greyscale or converted to grey)"),
+    "tuning_image": image_spec(quick="coffee", help="image every weight is tuned on (never a reported one)"),
+    "crop": Int(16, 4096, quick=64, help="central crop side of the denoising table images and of the tuning image"),
+    "sigmas": ListOf(_sigma(), min_len=1, quick=[15.0, 25.0, 50.0],
+                     help="noise levels of the denoising table, 0–255 scale (issue: 15, 25, 50)"),
+    "headline_sigma": _sigma(quick=50.0, help="noise level (0–255) of the main-image denoising comparison"),
+    "estimate_sigmas": ListOf(_sigma(), min_len=1,
+                              quick=[5.0, 10.0, 15.0, 20.0, 25.0, 30.0, 35.0, 40.0, 45.0, 50.0, 55.0],
+                              help="noise levels (0–255) of the noise-estimate table"),
+    "noise_seed": Int(0, 2**32 - 1, quick=0, help="seed of every noise draw (with the image's index and σ)"),
+    # the wavelets
+    "wavelet": Choice("haar", "cdf53", "cdf97", quick="cdf97",
+                      help="lifting wavelet of denoising and deblurring (cdf97 = PyWavelets' bior4.4)"),
+    "levels": Int(1, 12, quick=4, help="decomposition levels of denoising and deblurring (ours and scikit-image's)"),
+    "shifts": Int(1, 64, quick=8,
+                  help="cycle spinning over shifts × shifts translations (ours and skimage's cycle_spin)"),
+    "signal_length": Int(4, 1024, quick=32, help="even length of the 1-D signal of the lifting-steps figure"),
+    "decomposition_levels": Int(1, 12, quick=3, help="levels of the 2-D decomposition figure"),
+    "compression_levels": Int(1, 12, quick=5, help="levels of the wavelets that keep the largest coefficients"),
+    "keep_fraction": Float(0, 1, low_open=True, quick=0.08,
+                           help="fraction of coefficients kept in the figure (talk: 8 %)"),
+    "keep_fractions": ListOf(Float(0, 1, low_open=True), min_len=2, quick=[0.01, 0.02, 0.04, 0.08, 0.15, 0.3],
+                             help="fractions of the PSNR-against-fraction curve"),
+    # denoising
+    "tv_factor_grid": ListOf(Float(0, low_open=True), min_len=1, quick=[0.6, 0.8, 1.0, 1.2],
+                             help="TV weights in units of σ, swept per σ on the tuning image (ours and skimage's)"),
+    "tv_iter": Int(1, 10000, quick=50, help="dual FISTA iterations of the TV denoiser"),
+    "bm3d_stages": Choice("all", "hard", quick="all",
+                          help="BM3D stages inside plug-and-play: both, or hard thresholding only (half the time)"),
+    # deblurring
+    "blur_crop": Int(16, 4096, nullable=True, quick=64,
+                     help="central crop of the main image for the Gaussian-blur problem (and of the tuning image)"),
+    "blur_psf_size": Int(3, 101, quick=13, help="odd side of the Gaussian PSF"),
+    "blur_psf_sigma": Float(0, low_open=True, quick=1.6, help="standard deviation of the Gaussian PSF, pixels"),
+    "blur_noise": _sigma(quick=2.55, help="noise standard deviation of the Gaussian-blur problem, 0–255 scale"),
+    "blur_seed": Int(0, 2**32 - 2, quick=0,
+                     help="noise seed of the Gaussian-blur problem (tuning image: blur_seed + 1)"),
+    "section2_crop": Int(16, 4096, nullable=True, quick=64,
+                         help="central crop of section 2's astronaut problem after rescaling; null: whole (section 2)"),
+    "deblur_iter": Int(1, 100000, quick=30, help="iterations of ISTA, the FISTAs and TV-FISTA"),
+    "tv_inner_iter": Int(1, 10000, quick=5, help="dual FISTA iterations per TV prox of TV-FISTA (section 2: 5)"),
+    "analysis_shifts": Int(1, 64, quick=2, help="cycle spins per axis of the translation-invariant analysis FISTA"),
+    "wavelet_lam_grid": ListOf(_LAM, min_len=1, quick=[0.0003, 0.001],
+                               help="λ swept for the ISTA/FISTA wavelet deblurrers on the tuning problem"),
+    "tv_lam_grid": ListOf(_LAM, min_len=1, quick=[0.0005, 0.001], help="λ swept for TV-FISTA on the tuning problem"),
+    "pnp_lam_grid": ListOf(_LAM, min_len=1, quick=[0.3, 1.0],
+                           help="λ of Algorithm 1 swept on the tuning problem (BM3D takes the wavelet denoiser's)"),
+    "pnp_start_factor": Float(1, low_open=True, quick=10.0,
+                              help="Algorithm 1: β₁ = start_factor · β₀ (talk: 10)"),
+    "pnp_denoise_factor": Float(0, low_open=True, quick=2.0, help="Algorithm 1: denoiser level factor · β (talk: 2)"),
+    "pnp_max_iter": Int(1, 10000, quick=30, help="Algorithm 1: iterations at most"),
+    "hqs_lam_grid": ListOf(_LAM, min_len=1, quick=[0.25, 0.5],
+                           help="λ of PnP-HQS (μ_k = λ σ_n²/σ_k²) swept on the tuning problem"),
+    "hqs_iter": Int(1, 1000, quick=3, help="PnP-HQS iterations (denoiser levels, geometric)"),
+    "hqs_sigma_start": _sigma(quick=49.0, help="first denoiser level of PnP-HQS, 0–255 scale"),
+}
+
+
+@functools.lru_cache(maxsize=32)
+def _shape(source: str) -> tuple[int, int]:
+    from ...images import load_image
+
+    return load_image(source, gray=True).shape[:2]
+
+
+def _name(source: str) -> str:
+    return source.rsplit("/", 1)[-1]
+
+
+def _tuning_image_not_reported(block: dict) -> None:
+    tuning = block["tuning_image"]
+    for key, value in (("image", block["image"]), ("images", block["images"])):
+        if tuning == value or (key == "images" and tuning in value):
+            raise ParamError(f"wavelets.tuning_image={_name(tuning)!r} is not allowed: expected an image other than "
+                             f"wavelets.{key}={value if key == 'image' else [_name(v) for v in value]!r}")
+    if _name(tuning) == SECTION2["image"]:
+        raise ParamError(f"wavelets.tuning_image={_name(tuning)!r} is not allowed: expected an image other than "
+                         f"section 2's reported image {SECTION2['image']!r}")
+
+
+def _crops_fit(block: dict) -> None:
+    def fits(crop_key, sources, scale=1.0):
+        crop = block[crop_key]
+        if crop is None:
+            return
+        for key, source in sources:
+            shape = _shape(source)
+            side = min(int(round(n * scale)) for n in shape)
+            if crop > side:
+                scaled = f" rescaled by {scale:.4g}" if scale != 1.0 else ""
+                raise ParamError(f"wavelets.{crop_key}={crop!r} is not allowed: expected at most {side}, the smaller "
+                                 f"side of wavelets.{key}={_name(source)!r}{scaled} ({shape[0]}x{shape[1]})")
+
+    fits("crop", [("images", s) for s in block["images"]] + [("tuning_image", block["tuning_image"])])
+    fits("image_crop", [("image", block["image"])])
+    fits("blur_crop", [("image", block["image"]), ("tuning_image", block["tuning_image"])])
+    fits("section2_crop", [("tuning_image", block["tuning_image"])], SECTION2["scale"])
+    side = min(int(round(n * SECTION2["scale"])) for n in _shape(SECTION2["image"]))
+    if block["section2_crop"] is not None and block["section2_crop"] > side:
+        raise ParamError(f"wavelets.section2_crop={block['section2_crop']!r} is not allowed: expected at most {side} "
+                         f"(section 2's {SECTION2['image']} after rescaling) or null")
+
+
+def _side(block: dict, crop_key: str, source_key: str) -> int:
+    crop = block[crop_key]
+    return crop if crop is not None else min(_shape(block[source_key]))
+
+
+def _levels_fit(block: dict) -> None:
+    section2 = block["section2_crop"]
+    if section2 is None:  # the whole rescaled images: section 2's astronaut (171) and the tuning image
+        section2 = min(int(round(n * SECTION2["scale"]))
+                       for n in (*_shape(SECTION2["image"]), *_shape(block["tuning_image"])))
+    smallest = min(block["crop"], _side(block, "blur_crop", "image"), section2)
+    top = max_levels(smallest) - 2  # the coarse band keeps a few pixels a side
+    if block["levels"] > top:
+        raise ParamError(f"wavelets.levels={block['levels']!r} is not allowed: expected at most {top} for the "
+                         f"smallest crop ({smallest} pixels: wavelets.crop, blur_crop, section2_crop)")
+    side = _side(block, "image_crop", "image")
+    for key in ("decomposition_levels", "compression_levels"):
+        if block[key] > max_levels(side) - 1:
+            raise ParamError(f"wavelets.{key}={block[key]!r} is not allowed: expected at most {max_levels(side) - 1} "
+                             f"for wavelets.image_crop={block['image_crop']!r} ({side} pixels)")
+    if block["shifts"] >= block["crop"]:
+        raise ParamError(f"wavelets.shifts={block['shifts']!r} is not allowed: expected less than "
+                         f"wavelets.crop={block['crop']!r}")
+
+
+def _signal_length_even(block: dict) -> None:
+    if block["signal_length"] % 2:
+        raise ParamError(f"wavelets.signal_length={block['signal_length']!r} is not allowed: expected an even number")
+
+
+def _psf_size_odd(block: dict) -> None:
+    if block["blur_psf_size"] % 2 == 0:
+        raise ParamError(f"wavelets.blur_psf_size={block['blur_psf_size']!r} is not allowed: expected an odd number")
+
+
+def _hqs_schedule_decreases(block: dict) -> None:
+    floor = max(block["blur_noise"], 255.0 * SECTION2["noise_std"])
+    if block["hqs_sigma_start"] <= floor:
+        raise ParamError(f"wavelets.hqs_sigma_start={block['hqs_sigma_start']!r} is not allowed: expected more than "
+                         f"the data's noise, wavelets.blur_noise={block['blur_noise']!r} and section 2's "
+                         f"{255.0 * SECTION2['noise_std']:g}")
+
+
+RULES = (_tuning_image_not_reported, _crops_fit, _levels_fit, _signal_length_even, _psf_size_odd,
+         _hqs_schedule_decreases)
+
+#: Headline numbers (``metrics/wavelets_headline.json``): paths into ``metrics/wavelets.json``.
+HEADLINE = {
+    "wavelet_keep_fraction_cdf97_psnr": ("compression", "cdf97", "psnr"),  # the talk's "8 % of the coefficients"
+    "wavelet_bayesshrink_ti_psnr": ("denoising_main", "bayesshrink_ti", "psnr"),  # main image, σ = headline_sigma
+    "wavelet_skimage_wavelet_psnr": ("denoising_main", "skimage_wavelet", "psnr"),  # peer: scikit-image
+    "wavelet_bm3d_psnr": ("denoising_main", "bm3d", "psnr"),  # peer: BM3D
+    "pnp_best_gaussian_blur_psnr": ("summary", "gaussian_blur", "best_psnr"),  # its key: ... best_method
+    "pnp_tv_fista_gaussian_blur_psnr": ("deblurring", "gaussian_blur", "tv_fista", "psnr"),
+    "pnp_algorithm1_wavelet_gaussian_blur_psnr": ("deblurring", "gaussian_blur", "pnp_wavelet", "psnr"),
+    "pnp_best_section2_psnr": ("summary", "section2", "best_psnr"),
+}

@@ -1,0 +1,220 @@
+"""Section 3 (part 1): the experiment registries, problems and figure helpers, and the section's schema
+(quick values, cross-field rules with one-line messages, headline paths)."""
+
+import ast
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sparseimg.experiments import Registry, UnknownMethodError
+from sparseimg.experiments import wavelets as wv
+from sparseimg.experiments.deblurring import make_problem
+from sparseimg.images import center_crop, load_image, prepare_image
+from sparseimg.kernels import gaussian_psf
+from sparseimg.metrics import psnr
+from sparseimg.operators.lifting import dwt, get_wavelet, idwt2
+from sparseimg.workspace.params import COMMON_SCHEMA, ParamError, quick_values, validate_block
+from sparseimg.workspace.sections import extract_headline
+from sparseimg.workspace.sections import wavelets as section
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def camera64():
+    return center_crop(load_image("camera", gray=True), 64)
+
+
+# --- registries ------------------------------------------------------------------------------------
+def test_registries_have_the_issue_keys_labels_and_one_line_errors():
+    assert list(wv.DENOISERS) == ["visushrink", "bayesshrink", "bayesshrink_ti", "tv", "skimage_wavelet",
+                                  "skimage_cycle_spin", "skimage_tv", "bm3d"]
+    assert list(wv.DEBLURRERS) == ["ista_synthesis", "fista_synthesis", "fista_analysis_ti", "tv_fista",
+                                   "pnp_wavelet", "pnp_tv", "pnp_bm3d", "hqs_wavelet", "hqs_tv", "hqs_bm3d"]
+    for reg in (wv.DENOISERS, wv.DEBLURRERS):
+        assert isinstance(reg, Registry) and reg.section == "wavelets"
+        assert set(reg.labels) == set(reg) and len(set(reg.labels.values())) == len(reg)
+        with pytest.raises(UnknownMethodError) as info:
+            reg["nope"]
+        assert "\n" not in str(info.value) and "expected one of" in str(info.value)
+    assert set(wv.TUNED_DENOISERS) <= set(wv.DENOISERS)
+    assert set(wv.LAMBDA_GRIDS) | set(wv.SHARED_LAMBDA) == set(wv.DEBLURRERS)
+    assert not set(wv.LAMBDA_GRIDS) & set(wv.SHARED_LAMBDA)
+    assert all(source in wv.LAMBDA_GRIDS for source in wv.SHARED_LAMBDA.values())
+    assert set(wv.LAMBDA_GRIDS.values()) <= set(section.SCHEMA)
+
+
+@pytest.mark.parametrize("key", list(wv.DENOISERS))
+def test_every_denoiser_improves_on_the_noisy_image(camera64, key):
+    sigma = 50 / 255
+    noisy = wv.add_noise(camera64, sigma, [0, 1])
+    out = wv.DENOISERS[key](noisy, sigma, wv.DenoiseSettings(shifts=2))
+    assert out.shape == camera64.shape and out.dtype == np.float64
+    assert psnr(camera64, out, data_range=1.0) > psnr(camera64, noisy, data_range=1.0) + 3
+
+
+def test_add_noise_is_seeded():
+    x = np.zeros((8, 8))
+    assert np.array_equal(wv.add_noise(x, 0.1, [3, 4]), wv.add_noise(x, 0.1, [3, 4]))
+    assert not np.array_equal(wv.add_noise(x, 0.1, [3, 4]), wv.add_noise(x, 0.1, [3, 5]))
+
+
+def test_tune_denoisers_picks_from_the_grid(camera64):
+    sigma = 25 / 255
+    noisy = wv.add_noise(camera64, sigma, 0)
+    tuned, scores = wv.tune_denoisers(camera64, noisy, sigma, [0.5, 1.0], wv.DenoiseSettings())
+    assert set(scores) == set(wv.TUNED_DENOISERS) and all(len(v) == 2 for v in scores.values())
+    for key, name in wv.TUNED_DENOISERS.items():
+        assert getattr(tuned, name) == [0.5, 1.0][int(np.argmax(scores[key]))]
+
+
+# --- problems --------------------------------------------------------------------------------------
+def test_section2_problem_is_section_2s():
+    mine = wv.section2_problem(crop=48, seed=1)
+    image = prepare_image("astronaut", scale=1 / 3, crop=48)
+    theirs = make_problem(image, gaussian_psf(13, (1.0, 3.0)), noise_std=0.01, seed=1)
+    assert np.array_equal(mine.observed, theirs.observed) and mine.boundary == "linear"
+
+
+def test_gaussian_blur_problem_is_circular_and_seeded(camera64):
+    p = wv.gaussian_blur_problem(camera64, seed=3)
+    assert p.boundary == "circular" and p.noise_std == pytest.approx(0.01)
+    assert np.array_equal(p.observed, wv.gaussian_blur_problem(camera64, seed=3).observed)
+    residual = (p.observed - p.operator.forward(camera64)) * 255
+    assert abs(residual.std() - 2.55) < 0.3
+
+
+# --- deblurrers ------------------------------------------------------------------------------------
+SMALL = wv.DeblurSettings(levels=3, n_iter=15, analysis_shifts=2, pnp_max_iter=5, hqs_iter=3,
+                          denoise=wv.DenoiseSettings(levels=3, shifts=2, bm3d_stages="hard"))
+LAMS = {"ista_synthesis": 1e-3, "fista_synthesis": 1e-3, "fista_analysis_ti": 1e-3, "tv_fista": 5e-4,
+        "pnp_wavelet": 1.0, "pnp_tv": 1.0, "hqs_wavelet": 0.25, "hqs_tv": 0.25, "hqs_bm3d": 0.25}
+
+
+@pytest.mark.parametrize("key", list(wv.DEBLURRERS))
+def test_every_deblurrer_improves_on_the_blurred_image(camera64, key):
+    p = wv.gaussian_blur_problem(camera64, seed=0)
+    r = wv.run_deblurrer(key, p, LAMS, SMALL)
+    blurred = psnr(p.truth, p.observed, data_range=1.0)
+    assert r.estimate.shape == p.truth.shape
+    assert psnr(p.truth, r.estimate, data_range=1.0) > blurred + 0.5
+    assert r.details["lam"] == LAMS[wv.SHARED_LAMBDA.get(key, key)] and r.details["iterations"] >= 1
+    assert len(r.psnr) == r.details["iterations"] + 1  # the start, then every iterate
+    assert r.psnr[-1] == pytest.approx(psnr(p.truth, r.estimate, data_range=1.0), abs=1e-9)
+    assert r.seconds >= 0
+
+
+def test_run_deblurrer_without_its_weight_names_it(camera64):
+    p = wv.gaussian_blur_problem(camera64, seed=0)
+    with pytest.raises(ValueError, match=r"^weights has no 'pnp_wavelet' entry: method 'pnp_bm3d' needs its tuned λ$"):
+        wv.run_deblurrer("pnp_bm3d", p, {}, SMALL)
+
+
+def test_tune_deblurrers_picks_from_each_grid_and_skips_shared(camera64):
+    p = wv.gaussian_blur_problem(camera64, seed=1)
+    grids = {"wavelet_lam_grid": [3e-4, 1e-3], "tv_lam_grid": [5e-4, 1e-3], "pnp_lam_grid": [0.3, 1.0],
+             "hqs_lam_grid": [0.25, 0.5]}
+    weights, scores = wv.tune_deblurrers(p, grids, SMALL, keys=["fista_synthesis", "pnp_tv", "pnp_bm3d"])
+    assert set(weights) == {"fista_synthesis", "pnp_tv"}
+    for key, lam in weights.items():
+        grid = grids[wv.LAMBDA_GRIDS[key]]
+        assert lam == grid[int(np.argmax(scores[key]))]
+
+
+# --- figure helpers --------------------------------------------------------------------------------
+@pytest.mark.parametrize("wavelet", ["haar", "cdf53", "cdf97"])
+def test_lifting_trace_ends_at_dwt(wavelet):
+    x = np.random.default_rng(0).standard_normal(20)
+    trace = wv.lifting_trace(x, wavelet)
+    assert [t[0] for t in trace] == ["split"] + [s.kind for s in get_wavelet(wavelet).steps] + ["scale"]
+    assert np.allclose(np.concatenate(trace[-1][1:]), dwt(x, wavelet, levels=1), atol=1e-13, rtol=0)
+    with pytest.raises(ValueError, match="expected an even length"):
+        wv.lifting_trace(x[:7], wavelet)
+
+
+@pytest.mark.parametrize("transform", wv.COMPRESSION_TRANSFORMS)
+def test_keep_largest(camera64, transform):
+    fractions = [0.02, 0.1, 0.3, 1.0]
+    out = wv.keep_largest(camera64, transform, fractions, levels=3)
+    scores = [psnr(camera64, o, data_range=1.0) for o in out]
+    assert scores == sorted(scores) and scores[-1] > 250  # more coefficients, better; all of them: exact
+
+
+def test_keep_largest_ranks_by_contribution():
+    coefs = np.zeros((32, 32))
+    coefs[0, 1] = 1.5  # a coarse-band coefficient: its 5/3 synthesis atom has norm ≈ 0.67
+    coefs[20, 20] = 1.0  # a finest diagonal one, smaller, but its atom has norm ≈ 1.44
+    image = idwt2(coefs, "cdf53", levels=3, boundary="periodic")
+    one = 1 / image.size
+    by_contribution = wv.keep_largest(image, "cdf53", [one], levels=3)[0]
+    by_magnitude = wv.keep_largest(image, "cdf53", [one], levels=3, rank="magnitude")[0]
+    assert psnr(image, by_contribution, data_range=1.0) > psnr(image, by_magnitude, data_range=1.0)
+
+
+# --- the section's schema --------------------------------------------------------------------------
+QUICK = {**quick_values(section.SCHEMA, "wavelets")}
+
+
+def valid(**edits):
+    block = validate_block("wavelets", {**QUICK, **edits}, section.SCHEMA, root=ROOT)
+    for rule in section.RULES:
+        rule(block)
+    return block
+
+
+def test_quick_values_are_valid_and_the_notebook_holds_them():
+    import papermill as pm
+
+    valid()
+    cell = {k: ast.literal_eval(v["default"]) for k, v in pm.inspect_notebook(str(ROOT / section.NOTEBOOK)).items()
+            if k not in ("output_dir", "notebook")}
+    quick = {**QUICK, **quick_values(COMMON_SCHEMA, "common")}
+    assert set(cell) == set(quick)
+    assert {k: cell[k] for k in quick if cell[k] != quick[k] or type(cell[k]) is not type(quick[k])} == {}
+    assert all(spec.help for spec in section.SCHEMA.values())
+
+
+RULE_CASES = [
+    ({"tuning_image": "camera"}, ["wavelets.tuning_image='camera'", "wavelets.image='camera'"]),
+    ({"tuning_image": "moon"}, ["wavelets.tuning_image='moon'", "wavelets.images="]),
+    ({"tuning_image": "astronaut", "images": ["camera"]}, ["wavelets.tuning_image='astronaut'", "section 2"]),
+    ({"crop": 304}, ["wavelets.crop=304", "wavelets.images='coins'"]),
+    ({"image_crop": 600}, ["wavelets.image_crop=600", "wavelets.image='camera'"]),
+    ({"blur_crop": 401}, ["wavelets.blur_crop=401", "wavelets.tuning_image='coffee'"]),
+    ({"section2_crop": 150}, ["wavelets.section2_crop=150", "wavelets.tuning_image='coffee'"]),
+    ({"levels": 5}, ["wavelets.levels=5", "wavelets.crop"]),
+    ({"compression_levels": 7}, ["wavelets.compression_levels=7", "wavelets.image_crop=128"]),
+    ({"shifts": 64}, ["wavelets.shifts=64", "wavelets.crop=64"]),
+    ({"signal_length": 31}, ["wavelets.signal_length=31", "even"]),
+    ({"blur_psf_size": 12}, ["wavelets.blur_psf_size=12", "odd"]),
+    ({"hqs_sigma_start": 2.0}, ["wavelets.hqs_sigma_start=2.0", "wavelets.blur_noise=2.55"]),
+]
+
+
+@pytest.mark.parametrize("edits, names", RULE_CASES, ids=lambda v: "-".join(v) if isinstance(v, dict) else None)
+def test_rules_fire_with_one_line(edits, names):
+    with pytest.raises(ParamError) as info:
+        valid(**edits)
+    msg = str(info.value)
+    assert "\n" not in msg and "is not allowed: expected" in msg
+    for name in names:
+        assert name in msg, msg
+
+
+def test_headline_paths_follow_the_notebooks_metrics_and_keys_are_unique():
+    from sparseimg.workspace.sections import SECTIONS
+
+    others = {key for sec in SECTIONS.values() if sec.name != "wavelets" for key in sec.headline}
+    assert not set(section.HEADLINE) & others
+    assert all(key.startswith(("wavelet_", "pnp_")) for key in section.HEADLINE)
+    metrics = {  # the shape the notebook writes
+        "compression": {"cdf97": {"psnr": 33.5}},
+        "denoising_main": {key: {"psnr": 20.0 + i, "ssim": 0.5} for i, key in enumerate(wv.DENOISERS)},
+        "deblurring": {name: {key: {"psnr": 25.0, "ssim": 0.8} for key in wv.DEBLURRERS}
+                       for name in ("gaussian_blur", "section2")},
+        "summary": {"gaussian_blur": {"best_method": "hqs_bm3d", "best_psnr": 29.1},
+                    "section2": {"best_method": "hqs_bm3d", "best_psnr": 25.2}},
+    }
+    values = extract_headline("wavelets", section.HEADLINE, metrics)
+    assert values["wavelet_bm3d_psnr"] == 27.0 and values["pnp_best_section2_psnr"] == 25.2
