@@ -87,6 +87,19 @@ INT53 = "cdf53 (integer)"
 MODE = "periodization"
 
 
+
+def _pywt_version() -> str:
+    """The installed distribution's version (PyWavelets 1.9.0's ``pywt.__version__`` still says 1.8.0)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("PyWavelets")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+PYWT_VERSION = _pywt_version()
+
 def log(message: str = "") -> None:
     print(message, flush=True)
 
@@ -192,7 +205,7 @@ def candidates(size: int, levels: int) -> tuple[list[dict], bool]:
             check = (f"inverse(forward) rel. error {err:.1e} ({'ok' if passed else 'FAILED'}: "
                      f"<= {TOLERANCE[dtype]:g}, dtype {coefs.dtype}/{rec.dtype})")
             versus = f"vs pywt: coarse band max rel. diff {coarse:.1e} (factor 1), detail energies {energy:.1e}"
-            pnote = f"pywt {pywt.__version__} returns {pc[0].dtype} (cA) / {prec.dtype} (waverec2)"
+            pnote = f"PyWavelets {PYWT_VERSION} returns {pc[0].dtype} (cA) / {prec.dtype} (waverec2)"
             for direction, ours, theirs in (
                     ("forward", lambda x=x, n=name: dwt2(x, n, levels=levels),
                      lambda x=x, p=pname: _pywt_forward(x, p, levels)),
@@ -212,7 +225,7 @@ def candidates(size: int, levels: int) -> tuple[list[dict], bool]:
     pc = _pywt_forward(u, "bior2.2", levels)
     prec = _pywt_inverse(pc, "bior2.2")
     check = f"idwt53_int(dwt53_int(x)) {'exact' if exact else 'NOT EXACT (FAILED)'}; coefficients {ic.dtype}"
-    pnote = (f"no integer transform in pywt: bior2.2 on the uint8 image; pywt {pywt.__version__} returns "
+    pnote = (f"no integer transform in pywt: bior2.2 on the uint8 image; PyWavelets {PYWT_VERSION} returns "
              f"{pc[0].dtype} (cA) / {prec.dtype} (waverec2)")
     for direction, ours, theirs in (
             ("forward", lambda: dwt53_int(u, levels=levels), lambda: _pywt_forward(u, "bior2.2", levels)),
@@ -264,7 +277,7 @@ def run_benchmark(params: dict, *, output_dir="reports", min_time: float = 0.05)
     t_start = time.perf_counter()
     size, levels, repeats = params["size"], params["levels"], params["repeats"]
     log(f"{size}x{size}, {levels} levels, periodic (pywt mode={MODE!r}), {repeats} interleaved repeats; "
-        f"numpy {np.__version__}, pywt {pywt.__version__}")
+        f"numpy {np.__version__}, PyWavelets {PYWT_VERSION}")
     cands, ok = candidates(size, levels)
     timings = measure_interleaved({i: c["fn"] for i, c in enumerate(cands)}, repeat=repeats, min_time=min_time)
     rows = table_rows(cands, timings)
