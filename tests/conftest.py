@@ -1,6 +1,9 @@
 """Shared fixtures: small, seeded problems so that unit tests run in seconds."""
 
+import importlib.util
 import os
+import sys
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -25,3 +28,16 @@ def psf_operator_48x40():
     from sparseimg.operators import FourierConvolution, transfer_from_kernel
     kernel = np.arange(1.0, 16.0).reshape(3, 5) ** 1.5
     return FourierConvolution(transfer_from_kernel(kernel / kernel.sum(), (48, 41)), (48, 41))
+
+
+@contextmanager
+def loaded_script(path, name: str):
+    """A benchmark script imported as module ``name`` (registered while in use: dataclasses look it up)."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        sys.modules.pop(name, None)

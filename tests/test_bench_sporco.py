@@ -3,12 +3,12 @@
 SPORCO is a benchmark-only extra: the test is skipped when it is not installed.
 """
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from conftest import loaded_script
 
 pytest.importorskip("sporco")
 
@@ -17,14 +17,8 @@ SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "sporco_cbpdn.py"
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("bench_sporco_cbpdn", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    try:
-        spec.loader.exec_module(module)
+    with loaded_script(SCRIPT, "bench_sporco_cbpdn") as module:
         yield module
-    finally:
-        sys.modules.pop(spec.name, None)
 
 
 @pytest.fixture(scope="module")

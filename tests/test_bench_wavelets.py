@@ -1,13 +1,13 @@
 """benchmarks/wavelets_speed.py runs at its quick values and writes a complete table (no timing asserts)."""
 
 import csv
-import importlib.util
 import math
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+
+from conftest import loaded_script
 
 pytest.importorskip("pywt")
 
@@ -17,14 +17,8 @@ SCRIPT = ROOT / "benchmarks" / "wavelets_speed.py"
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("bench_wavelets_speed", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    try:
-        spec.loader.exec_module(module)
+    with loaded_script(SCRIPT, "bench_wavelets_speed") as module:
         yield module
-    finally:
-        sys.modules.pop(spec.name, None)
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@
 MotionClouds (Sanz-Leon et al. 2012) defines kernels directly in the Fourier
 domain, on a centred frequency grid in cycles per pixel. The functions here call
 the package for the envelope itself and return it in that centred layout; turn it
-into an operator with :func:`sparseimg.fourier.transfer_from_centered`.
+into an operator with :func:`sparseimg.operators.fourier.transfer_from_centered`.
 """
 
 from __future__ import annotations
