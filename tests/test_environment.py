@@ -79,7 +79,7 @@ def _declared() -> set[str]:
 
 
 #: import name -> distribution name, where they differ
-_DISTRIBUTIONS = {"skimage": "scikit-image", "yaml": "pyyaml", "PIL": "pillow", "pyfftw": "pyfftw", "pywt": "pywavelets",
+_DISTRIBUTIONS = {"skimage": "scikit-image", "sklearn": "scikit-learn", "yaml": "pyyaml", "PIL": "pillow", "pyfftw": "pyfftw", "pywt": "pywavelets",
                   "MotionClouds": "motionclouds", "sporco": "sporco"}
 
 

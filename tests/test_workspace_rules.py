@@ -26,6 +26,10 @@ CASES = [
      ["inpainting.threshold_stride=3", "inpainting.threshold_block=8"], "a divisor of"),
     ("wavelets", {"tuning_image": "camera"},
      ["wavelets.tuning_image='camera'", "wavelets.image='camera'"], "an image other than"),
+    ("generation", {"n_atoms": 16, "sparsity": 20},
+     ["generation.sparsity=20", "generation.n_atoms=16"], "at most 16"),
+    ("generation", {"face_train": 20, "face_atoms": 64},
+     ["generation.face_atoms=64", "2 × generation.face_train"], "at most 40"),
     ("sparse_coding", {"deconv_low_cut": 0.45, "deconv_high_cut": 0.45},
      ["sparse_coding.deconv_low_cut=0.45", "sparse_coding.deconv_high_cut=0.45"], "less than"),
 ]
@@ -58,7 +62,7 @@ def test_rule_fails_fast_with_one_line(workspace, monkeypatch, capsys, section, 
     assert not (workspace / "reports" / ".staging").exists()  # nothing started
 
 
-@pytest.mark.parametrize("section", ["sparse_coding", "deblurring", "wavelets", "inpainting"])
+@pytest.mark.parametrize("section", ["sparse_coding", "deblurring", "wavelets", "inpainting", "generation"])
 def test_committed_and_quick_blocks_pass_the_rules(section):
     from sparseimg.workspace.params import read_params_file
     from sparseimg.workspace.sections import SECTIONS

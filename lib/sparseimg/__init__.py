@@ -34,6 +34,9 @@ _EXPORTS = {
     "History": "solvers", "conjugate_gradient": "solvers", "fista": "solvers", "gradient_descent": "solvers",
     "ista": "solvers", "proximal_gradient": "solvers",
     "sparse_events": "synthesis", "synthesize": "synthesis",
+    "batch_omp": "dictionary", "ksvd": "dictionary",
+    "fit_support_model": "generation", "gibbs_fixed_size": "generation", "em_gaussian_missing": "generation",
+    "frechet_distance": "generative_scores", "precision_recall": "generative_scores",
 }
 __all__ = list(_EXPORTS)
 __version__ = "0.1.0"

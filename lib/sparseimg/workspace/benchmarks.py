@@ -6,7 +6,7 @@ A benchmark script validates its block with
 as the section schemas are for the notebooks).
 """
 
-from .params import Float, Int, Spec, quick_values
+from .params import Bool, Float, Int, Spec, quick_values
 
 __all__ = ["BENCHMARK_SCHEMAS", "benchmark_quick_params"]
 
@@ -24,6 +24,15 @@ BENCHMARK_SCHEMAS: dict[str, dict[str, Spec]] = {
         "size": Int(16, 8192, quick=64, help="image side N of the N x N transforms"),
         "levels": Int(1, 10, quick=2, help="decomposition levels"),
         "repeats": Int(1, 1000, quick=3, help="timed, interleaved repeats (medians reported)"),
+    },
+    # benchmarks/omp_speed.py (section 5: batch OMP against sklearn, K-SVD against MiniBatchDictionaryLearning)
+    "benchmark_generation": {
+        "n_train": Int(100, 1700, quick=1197, help="training digits (the rest are the test set)"),
+        "split_seed": Int(0, 2**32 - 1, quick=0, help="seed of the digits' train/test permutation"),
+        "ksvd_iter": Int(1, 1000, quick=2, help="K-SVD iterations"),
+        "ksvd_seed": Int(0, 2**32 - 1, quick=0, help="seed of K-SVD's initial dictionary (and sklearn's)"),
+        "repeats": Int(1, 100, quick=1, help="timed repeats (medians reported)"),
+        "minibatch": Bool(quick=False, help="also fit scikit-learn's MiniBatchDictionaryLearning (about 8 s a case)"),
     },
 }
 

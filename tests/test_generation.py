@@ -1,0 +1,99 @@
+"""The sparsity generative model (sparseimg.generation)."""
+
+import numpy as np
+import pytest
+
+from sparseimg.generation import (code_supports, double_codes, double_dictionary, em_gaussian_missing,
+                                  fit_support_model, gibbs_fixed_size, gibbs_on_off, random_supports,
+                                  support_energy, synthesize)
+
+
+@pytest.fixture(scope="module")
+def supports():
+    """Training supports over 20 doubled atoms with two 'cliques' of 3 atoms."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for _ in range(400):
+        base = [0, 1, 2] if rng.random() < 0.5 else [3, 4, 5]
+        extra = rng.choice([a for a in range(6, 10)], 1)
+        rows.append(sorted(base + list(extra)))
+    return np.array(rows)
+
+
+def test_doubling_keeps_the_product_and_positivity():
+    rng = np.random.default_rng(1)
+    D, G = rng.standard_normal((6, 5)), rng.standard_normal((5, 7)) * (rng.random((5, 7)) < 0.4)
+    D2, G2 = double_dictionary(D), double_codes(G)
+    assert D2.shape == (6, 10) and G2.shape == (10, 7) and np.all(G2 >= 0)
+    np.testing.assert_allclose(D2 @ G2, D @ G)
+    S = code_supports(G2, 2)
+    assert S.shape == (7, 2) and np.all(np.diff(S, axis=1) > 0)
+
+
+def test_gibbs_keeps_k_distinct_atoms_and_no_mirror(supports):
+    law = fit_support_model(supports, 20, strength=0.1)
+    start = random_supports(law, 50, 4, rng=1)
+    S, E = gibbs_fixed_size(law, start, 6, rng=2)
+    assert S.shape == (50, 4) and E.shape == (7, 50)
+    for row in S:
+        assert len(set(row)) == 4
+        assert not ({int(a) + 10 for a in row if a < 10} | {int(a) - 10 for a in row if a >= 10}) & set(row.tolist())
+        assert np.isfinite(law.log_p[row]).all()  # only atoms seen in training
+    # the sampler finds the cliques: most samples hold one whole clique
+    cliques = np.mean([set(r) >= {0, 1, 2} or set(r) >= {3, 4, 5} for r in S.tolist()])
+    assert cliques > 0.8
+    np.testing.assert_allclose(E[0], support_energy(law, start))
+
+
+def test_independent_model_has_no_pair_factors(supports):
+    law = fit_support_model(supports, 20, pairwise=False)
+    assert np.all(law.log_ratio == 0)
+    with pytest.raises(ValueError, match="pair_prior='x' is not allowed"):
+        fit_support_model(supports, 20, pair_prior="x")
+
+
+def test_additive_smoothing_inflates_unseen_rare_pairs(supports):
+    # atoms 15 and 16 (of 40) are each used once, never together
+    rare = np.concatenate([supports, [[0, 1, 2, 15], [3, 4, 5, 16]]])
+    shrunk = fit_support_model(rare, 40, strength=0.1)
+    additive = fit_support_model(rare, 40, pair_prior="additive", strength=1.0)
+    assert shrunk.log_ratio[15, 16] == pytest.approx(np.log(0.1 / 1.1))  # repelled by τ/(1+τ)
+    assert additive.log_ratio[15, 16] > 2.0  # a false clique
+    assert additive.log_ratio[15, 16] > additive.log_ratio[0, 1]  # stronger than a real one
+
+
+def test_on_off_sampler_reports_sizes(supports):
+    law = fit_support_model(supports, 20, strength=0.1)
+    sizes = gibbs_on_off(law, supports[:10], 3, rng=0, factors="binary")
+    assert sizes.shape == (4, 10) and np.all(sizes[0] == 4)
+
+
+def test_em_recovers_a_known_gaussian_with_missing_entries():
+    rng = np.random.default_rng(3)
+    mean = np.array([1.0, -2.0, 0.5])
+    A = np.array([[1.0, 0.0, 0.0], [0.8, 0.6, 0.0], [-0.3, 0.4, 0.5]])
+    cov = A @ A.T
+    X = rng.multivariate_normal(mean, cov, 4000)
+    observed = rng.random(X.shape) < 0.7
+    observed[~observed.any(axis=1), 0] = True
+    X_missing = np.where(observed, X, 99.0)  # garbage where missing
+    mu, sigma = em_gaussian_missing(X_missing, observed, n_iter=200, reg=0.0, tol=1e-10)
+    np.testing.assert_allclose(mu, mean, atol=0.06)
+    np.testing.assert_allclose(sigma, cov, atol=0.08)
+    # complete data: EM is the sample mean and covariance
+    mu_c, sig_c = em_gaussian_missing(X, np.ones_like(observed), n_iter=5, reg=0.0)
+    np.testing.assert_allclose(mu_c, X.mean(axis=0), atol=1e-12)
+    np.testing.assert_allclose(sig_c, np.cov(X, rowvar=False, bias=True), atol=1e-10)
+    with pytest.raises(ValueError, match="no observed entry"):
+        em_gaussian_missing(X, np.zeros_like(observed))
+
+
+def test_synthesize_is_seeded_and_clipped():
+    rng = np.random.default_rng(4)
+    D2 = double_dictionary(rng.standard_normal((9, 6)))
+    codes = double_codes(rng.standard_normal((6, 50)) * (rng.random((6, 50)) < 0.5))
+    S = np.array([[0, 1], [2, 9]])
+    a = synthesize(D2, codes, S, rng=7, clip=(0.0, 1.0))
+    b = synthesize(D2, codes, S, rng=7, clip=(0.0, 1.0))
+    np.testing.assert_array_equal(a, b)
+    assert a.shape == (9, 2) and a.min() >= 0 and a.max() <= 1
