@@ -1,6 +1,7 @@
 """Section 5: image generation from a sparsity model (K-SVD, pairwise support model, Gibbs, EM).
 
-Source: "Image Generation Using a Sparsity Model", G. Vaksman and M. Elad (Technion), 2017.
+Source: "Image Generation Using a Sparsity Model", G. Vaksman and M. Elad (Technion); undated in the
+extracted text (its latest references are from 2016).
 """
 
 from ..params import Float, Int, ListOf, ParamError
