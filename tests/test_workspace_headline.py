@@ -27,6 +27,10 @@ SYNTHETIC = {
         "best": {f"missing_{p}pct": {"psnr": 30.0 + p, "method": "dct_threshold"} for p in (10, 40, 80)},
         "methods": {f"missing_{p}pct": {"adam_document": {"psnr": 20.0 + p}, "biharmonic": {"psnr": 25.0 + p}}
                     for p in (10, 40, 80)}},
+    "generation": {
+        "scores": {"pairwise": {"confidence": {"mean": 0.75}, "precision": {"mean": 0.64}, "frechet": {"mean": 205.0}},
+                   "gmm10": {"frechet": {"mean": 42.0}}},
+        "ksvd": {"main": {"test_rmse": 25.9}}},
 }
 
 EXPECTED = {
@@ -39,6 +43,8 @@ EXPECTED = {
                  "pnp_tv_fista_gaussian_blur_psnr": 28.6, "pnp_algorithm1_wavelet_gaussian_blur_psnr": 27.2,
                  "pnp_best_section2_psnr": 25.2},
     "inpainting": {"best_psnr": 70.0, "adam_document_psnr": 60.0, "biharmonic_psnr": 65.0},
+    "generation": {"gen_pairwise_confidence": 0.75, "gen_pairwise_precision": 0.64, "gen_pairwise_frechet": 205.0,
+                   "gen_gmm10_frechet": 42.0, "gen_ksvd_test_rmse": 25.9},
 }
 
 
