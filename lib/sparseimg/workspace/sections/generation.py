@@ -23,7 +23,7 @@ SCHEMA = {
     "shrinkage": Float(0, low_open=True, quick=0.1,
                        help="τ: pair probabilities shrunk toward independence, (n_ij/N + τ P(i)P(j)) / (1 + τ)"),
     "additive_alpha": Float(0, low_open=True, quick=1.0, help="α of the additive smoothing shown as the failure case"),
-    "overlap_power": Float(0, 16, quick=4.0,
+    "overlap_power": Float(0, 16, quick=8.0,
                            help="EM weights of training codes |overlap with the support|^β (0: the paper's unweighted EM)"),
     "temperature": Float(0, low_open=True, quick=0.7,
                          help="Gibbs temperature of the pairwise and independent supports (1: the model as fitted)"),
