@@ -34,7 +34,7 @@ _EXPORTS = {
     "LeastSquares": "objectives",
     "L0Norm": "prox", "L1Norm": "prox", "Zero": "prox", "hard_threshold": "prox", "soft_threshold": "prox",
     "History": "solvers", "conjugate_gradient": "solvers", "fista": "solvers", "gradient_descent": "solvers",
-    "ista": "solvers", "proximal_gradient": "solvers", "admm": "admm",
+    "ista": "solvers", "proximal_gradient": "solvers",
     "sparse_events": "synthesis", "synthesize": "synthesis",
 }
 __all__ = list(_EXPORTS)
