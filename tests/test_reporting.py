@@ -139,7 +139,8 @@ def test_report_page_layout(tmp_path):
     assert "lam_factors: [0.1, 1.0]" in section and "size=8" not in md
     assert '<table class="headline">' in text and "78.12" in text
     timings = md[md.index("## Stage timings"):md.index("## Provenance")]
-    assert "| sparse_coding | 2030-01-02T03:04:05+00:00 | 12.5 | box | 2 | 3.11.9 |" in timings
+    assert "| sparse_coding | 2030-01-02T03:04:05+00:00 | 12.5 | box | — | 2 | 3.11.9 |" in timings  # no CPU given
+    assert "| all stages above |  | 12.5 |" in timings
     prov = md[md.index("## Provenance"):]
     lock_hash = __import__("hashlib").sha256(b"numpy==2.2.6\n").hexdigest()
     assert "| commit | unknown |" in prov and "| working tree | unknown |" in prov and lock_hash in prov

@@ -106,7 +106,7 @@ def admm(smooth, penalty, x0: np.ndarray, *, rho: float | None = None, relax: fl
     z : ndarray
         The last ``z`` (exactly sparse for ℓ1).
     history : History
-        ``objective`` (when tracked), ``rho`` per iteration, time, reference metrics.
+        ``objective`` per iterate (NaN unless tracked), ``rho``, time, reference metrics.
     """
     x0 = np.asarray(x0)
     if x0.dtype.kind != "f":
@@ -119,8 +119,9 @@ def admm(smooth, penalty, x0: np.ndarray, *, rho: float | None = None, relax: fl
     op = smooth.operator
     rho = initial_penalty(op) if rho is None else check_real("rho", rho, low=0.0, low_open=True)
     history = History()
+    # every iterate gets a row (objective NaN unless tracked), so history.n_iter counts iterations
     monitor = _Monitor(history, reference, support_tol=support_tol, data_range=data_range, callback=callback,
-                       track=track)
+                       track=True)
 
     from . import _fused
 
