@@ -62,7 +62,7 @@ The library's ADMM (:func:`sparseimg.admm.admm`) runs with its defaults: nothing
 
 One iteration
 -------------
-At ``--iteration-size`` (default 512) in float64 and float32, interleaved: the floor (one
+At the block's ``iteration_size`` (default 512) in float64 and float32, interleaved: the floor (one
 ``rfft2`` + ``irfft2`` pair on planned FFTW buffers, nothing else), one FISTA iteration
 (extrapolation, prox, ℓ1 value and stopping test included) fused and plain numpy, one ADMM
 iteration fused and plain, each as the median of ``--repeats`` runs of 50 iterations.
@@ -630,7 +630,8 @@ def run_benchmark(params: dict, *, repeats: int, tol: float, max_iter: int, refe
                 "oriented": build_oriented_problem(bench, threads=threads)}
     rows = []
     for name, (problem, lam_abs) in problems.items():
-        rows += run_problem(name, problem, lam_abs, repeats=repeats, tol=tol, max_iter=max_iter,
+        reps = repeats if name == "section1" else int(bench.get("oriented_repeats", repeats))
+        rows += run_problem(name, problem, lam_abs, repeats=reps, tol=tol, max_iter=max_iter,
                             reference_iter=reference_iter, all_configs=all_configs, log=log)
     from sparseimg.workspace.reporting import Reporter
 

@@ -30,6 +30,7 @@ BENCHMARK_SCHEMAS: dict[str, dict[str, Spec]] = {
         "oriented_noise": Float(0, quick=0.05, help="its relative noise"),
         "oriented_noise_seed": Int(0, 2**32 - 1, quick=1, help="its noise seed"),
         "oriented_lam": Float(0, 1, low_open=True, quick=0.03, help="its λ as a fraction of ‖Aᵀx‖∞"),
+        "oriented_repeats": Int(1, 100, quick=1, help="timed, interleaved repeats per solver on it (slow solvers)"),
         "iteration_size": Int(16, 4096, quick=64, help="image side of the one-iteration timing table"),
     },
     # benchmarks/wavelets_speed.py (lifting transforms against PyWavelets' C code)
