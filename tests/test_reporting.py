@@ -185,3 +185,15 @@ def test_method_colors_follow_tab10_and_are_stable():
     assert len(set(method_colors([f"m{i}" for i in range(10)]).values())) == 10
     with pytest.raises(ValueError, match="at most 10"):
         method_colors([f"m{i}" for i in range(11)])
+
+
+def test_recorded_run_writes_a_record_only_on_success(tmp_path):
+    from sparseimg.workspace.provenance import recorded_run
+
+    with recorded_run("benchmark_x", tmp_path):
+        pass
+    record = json.loads((tmp_path / "runs/benchmark_x.json").read_text())
+    assert record["section"] == "benchmark_x" and record["duration_s"] >= 0 and "cpu" in record
+    with pytest.raises(RuntimeError), recorded_run("benchmark_y", tmp_path):
+        raise RuntimeError("the stage failed")
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["benchmark_x.json"]  # no record, no tmp file
