@@ -65,7 +65,8 @@ One iteration
 At the block's ``iteration_size`` (default 512) in float64 and float32, interleaved: the floor (one
 ``rfft2`` + ``irfft2`` pair on planned FFTW buffers, nothing else), one FISTA iteration
 (extrapolation, prox, ℓ1 value and stopping test included) fused and plain numpy, one ADMM
-iteration fused and plain, each as the median of ``--repeats`` runs of 50 iterations.
+iteration fused and plain: the median over ``repeats`` interleaved rounds of the difference
+between a 120- and a 20-iteration run, over 100 (the marginal cost of an iteration, set-up excluded).
 
 SPORCO configurations
 ---------------------
@@ -569,15 +570,18 @@ def run_problem(name: str, problem: csc.Problem, lam_abs: float, *, repeats: int
 ITERATION_COLUMNS = ["dtype", "step", "ms_per_iteration", "ratio_to_fft_floor"]
 
 
-def iteration_rows(size: int, *, repeats: int, n_iter: int = 50, log=print) -> list[dict]:
+def iteration_rows(size: int, *, repeats: int, short: int = 20, long: int = 120, log=print) -> list[dict]:
     """One iteration against the FFT-pair floor at ``size × size``, float64 and float32, interleaved.
 
-    The problem is section 1's kind (isotropic MotionClouds kernel, 1 % events); FISTA runs
-    with restart and a stopping test that never fires (``tol=1e-300``), so that everything an
-    iteration normally computes is computed; ADMM with its defaults (``tol=1e-300``).
+    The marginal cost of an iteration: every solver runs ``short`` then ``long`` iterations,
+    back to back, and one iteration is the difference of the two times over ``long − short``
+    (the median over ``repeats`` interleaved rounds), so that set-up (plans, allocations, the
+    start's gradient) is not spread over the iterations. The problem is section 1's kind (isotropic
+    MotionClouds kernel); FISTA runs with restart and a stopping test that never fires
+    (``tol=1e-300``), so that everything an iteration normally computes is computed; ADMM
+    with its defaults (``tol=1e-300``).
     """
     from sparseimg import _fused
-    from sparseimg.workspace.timing import measure_interleaved
 
     rows = []
     for dtype in (np.float64, np.float32):
@@ -589,26 +593,38 @@ def iteration_rows(size: int, *, repeats: int, n_iter: int = 50, log=print) -> l
         x0 = np.zeros(op.shape, dtype=dtype)
         smooth = problem.data_term
 
-        def floor():
-            for _ in range(n_iter):
-                plans.forward()
-                plans.inverse()
+        def floor(n):
+            def run():
+                for _ in range(n):
+                    plans.forward()
+                    plans.inverse()
+            return run
 
         def fista_run(fused):
-            return lambda: fista(smooth, lam_abs, x0, n_iter=n_iter, tol=1e-300, restart=True, fused=fused)
+            return lambda n: lambda: fista(smooth, lam_abs, x0, n_iter=n, tol=1e-300, restart=True, fused=fused)
 
         def admm_run(fused):
-            return lambda: admm(smooth, L1Norm(lam_abs), x0, n_iter=n_iter, tol=1e-300, fused=fused)
+            return lambda n: lambda: admm(smooth, L1Norm(lam_abs), x0, n_iter=n, tol=1e-300, fused=fused)
 
-        fns = {"rfft2 + irfft2 (floor)": floor,
-               "FISTA + restart, fused": fista_run(True), "FISTA + restart, plain numpy": fista_run(False),
-               "ADMM, fused": admm_run(True), "ADMM, plain numpy": admm_run(False)}
-        for fn in fns.values():  # warm-up: numba compilation, FFTW plans
-            fn()
-        timings = measure_interleaved(fns, repeat=repeats, number=1)
-        floor_ms = timings["rfft2 + irfft2 (floor)"].median / n_iter * 1e3
-        for name, t in timings.items():
-            ms = t.median / n_iter * 1e3
+        makers = {"rfft2 + irfft2 (floor)": floor,
+                  "FISTA + restart, fused": fista_run(True), "FISTA + restart, plain numpy": fista_run(False),
+                  "ADMM, fused": admm_run(True), "ADMM, plain numpy": admm_run(False)}
+        fns = {name: (make(short), make(long)) for name, make in makers.items()}
+        for pair in fns.values():  # warm-up: numba compilation, FFTW plans
+            pair[0]()
+            pair[1]()
+        diffs: dict[str, list[float]] = {name: [] for name in fns}
+        for _ in range(repeats):  # interleaved; each difference from two runs back to back
+            for name, (run_short, run_long) in fns.items():
+                t0 = time.perf_counter()
+                run_short()
+                t1 = time.perf_counter()
+                run_long()
+                t2 = time.perf_counter()
+                diffs[name].append(((t2 - t1) - (t1 - t0)) / (long - short) * 1e3)
+        per_iter = {name: float(np.median(d)) for name, d in diffs.items()}
+        floor_ms = per_iter["rfft2 + irfft2 (floor)"]
+        for name, ms in per_iter.items():
             rows.append({"dtype": np.dtype(dtype).name, "step": name, "ms_per_iteration": ms,
                          "ratio_to_fft_floor": ms / floor_ms})
             log(f"  {size}², {np.dtype(dtype).name}, {name}: {ms:.3f} ms/iteration ({ms / floor_ms:.2f}x the floor)")
@@ -640,7 +656,7 @@ def run_benchmark(params: dict, *, repeats: int, tol: float, max_iter: int, refe
     log("")
     log(md)
     size = int(bench.get("iteration_size", 512))
-    log(f"one iteration at {size}² (interleaved, {repeats} repeats of 50 iterations):")
+    log(f"one iteration at {size}² (interleaved, {repeats} repeats of 20 and 120 iterations):")
     it_rows = iteration_rows(size, repeats=repeats, log=log)
     log(reporter.write_table("iteration", it_rows, columns=ITERATION_COLUMNS,
                              formats={"ms_per_iteration": ".3f", "ratio_to_fft_floor": ".2f"}))
