@@ -132,7 +132,10 @@ def main(argv: list[str] | None = None) -> int:
     output_dir = Path(args.output_dir)
     if not output_dir.is_absolute():
         output_dir = ROOT / output_dir
-    rows = run(params, repeats, output_dir)
+    from sparseimg.workspace.provenance import recorded_run
+
+    with recorded_run("benchmark_deblurring", output_dir):
+        rows = run(params, repeats, output_dir)
     met = [r["meets_target"] for r in rows if r["solver"] != DOCUMENT]
     print(f"solvers meeting the target (>= {TARGET_SPEEDUP:g}x, |dPSNR| <= {TARGET_PSNR_DB} dB): "
           f"{sum(met)} of {len(met)}")

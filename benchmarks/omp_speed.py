@@ -157,14 +157,18 @@ def main(argv: list[str] | None = None) -> int:
         params = benchmark_quick_params(BLOCK)
     log(f"parameters from {source}{' (--quick)' if args.quick else ''}: "
         + ", ".join(f"{k}={v}" for k, v in params.items()))
-    X, T = _digits(params)
-    reporter = Reporter("generation", args.output_dir)
-    krows, D = ksvd_rows(params, X, T)
-    log(reporter.write_table("ksvd", krows, columns=KSVD_COLUMNS,
-                             formats={"time_s": ".3g", "train_rmse": ".2f", "test_rmse": ".2f"}))
-    orows = omp_rows(params, D, np.concatenate([X, T], axis=1))
-    log(reporter.write_table("omp_speed", orows, columns=OMP_COLUMNS,
-                             formats={"ours_ms": ".3g", "sklearn_ms": ".3g", "speedup": ".3g", "same_supports": ".4f"}))
+    from sparseimg.workspace.provenance import recorded_run
+
+    with recorded_run(BLOCK, args.output_dir):
+        X, T = _digits(params)
+        reporter = Reporter("generation", args.output_dir)
+        krows, D = ksvd_rows(params, X, T)
+        log(reporter.write_table("ksvd", krows, columns=KSVD_COLUMNS,
+                                 formats={"time_s": ".3g", "train_rmse": ".2f", "test_rmse": ".2f"}))
+        orows = omp_rows(params, D, np.concatenate([X, T], axis=1))
+        log(reporter.write_table("omp_speed", orows, columns=OMP_COLUMNS,
+                                 formats={"ours_ms": ".3g", "sklearn_ms": ".3g", "speedup": ".3g",
+                                          "same_supports": ".4f"}))
     for r in orows:
         log(f"OMP k={r['k']}: {r['speedup']:.3g}x sklearn's speed ({'meets' if r['speedup'] >= 5 else 'does NOT meet'}"
             f" >= 5x), same supports for {r['same_supports']:.2%} of the signals")

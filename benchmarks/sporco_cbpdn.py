@@ -1,14 +1,16 @@
 #!/usr/bin/env python
-"""SPORCO ``ConvBPDN`` (ADMM and PGM) against the library's FISTA on section 1's problem.
+"""SPORCO ``ConvBPDN`` (ADMM and PGM) against the library's FISTA and ADMM, on two problems.
 
-Benchmark, not a test: it writes ``tables/sparse_coding_sporco.csv|md`` under
-``--output-dir`` (default ``reports``) and asserts nothing about wall-clock time.
-SPORCO is a benchmark-only extra (``pip install -e .[bench]``), never imported by
-the library.
+Benchmark, not a test: it writes ``tables/sparse_coding_sporco.csv|md`` (time to a
+relative objective gap, every solver, both problems) and
+``tables/sparse_coding_iteration.csv|md`` (the cost of one iteration against the floor of
+one ``rfft2`` + ``irfft2`` pair) under ``--output-dir`` (default ``reports``) and asserts
+nothing about wall-clock time. SPORCO is a benchmark-only extra (``pip install -e .[bench]``),
+never imported by the library.
 
-The problem
------------
-Section 1's convolutional sparse coding problem: ``N × N`` sparse Laplace events
+The problems
+------------
+``section1`` is section 1's convolutional sparse coding problem: ``N × N`` sparse Laplace events
 (legacy ``RandomState(seed)``, fraction ``rho``, scale ``y_lambda``) convolved
 (circularly) with the unit-energy isotropic MotionClouds envelope
 (``sf_0``, ``B_sf``), plus Gaussian noise of std ``noise × std(A y)``
@@ -23,10 +25,18 @@ with the filter zero-padded at the origin, so ``d * y = A y`` exactly), signal
 then ``F`` itself. Both facts are checked numerically before anything is timed
 (reconstruction to 1e-12 relative, objective to 1e-12 relative).
 
+``oriented`` is a second problem unlike it, chosen so that nothing was tuned on it:
+a non-square ``384 × 640`` image, an *oriented* MotionClouds kernel (``sf_0 = 0.1``,
+``B_sf = 0.1``, ``theta = 45°``, ``B_theta = 30°``: far worse conditioned than section 1's
+isotropic one), sparser events (``rho = 0.005``, seed 7), less noise (0.05, seed 1) and
+``λ = 0.03 λ_max``. Its parameters are the ``oriented_*`` keys of the ``benchmark_sporco``
+block.
+
 Method
 ------
-1. ``F*`` = smallest objective of a long FISTA run (``--reference-iter``, no early
-   stop); its stability is printed (first-half minimum versus ``F*``).
+1. ``F*`` = smallest objective of two long runs, FISTA + restart and the library's
+   ADMM (``--reference-iter`` iterations each, no early stop); the relative difference
+   of the two minima is printed (both solvers agree on the minimizer to that level).
 2. For every solver, one *instrumented* run gives the first iteration count at which
    ``(F(y_k) − F*) / F* <= --tol`` (default 1e-6). ``F`` is always evaluated by
    the library's ``LeastSquares`` plus ``λ‖·‖₁``, on the variable each solver
@@ -46,6 +56,17 @@ Method
 ``ratio_to_sporco_best`` is a solver's median time over that of the fastest SPORCO
 configuration that reached the tolerance; ``objective_ratio`` is its final
 objective over that configuration's final objective.
+
+The library's ADMM (:func:`sparseimg.admm.admm`) runs with its defaults: nothing tuned
+(ρ₀ = trace(AᵀA)/n, residual balancing, α = 1.8), fused iterations.
+
+One iteration
+-------------
+At the block's ``iteration_size`` (default 512) in float64 and float32, interleaved: the floor (one
+``rfft2`` + ``irfft2`` pair on planned FFTW buffers, nothing else), one FISTA iteration
+(extrapolation, prox, ℓ1 value and stopping test included) fused and plain numpy, one ADMM
+iteration fused and plain: the median over ``repeats`` interleaved rounds of the difference
+between a 120- and a 20-iteration run, over 100 (the marginal cost of an iteration, set-up excluded).
 
 SPORCO configurations
 ---------------------
@@ -88,14 +109,17 @@ from typing import Callable
 
 import numpy as np
 
+from sparseimg.admm import admm
 from sparseimg.experiments import sparse_coding as csc
 from sparseimg.kernels import motion_cloud_operator
 from sparseimg.operators.fourier import FourierConvolution
+from sparseimg.prox import L1Norm
 from sparseimg.solvers import fista
 from sparseimg.synthesis import sparse_events
 
 __all__ = [
-    "DEFAULTS", "COLUMNS", "Candidate", "load_parameters", "build_problem", "sporco_dictionary",
+    "DEFAULTS", "COLUMNS", "Candidate", "load_parameters", "build_problem", "build_oriented_problem",
+    "sporco_dictionary", "run_admm", "library_trace", "iteration_rows",
     "objective_function", "run_fista", "sporco_solver", "check_sporco_mapping", "reference_minimum",
     "sporco_trace", "first_below", "tune_admm_rho", "default_candidates", "time_candidates",
     "table_rows", "run_benchmark", "main",
@@ -112,7 +136,7 @@ def _schema():
 DEFAULTS = {"size": 512, "seed": 2020, "rho": 1e-3, "y_lambda": 1.61803, "sf_0": 0.15, "B_sf": 0.15,
             "noise": 0.1, "noise_seed": 0, "lam": 0.05}
 
-COLUMNS = ["solver", "iterations_to_tol", "time_to_tol_s", "final_objective", "relative_gap",
+COLUMNS = ["problem", "solver", "iterations_to_tol", "time_to_tol_s", "final_objective", "relative_gap",
            "ratio_to_sporco_best", "objective_ratio"]
 
 FORMATS = {"time_to_tol_s": ".4g", "final_objective": ".12g", "relative_gap": ".2e",
@@ -162,6 +186,24 @@ def build_problem(params: dict, *, threads: int = 1) -> tuple[csc.Problem, float
     events = sparse_events(shape, rho=params["rho"], scale=params["y_lambda"], seed=params["seed"]).events
     problem = csc.make_problem(op, events, noise=params["noise"], noise_seed=params["noise_seed"])
     return problem, float(params["lam"]) * problem.lam_max
+
+
+#: The second problem (``oriented_*`` keys of the benchmark block override these).
+ORIENTED = {"rows": 384, "cols": 640, "sf_0": 0.1, "B_sf": 0.1, "theta_deg": 45.0, "B_theta_deg": 30.0,
+            "rho": 5e-3, "seed": 7, "noise": 0.05, "noise_seed": 1, "lam": 0.03}
+
+
+def build_oriented_problem(bench: dict, *, threads: int = 1) -> tuple[csc.Problem, float]:
+    """The ``oriented`` problem (see the module docstring); ``bench`` may hold ``oriented_*`` keys."""
+    p = {k: bench.get(f"oriented_{k}", v) for k, v in ORIENTED.items()}
+    shape = (int(p["rows"]), int(p["cols"]))
+    op = motion_cloud_operator(shape, sf_0=p["sf_0"], B_sf=p["B_sf"], theta=math.radians(p["theta_deg"]),
+                               B_theta=math.radians(p["B_theta_deg"]))
+    if threads != op.workers:
+        op = FourierConvolution(op.transfer, op.shape, dtype=op.dtype, workers=threads)
+    events = sparse_events(shape, rho=p["rho"], scale=DEFAULTS["y_lambda"], seed=p["seed"]).events
+    problem = csc.make_problem(op, events, noise=p["noise"], noise_seed=p["noise_seed"])
+    return problem, float(p["lam"]) * problem.lam_max
 
 
 def sporco_dictionary(operator: FourierConvolution) -> np.ndarray:
@@ -236,23 +278,35 @@ def check_sporco_mapping(problem: csc.Problem, lam_abs: float, D: np.ndarray, *,
 # -- traces: iterations to tolerance ------------------------------------------------------------
 
 def run_fista(problem: csc.Problem, lam_abs: float, n_iter: int, *, track: bool = False,
-              restart: bool = False):
+              restart: bool = False, callback=None):
     """The library's FISTA (step ``1/‖A‖²``, ``x0 = 0``, optionally with adaptive gradient
     restart) for exactly ``n_iter`` iterations (``tol=0``); returns ``(x, history)``. With
     ``track=False`` nothing beyond what the solver computes anyway is recorded (its
     objective comes free with the gradient)."""
     x0 = np.zeros(problem.operator.shape, dtype=problem.operator.dtype)
-    return fista(problem.data_term, lam_abs, x0, n_iter=n_iter, tol=0.0, track=track, restart=restart)
+    return fista(problem.data_term, lam_abs, x0, n_iter=n_iter, tol=0.0, track=track, restart=restart,
+                 callback=callback)
+
+
+def run_admm(problem: csc.Problem, lam_abs: float, n_iter: int, *, track: bool = False, callback=None,
+             fused: bool | None = None):
+    """The library's ADMM with its defaults (nothing tuned) for exactly ``n_iter`` iterations (``tol=0``)
+    from ``z = 0``; returns ``(z, history)``."""
+    z0 = np.zeros(problem.operator.shape, dtype=problem.operator.dtype)
+    return admm(problem.data_term, L1Norm(lam_abs), z0, n_iter=n_iter, tol=0.0, track=track, callback=callback,
+                fused=fused)
 
 
 def reference_minimum(problem: csc.Problem, lam_abs: float, n_iter: int) -> tuple[float, np.ndarray, float]:
-    """Long FISTA run with restart (``tol=0``): ``(F*, objective per iterate, stability)`` where stability is
-    ``(min over the first half − F*) / F*``."""
+    """``F*`` = the smaller minimum of two long runs (``tol=0``), FISTA + restart and ADMM. Returns
+    ``(F*, FISTA's objective per iterate, agreement)``, agreement being the relative difference of the
+    two runs' minima (how well two different solvers pin ``F*`` down)."""
     _, hist = run_fista(problem, lam_abs, n_iter, track=True, restart=True)
     obj = np.asarray(hist.objective)
-    f_star = float(obj.min())
-    half = float(obj[: len(obj) // 2 + 1].min())
-    return f_star, obj, (half - f_star) / abs(f_star)
+    _, hist_admm = run_admm(problem, lam_abs, n_iter, track=True)
+    minima = float(obj.min()), float(np.min(hist_admm.objective))
+    f_star = min(minima)
+    return f_star, obj, abs(minima[0] - minima[1]) / abs(f_star)
 
 
 def first_below(gaps, tol: float) -> int | None:
@@ -273,6 +327,30 @@ def sporco_trace(kind: str, D, image, lam_abs: float, options: dict, F, f_star: 
         return gaps[-1] <= tol
 
     sporco_solver(kind, D, image, lam_abs, options, n_iter=cap, callback=callback).solve()
+    return np.asarray(gaps)
+
+
+class _Reached(Exception):
+    """Raised by an instrumented run's callback to stop it at the tolerance."""
+
+
+def library_trace(cand, problem: csc.Problem, lam_abs: float, F, f_star: float, *, tol: float,
+                  cap: int) -> np.ndarray:
+    """Relative gaps of a library solver (FISTA's iterate, ADMM's ``z``) after 1, 2 … iterations,
+    stopped at the first ``gap <= tol``."""
+    gaps: list[float] = []
+
+    def callback(k, x):
+        if k:
+            gaps.append((F(x) - f_star) / abs(f_star))
+            if gaps[-1] <= tol:
+                raise _Reached
+
+    run = run_fista if cand.kind == "fista" else run_admm
+    try:
+        run(problem, lam_abs, cap, callback=callback, **cand.options())
+    except _Reached:
+        pass
     return np.asarray(gaps)
 
 
@@ -348,6 +426,9 @@ def default_candidates(lipschitz: float, *, probe_cap: int = 100, all_configs: b
         Candidate("FISTA (sparseimg)", "fista", note="sparseimg.solvers.fista, step 1/‖A‖², tol=0, track=False"),
         Candidate("FISTA + restart (sparseimg)", "fista", lambda: {"restart": True},
                   note="the same with adaptive restart (function scheme, O'Donoghue & Candès)"),
+        Candidate("ADMM (sparseimg)", "admm_lib",
+                  note="sparseimg.admm.admm defaults: rho0 = trace(AᵀA)/n, residual balancing (mu=10, tau=2), "
+                       "relax=1.8, fused iterations; nothing tuned"),
         Candidate("SPORCO PGM, L=‖A‖², no backtracking", "pgm", lambda: {"L": lipschitz},
                   note="Backtrack=None (SPORCO default), L set to the Lipschitz constant"),
         Candidate("SPORCO PGM, robust backtracking, L0=‖A‖²", "pgm",
@@ -368,8 +449,9 @@ def default_candidates(lipschitz: float, *, probe_cap: int = 100, all_configs: b
 def run_candidate(cand: Candidate, problem: csc.Problem, lam_abs: float, D, n_iter: int) -> np.ndarray:
     """Run ``cand`` for exactly ``n_iter`` iterations, un-instrumented, set-up included
     (FISTA builds its data term, SPORCO its solver object); returns the sparse map."""
-    if cand.kind == "fista":
-        x, hist = run_fista(problem, lam_abs, n_iter, **cand.options())
+    if cand.kind in ("fista", "admm_lib"):
+        run = run_fista if cand.kind == "fista" else run_admm
+        x, hist = run(problem, lam_abs, n_iter, **cand.options())
         if hist.n_iter != n_iter:
             raise RuntimeError(f"{cand.name}: ran {hist.n_iter} iterations, expected {n_iter}")
         return x
@@ -394,10 +476,10 @@ def time_candidates(cands: list[Candidate], problem, lam_abs: float, D, *,
 
 
 def table_rows(cands: list[Candidate], timings: dict, objectives: dict, f_star: float, *,
-               max_iter: int) -> list[dict]:
+               max_iter: int, problem: str = "section1") -> list[dict]:
     """Rows of :data:`COLUMNS`. Ratios are to the fastest SPORCO configuration that reached
     the tolerance: ``ratio_to_sporco_best`` of times, ``objective_ratio`` of final objectives."""
-    sporco = [c.name for c in cands if c.kind != "fista" and c.name in timings]
+    sporco = [c.name for c in cands if c.kind in ("pgm", "admm") and c.name in timings]
     best = min(sporco, key=lambda n: timings[n].median) if sporco else None
     rows = []
     for c in cands:
@@ -406,6 +488,7 @@ def table_rows(cands: list[Candidate], timings: dict, objectives: dict, f_star: 
         final = objectives[c.name]
         t = timings[c.name].median if reached else math.nan
         rows.append({
+            "problem": problem,
             "solver": c.name,
             "iterations_to_tol": c.iterations if reached else f"not reached in {cap}",
             "time_to_tol_s": t,
@@ -419,41 +502,31 @@ def table_rows(cands: list[Candidate], timings: dict, objectives: dict, f_star: 
 
 # -- the whole benchmark -----------------------------------------------------------------------
 
-def run_benchmark(params: dict, *, repeats: int, tol: float, max_iter: int, reference_iter: int,
-                  threads: int, output_dir, all_configs: bool = False, log=print) -> list[dict]:
-    """Everything :func:`main` does after parsing; returns the table rows."""
-    import sporco
-    import sporco.fft
-
-    sporco.fft.pyfftw_threads = threads
-    t_start = time.perf_counter()
-    problem, lam_abs = build_problem(params, threads=threads)
+def run_problem(name: str, problem: csc.Problem, lam_abs: float, *, repeats: int, tol: float, max_iter: int,
+                reference_iter: int, all_configs: bool = False, log=print) -> list[dict]:
+    """Every solver on one problem: mapping checks, ``F*``, iterations to ``tol``, interleaved timings."""
     op = problem.operator
     lip = op.lipschitz_constant()
-    lam = float(params["lam"])
     D = sporco_dictionary(op)
     F = objective_function(problem, lam_abs)
-    log(f"problem: {op.shape[0]}x{op.shape[1]}, lam={lam:g} -> lambda={lam_abs:.6g}, "
-        f"‖A‖²={lip:.6g}, noise={params['noise']:g} (seed {params['noise_seed']}); "
-        f"sporco {sporco.__version__}, numpy {np.__version__}, threads={threads}")
+    log(f"[{name}] {op.shape[0]}x{op.shape[1]}, lambda={lam_abs:.6g} ({lam_abs / problem.lam_max:g} of "
+        f"lambda_max), ‖A‖²={lip:.6g}, {int(np.count_nonzero(problem.events))} events")
 
     checks = check_sporco_mapping(problem, lam_abs, D)
-    log("mapping check (relative): " + ", ".join(f"{k}={v:.2e}" for k, v in checks.items()))
+    log("  mapping check (relative): " + ", ".join(f"{k}={v:.2e}" for k, v in checks.items()))
     bad = {k: v for k, v in checks.items() if not v <= 1e-12}
     if bad:
         raise RuntimeError(f"SPORCO does not solve the same problem: {bad} (expected <= 1e-12)")
 
-    f_star, fista_obj, stability = reference_minimum(problem, lam_abs, reference_iter)
-    log(f"F* = {f_star:.15g} from {reference_iter} FISTA iterations "
-        f"(first-half minimum is {stability:.1e} above it)")
+    f_star, _, agreement = reference_minimum(problem, lam_abs, reference_iter)
+    log(f"  F* = {f_star:.15g} from {reference_iter} iterations of FISTA + restart and of ADMM "
+        f"(their minima agree to {agreement:.1e})")
 
     cands = default_candidates(lip, all_configs=all_configs)
     for c in cands:
         cap = c.cap or max_iter
-        if c.kind == "fista":  # gaps after 1, 2, … iterations
-            cap = min(cap, reference_iter)  # F* comes from a run this long: no FISTA run needs more
-            _, hist = run_fista(problem, lam_abs, cap, track=True, **c.options())
-            c.gaps = (np.asarray(hist.objective[1:]) - f_star) / abs(f_star)
+        if c.kind in ("fista", "admm_lib"):  # gaps after 1, 2, … iterations
+            c.gaps = library_trace(c, problem, lam_abs, F, f_star, tol=tol, cap=cap)
         else:
             c.gaps = sporco_trace(c.kind, D, problem.observed, lam_abs, c.options(), F, f_star, tol=tol, cap=cap)
         k = first_below(c.gaps, tol)
@@ -483,23 +556,111 @@ def run_benchmark(params: dict, *, repeats: int, tol: float, max_iter: int, refe
             objectives[c.name] = f_star + float(c.gaps[-1]) * abs(f_star)
     lowest = min(objectives.values())
     if lowest < f_star * (1 - 1e-12):
-        log(f"note: a solver went below F* by {(f_star - lowest) / f_star:.1e} (relative)")
-
-    rows = table_rows(cands, timings, objectives, f_star, max_iter=max_iter)
-    from sparseimg.workspace.reporting import Reporter
-
-    md = Reporter("sparse_coding", output_dir).write_table("sporco", rows, columns=COLUMNS, formats=FORMATS)
-    log("")
-    log(md)
+        log(f"  note: a solver went below F* by {(f_star - lowest) / f_star:.1e} (relative)")
     for c in cands:
         if c.note:
             log(f"  {c.name}: {c.note}")
-    for c in cands:
         if c.name in timings:
             t = timings[c.name]
-            log(f"  {c.name}: {t.median / c.iterations * 1e3:.3g} ms/iteration "
-                f"(quartiles {t.q1:.3g}-{t.q3:.3g} s over {t.repeat})")
-    log(f"tables written to {Path(output_dir) / 'tables'}/sparse_coding_sporco.{{csv,md}} "
+            log(f"    {t.median / c.iterations * 1e3:.3g} ms/iteration (quartiles {t.q1:.3g}-{t.q3:.3g} s "
+                f"over {t.repeat})")
+    return table_rows(cands, timings, objectives, f_star, max_iter=max_iter, problem=name)
+
+
+ITERATION_COLUMNS = ["dtype", "step", "ms_per_iteration", "ratio_to_fft_floor"]
+
+
+def iteration_rows(size: int, *, repeats: int, short: int = 20, long: int = 120, log=print) -> list[dict]:
+    """One iteration against the FFT-pair floor at ``size × size``, float64 and float32, interleaved.
+
+    The marginal cost of an iteration: every solver runs ``short`` then ``long`` iterations,
+    back to back, and one iteration is the difference of the two times over ``long − short``
+    (the median over ``repeats`` interleaved rounds), so that set-up (plans, allocations, the
+    start's gradient) is not spread over the iterations. The problem is section 1's kind (isotropic
+    MotionClouds kernel); FISTA runs with restart and a stopping test that never fires
+    (``tol=1e-300``), so that everything an iteration normally computes is computed; ADMM
+    with its defaults (``tol=1e-300``).
+    """
+    from sparseimg import _fused
+
+    rows = []
+    for dtype in (np.float64, np.float32):
+        params = dict(DEFAULTS, size=size)
+        problem64, lam_abs = build_problem(params)
+        op = problem64.operator.astype(dtype)
+        problem = csc.make_problem(op, problem64.events, noise=params["noise"], noise_seed=params["noise_seed"])
+        plans = _fused.FourierPlans(op.shape, op.dtype)  # the floor: nothing but the two planned transforms
+        x0 = np.zeros(op.shape, dtype=dtype)
+        smooth = problem.data_term
+
+        def floor(n):
+            def run():
+                for _ in range(n):
+                    plans.forward()
+                    plans.inverse()
+            return run
+
+        def fista_run(fused):
+            return lambda n: lambda: fista(smooth, lam_abs, x0, n_iter=n, tol=1e-300, restart=True, fused=fused)
+
+        def admm_run(fused):
+            return lambda n: lambda: admm(smooth, L1Norm(lam_abs), x0, n_iter=n, tol=1e-300, fused=fused)
+
+        makers = {"rfft2 + irfft2 (floor)": floor,
+                  "FISTA + restart, fused": fista_run(True), "FISTA + restart, plain numpy": fista_run(False),
+                  "ADMM, fused": admm_run(True), "ADMM, plain numpy": admm_run(False)}
+        fns = {name: (make(short), make(long)) for name, make in makers.items()}
+        for pair in fns.values():  # warm-up: numba compilation, FFTW plans
+            pair[0]()
+            pair[1]()
+        diffs: dict[str, list[float]] = {name: [] for name in fns}
+        for _ in range(repeats):  # interleaved; each difference from two runs back to back
+            for name, (run_short, run_long) in fns.items():
+                t0 = time.perf_counter()
+                run_short()
+                t1 = time.perf_counter()
+                run_long()
+                t2 = time.perf_counter()
+                diffs[name].append(((t2 - t1) - (t1 - t0)) / (long - short) * 1e3)
+        per_iter = {name: float(np.median(d)) for name, d in diffs.items()}
+        floor_ms = per_iter["rfft2 + irfft2 (floor)"]
+        for name, ms in per_iter.items():
+            rows.append({"dtype": np.dtype(dtype).name, "step": name, "ms_per_iteration": ms,
+                         "ratio_to_fft_floor": ms / floor_ms})
+            log(f"  {size}², {np.dtype(dtype).name}, {name}: {ms:.3f} ms/iteration ({ms / floor_ms:.2f}x the floor)")
+    return rows
+
+
+def run_benchmark(params: dict, *, repeats: int, tol: float, max_iter: int, reference_iter: int,
+                  threads: int, output_dir, all_configs: bool = False, bench: dict | None = None,
+                  log=print) -> list[dict]:
+    """Everything :func:`main` does after parsing; returns the rows of the solver table."""
+    import sporco
+    import sporco.fft
+
+    bench = bench or {}
+    sporco.fft.pyfftw_threads = threads
+    t_start = time.perf_counter()
+    log(f"sporco {sporco.__version__}, numpy {np.__version__}, threads={threads}, tol={tol:g}")
+    problems = {"section1": build_problem(params, threads=threads),
+                "oriented": build_oriented_problem(bench, threads=threads)}
+    rows = []
+    for name, (problem, lam_abs) in problems.items():
+        reps = repeats if name == "section1" else int(bench.get("oriented_repeats", repeats))
+        rows += run_problem(name, problem, lam_abs, repeats=reps, tol=tol, max_iter=max_iter,
+                            reference_iter=reference_iter, all_configs=all_configs, log=log)
+    from sparseimg.workspace.reporting import Reporter
+
+    reporter = Reporter("sparse_coding", output_dir)
+    md = reporter.write_table("sporco", rows, columns=COLUMNS, formats=FORMATS)
+    log("")
+    log(md)
+    size = int(bench.get("iteration_size", 512))
+    log(f"one iteration at {size}² (interleaved, {repeats} repeats of 20 and 120 iterations):")
+    it_rows = iteration_rows(size, repeats=repeats, log=log)
+    log(reporter.write_table("iteration", it_rows, columns=ITERATION_COLUMNS,
+                             formats={"ms_per_iteration": ".3f", "ratio_to_fft_floor": ".2f"}))
+    log(f"tables written to {Path(output_dir) / 'tables'}/sparse_coding_{{sporco,iteration}}.{{csv,md}} "
         f"in {time.perf_counter() - t_start:.0f} s")
     return rows
 
@@ -535,6 +696,7 @@ def main(argv: list[str] | None = None) -> int:
         params["size"] = bench["size"]
     if args.quick:
         params["size"] = 256
+        bench.update(oriented_rows=192, oriented_cols=320, iteration_size=256)
     for key in ("size", "lam", "noise", "noise_seed"):
         value = getattr(args, key)
         if value is not None:
@@ -551,10 +713,12 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:  # BLAS threads left alone; FFT threads still follow --threads
         from contextlib import nullcontext
         blas_limit = nullcontext()
-    with blas_limit:
+    from sparseimg.workspace.provenance import recorded_run
+
+    with recorded_run("benchmark_sporco", args.output_dir), blas_limit:
         run_benchmark(params, repeats=repeats, tol=tol, max_iter=max_iter,
                       reference_iter=reference_iter, threads=args.threads, output_dir=args.output_dir,
-                      all_configs=args.all_configs)
+                      all_configs=args.all_configs, bench=bench)
     return 0
 
 

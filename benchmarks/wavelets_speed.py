@@ -320,7 +320,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--min-time={min_time!r} is not allowed: expected a number > 0")
     log(f"parameters from {source}{' (--quick)' if args.quick else ''}: "
         + ", ".join(f"{k}={v}" for k, v in params.items()))
-    _, ok = run_benchmark(params, output_dir=args.output_dir, min_time=min_time)
+    from sparseimg.workspace.provenance import recorded_run
+
+    with recorded_run("benchmark_wavelets", args.output_dir):
+        _, ok = run_benchmark(params, output_dir=args.output_dir, min_time=min_time)
     return 0 if ok else 1
 
 

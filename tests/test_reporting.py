@@ -139,7 +139,8 @@ def test_report_page_layout(tmp_path):
     assert "lam_factors: [0.1, 1.0]" in section and "size=8" not in md
     assert '<table class="headline">' in text and "78.12" in text
     timings = md[md.index("## Stage timings"):md.index("## Provenance")]
-    assert "| sparse_coding | 2030-01-02T03:04:05+00:00 | 12.5 | box | 2 | 3.11.9 |" in timings
+    assert "| sparse_coding | 2030-01-02T03:04:05+00:00 | 12.5 | box | — | 2 | 3.11.9 |" in timings  # no CPU given
+    assert "| all stages above |  | 12.5 |" in timings
     prov = md[md.index("## Provenance"):]
     lock_hash = __import__("hashlib").sha256(b"numpy==2.2.6\n").hexdigest()
     assert "| commit | unknown |" in prov and "| working tree | unknown |" in prov and lock_hash in prov
@@ -184,3 +185,15 @@ def test_method_colors_follow_tab10_and_are_stable():
     assert len(set(method_colors([f"m{i}" for i in range(10)]).values())) == 10
     with pytest.raises(ValueError, match="at most 10"):
         method_colors([f"m{i}" for i in range(11)])
+
+
+def test_recorded_run_writes_a_record_only_on_success(tmp_path):
+    from sparseimg.workspace.provenance import recorded_run
+
+    with recorded_run("benchmark_x", tmp_path):
+        pass
+    record = json.loads((tmp_path / "runs/benchmark_x.json").read_text())
+    assert record["section"] == "benchmark_x" and record["duration_s"] >= 0 and "cpu" in record
+    with pytest.raises(RuntimeError), recorded_run("benchmark_y", tmp_path):
+        raise RuntimeError("the stage failed")
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["benchmark_x.json"]  # no record, no tmp file

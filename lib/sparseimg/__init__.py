@@ -9,6 +9,8 @@ Where things live (arrays and operators in, arrays out):
   :mod:`sparseimg.denoisers` — ``denoise(x, sigma)`` functions and the adapter that makes
   one a prox; :mod:`sparseimg.objectives` — data terms; :mod:`sparseimg.solvers` — the one
   proximal-gradient core, CG, scipy and Adam wrappers, one iteration recorder;
+  :mod:`sparseimg.admm` — over-relaxed ADMM with a self-tuning penalty (convolutional sparse
+  coding); ``sparseimg._fused`` — the numba-fused iterations both take on Fourier problems;
 - methods by concern: :mod:`sparseimg.deconvolution`, :mod:`sparseimg.completion`,
   :mod:`sparseimg.inpainting`, :mod:`sparseimg.selection`;
 - :mod:`sparseimg.kernels`, :mod:`sparseimg.synthesis`, :mod:`sparseimg.images`,

@@ -63,6 +63,8 @@ class History:
     psnr, precision, recall : list of float
         Filled when a ``reference`` is given (PSNR in dB of ``x_k`` against it;
         support precision/recall of ``x_k``).
+    rho : list of float
+        ADMM's penalty per iterate (:func:`sparseimg.admm.admm` only).
     converged : bool
         True if the relative change fell below ``tol`` before ``n_iter``.
     step : float
@@ -74,6 +76,7 @@ class History:
     psnr: list = field(default_factory=list)
     precision: list = field(default_factory=list)
     recall: list = field(default_factory=list)
+    rho: list = field(default_factory=list)
     converged: bool = False
     step: float = float("nan")
 
@@ -85,7 +88,7 @@ class History:
     def as_columns(self) -> dict[str, list]:
         """Columns for a CSV: iteration, objective, time and any reference metrics."""
         cols = {"iteration": list(range(len(self.objective))), "objective": self.objective, "time": self.time}
-        for name in ("psnr", "precision", "recall"):
+        for name in ("psnr", "precision", "recall", "rho"):
             if getattr(self, name):
                 cols[name] = getattr(self, name)
         return cols
@@ -148,7 +151,7 @@ def proximal_gradient(smooth, penalty, x0: np.ndarray, *, step: float | None = N
                       restart: bool = False, reference: np.ndarray | None = None, support_tol: float | None = 0.0,
                       data_range: float | None = None,
                       track: bool = True, callback=None, progress: bool = False,
-                      desc: str | None = None) -> tuple[np.ndarray, History]:
+                      desc: str | None = None, fused: bool | None = None) -> tuple[np.ndarray, History]:
     """Minimize ``smooth(x) + penalty(x)`` by (accelerated) proximal gradient.
 
     Parameters
@@ -187,6 +190,11 @@ def proximal_gradient(smooth, penalty, x0: np.ndarray, *, step: float | None = N
         ``callback(k, x_k)`` after each iteration (excluded from the timing).
     progress : bool
         Show a tqdm progress bar (stderr).
+    fused : bool or None
+        The fused loop of :mod:`sparseimg._fused` (one FFT pair and two elementwise passes
+        per iteration) for least squares on a FourierConvolution plus a scalar ℓ1 penalty:
+        None takes it when it applies, False never (the plain numpy loop), True requires it
+        (ValueError saying why not). Both loops give the same iterates up to rounding.
 
     Returns
     -------
@@ -220,12 +228,29 @@ def proximal_gradient(smooth, penalty, x0: np.ndarray, *, step: float | None = N
     history = History(step=step)
     monitor = _Monitor(history, reference, support_tol=support_tol, data_range=data_range, callback=callback,
                        track=track)
+    has_value = getattr(penalty, "has_value", True)
+    if fused is not False and affine and has_value:
+        from . import _fused
+
+        ok, why = _fused.available(smooth, penalty)
+        if ok and x0.dtype != smooth.operator.dtype:
+            ok, why = False, f"x0 has dtype {x0.dtype}, the operator {smooth.operator.dtype}"
+        if fused and not ok:
+            raise ValueError(f"fused=True is not allowed here: {why}")
+        if ok:
+            bar = tqdm(total=n_iter, desc=desc, disable=not progress, leave=False)
+            x = _fused.fista_l1(smooth, float(penalty.lam), x0, step=step, n_iter=n_iter, tol=tol,
+                                accelerate=accelerate, restart=restart, monitor=monitor, bar=bar)
+            bar.close()
+            monitor.pause()
+            return x, history
+    elif fused:
+        raise ValueError("fused=True is not allowed here: it needs an affine gradient and a penalty with a value")
     dtype = x0.dtype.type
     s = dtype(step)
     x = x0.astype(dtype, copy=True)
     scratch = np.empty_like(x)  # extrapolation / differences, reused every iteration
 
-    has_value = getattr(penalty, "has_value", True)
     if affine or track:
         f, g = smooth.value_and_grad(x)
         objective = f + penalty.value(x) if has_value else None

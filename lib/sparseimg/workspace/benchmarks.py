@@ -17,7 +17,21 @@ BENCHMARK_SCHEMAS: dict[str, dict[str, Spec]] = {
         "repeats": Int(1, 100, quick=1, help="timed, interleaved repeats per solver"),
         "tol": Float(0, 1, low_open=True, high_open=True, quick=1e-6, help="relative objective gap to reach"),
         "max_iter": Int(1, 1000000, quick=3000, help="iteration cap per solver"),
-        "reference_iter": Int(1, 1000000, quick=1500, help="FISTA (+ restart) iterations for F*"),
+        "reference_iter": Int(1, 1000000, quick=1500, help="FISTA + restart and ADMM iterations for F*"),
+        # the second problem, unlike section 1's (benchmarks/sporco_cbpdn.py's docstring)
+        "oriented_rows": Int(16, 4096, quick=48, help="rows of the oriented problem's image"),
+        "oriented_cols": Int(16, 4096, quick=80, help="columns of the oriented problem's image"),
+        "oriented_sf_0": Float(0, 0.5, low_open=True, quick=0.1, help="its kernel's preferred frequency"),
+        "oriented_B_sf": Float(0, low_open=True, quick=0.1, help="its kernel's radial bandwidth"),
+        "oriented_theta_deg": Float(-180, 180, quick=45.0, help="its kernel's orientation, degrees"),
+        "oriented_B_theta_deg": Float(0, 180, low_open=True, quick=30.0, help="its orientation bandwidth, degrees"),
+        "oriented_rho": Float(0, 1, low_open=True, quick=0.02, help="its event density"),
+        "oriented_seed": Int(0, 2**32 - 1, quick=7, help="its events' seed"),
+        "oriented_noise": Float(0, quick=0.05, help="its relative noise"),
+        "oriented_noise_seed": Int(0, 2**32 - 1, quick=1, help="its noise seed"),
+        "oriented_lam": Float(0, 1, low_open=True, quick=0.03, help="its λ as a fraction of ‖Aᵀx‖∞"),
+        "oriented_repeats": Int(1, 100, quick=1, help="timed, interleaved repeats per solver on it (slow solvers)"),
+        "iteration_size": Int(16, 4096, quick=64, help="image side of the one-iteration timing table"),
     },
     # benchmarks/wavelets_speed.py (lifting transforms against PyWavelets' C code)
     "benchmark_wavelets": {

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import json
 import os
 import platform
 import subprocess
 import sys
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["git_state", "file_sha256", "cpu_model", "cpu_count", "utc_now", "run_record"]
+__all__ = ["git_state", "file_sha256", "cpu_model", "cpu_count", "utc_now", "run_record", "recorded_run"]
 
 
 def _git(root: Path, *args: str) -> str | None:
@@ -82,3 +85,20 @@ def run_record(section: str, started: str, duration_s: float) -> dict:
     return {"section": section, "date": started, "duration_s": round(float(duration_s), 1),
             "machine": platform.node() or "unknown", "cpu": cpu_model(), "cores": cpu_count(),
             "python": platform.python_version(), "platform": sys.platform}
+
+
+@contextmanager
+def recorded_run(stage: str, output_dir="reports"):
+    """Write ``<output_dir>/runs/<stage>.json`` (:func:`run_record`) when the block completes.
+
+    For stages that are not notebooks (the benchmarks), so that the report's stage-timing
+    table covers every stage. Nothing is written when the block raises, and the file is
+    replaced atomically, so a failed run never leaves a half-written or misleading record.
+    """
+    started, t0 = utc_now(), time.perf_counter()
+    yield
+    path = Path(output_dir) / "runs" / f"{stage}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(run_record(stage, started, time.perf_counter() - t0), indent=2) + "\n")
+    os.replace(tmp, path)

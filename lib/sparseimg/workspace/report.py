@@ -157,9 +157,16 @@ def build_report(reports="reports", root=None) -> tuple[Path, Path]:
     runs = _runs(reports)
     page.heading(2, "Stage timings", anchor="stage-timings")
     if runs:
-        page.table(["stage", "ran at (UTC)", "duration (s)", "machine", "cores", "python"],
-                   [[n, r.get("date"), r.get("duration_s"), r.get("machine"), r.get("cores"), r.get("python")]
-                    for n, r in runs.items()])
+        page.para("How long each stage took on the machine that ran it (its last run; `reports/runs/`). "
+                  "Not metrics: `reports/metrics/` stays deterministic.",
+                  "How long each stage took on the machine that ran it (its last run; <code>reports/runs/</code>). "
+                  "Not metrics: <code>reports/metrics/</code> stays deterministic.")
+        durations = [r.get("duration_s") for r in runs.values()]
+        total = sum(d for d in durations if isinstance(d, (int, float)))
+        page.table(["stage", "ran at (UTC)", "duration (s)", "machine", "CPU", "cores", "python"],
+                   [[n, r.get("date"), r.get("duration_s"), r.get("machine"), r.get("cpu"), r.get("cores"),
+                     r.get("python")] for n, r in runs.items()]
+                   + [["all stages above", "", round(total, 1), "", "", "", ""]])
     else:
         page.para("_No stage has run yet._", "<em>No stage has run yet.</em>")
 

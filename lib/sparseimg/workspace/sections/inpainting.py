@@ -85,7 +85,6 @@ SCHEMA = {
     "rff_features": Int(1, 100000, quick=300, help="random Fourier features of the coordinate regression"),
     "rff_sigma": Float(0, low_open=True, quick=8.0, help="RFF kernel width in pixels"),
     "rff_ridge": Float(0, low_open=True, quick=1e-06, help="RFF ridge weight (relative to the number of pixels)"),
-    "timing_repeats": Int(1, 100, quick=1, help="repeats of the ALS timing in the benchmark (median)"),
 }
 
 
