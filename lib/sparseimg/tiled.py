@@ -276,8 +276,11 @@ def _round(x, y_prev, kernel, lam, *, halo, boundary, n_iter, tol):
                                                                 boundary={0: bnd, 1: bnd}, allow_rechunk=False)]
     task = partial(_tile_task, kernel=kernel, lam=float(lam), halo=halo, depth=depth, shape=x.shape,
                    offsets=_offsets(x.chunks), boundary=boundary, n_iter=n_iter, tol=tol)
+    from dask.base import tokenize
+
+    token = tokenize(*args, kernel, float(lam), halo, boundary, n_iter, tol)
     return da.map_blocks(task, *args, chunks=x.chunks, dtype=np.float64,
-                         name=f"csc-round{0 if y_prev is None else 1}")
+                         name=f"csc-round{0 if y_prev is None else 1}-{token}")  # prefix names the round
 
 
 # -- the driver -------------------------------------------------------------------------------------------
