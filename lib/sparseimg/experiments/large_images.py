@@ -97,7 +97,7 @@ def synthesize(size: int, tile: int, kernel: np.ndarray, *, rho: float, y_lambda
                                        chunks=(tile, tile), dtype="float64", fill_value=0.0,
                                        config={"write_empty_chunks": True}))
     with cluster_client(client) as c:
-        c.compute(da.store([events, image], targets, lock=False, compute=False)).result()
+        c.gather(c.compute(da.store([events, image], targets, lock=False, compute=False)))
     return tuple(targets)
 
 
@@ -175,7 +175,7 @@ def measure_scaling(size: int, kernel: np.ndarray, *, tile: int, halo: int, lam:
     and round, peak resident memory of each worker (MB; fresh processes, so the peak of this solve)
     and the driver's peak of traced allocations during the solve (MB).
     """
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import Client, LocalCluster, get_task_stream
 
     directory = Path(directory)
     _, image = synthesize(size, tile, kernel, rho=rho, y_lambda=y_lambda, noise=noise, seed=seed, boundary=boundary,
@@ -183,7 +183,7 @@ def measure_scaling(size: int, kernel: np.ndarray, *, tile: int, halo: int, lam:
     with LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=":0", processes=True) as cl, \
             Client(cl) as c:
         tracemalloc.start()
-        with c.get_task_stream() as stream:
+        with get_task_stream(client=c) as stream:
             start = time.perf_counter()
             solve_tiled(str(directory / "image.zarr"), kernel, lam=lam, tile=tile, halo=halo, boundary=boundary,
                         n_iter=n_iter, tol=tol, client=c, out=str(directory / "events_hat.zarr"))

@@ -10,7 +10,7 @@ NOTEBOOK = "notebooks/01b_large_images.ipynb"
 
 SCHEMA = {
     "size": Int(64, 8192, quick=256, help="side of the image solved both tiled and globally (both must fit)"),
-    "scaling_sizes": ListOf(Int(64, 131072), min_len=1, quick=[256, 512],
+    "scaling_sizes": ListOf(Int(64, 131072), min_len=1, quick=[256, 384],
                             help="sides of the synthetic zarr images of the cost and memory table"),
     "tile": Int(16, 16384, quick=128, help="tile side: the Dask and zarr chunk"),
     "halo": Int(0, 4096, nullable=True, quick=16, help="pixels solved around each tile; null: 2 × kernel radius"),
