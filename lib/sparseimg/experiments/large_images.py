@@ -167,19 +167,21 @@ def _peak_rss_mb() -> float:
 
 
 def measure_scaling(size: int, kernel: np.ndarray, *, tile: int, halo: int, lam: float, rho: float, y_lambda: float,
-                    noise: float, seed: int, boundary: str, n_iter: int, tol: float, workers: int, directory) -> dict:
+                    noise: float, seed: int, boundary: str, n_iter: int, tol: float, workers: int, directory,
+                    synth_client=None) -> dict:
     """One tiled solve of a synthetic ``size²`` image from zarr to zarr on a fresh ``LocalCluster``.
 
     Returns wall seconds, seconds per megapixel, the task stream's busy time and the scheduler's
     share (``1 − busy / (wall × workers)``: idle workers, transfers and scheduling), seconds per tile
     and round, peak resident memory of each worker (MB; fresh processes, so the peak of this solve)
-    and the driver's peak of traced allocations during the solve (MB).
+    and the driver's peak of traced allocations during the solve (MB). ``synth_client`` writes the
+    synthetic image (default: a LocalCluster of its own).
     """
     from dask.distributed import Client, LocalCluster, get_task_stream
 
     directory = Path(directory)
     _, image = synthesize(size, tile, kernel, rho=rho, y_lambda=y_lambda, noise=noise, seed=seed, boundary=boundary,
-                          directory=directory, client=None)
+                          directory=directory, client=synth_client)
     with LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=":0", processes=True) as cl, \
             Client(cl) as c:
         tracemalloc.start()
