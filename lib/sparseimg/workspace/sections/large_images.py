@@ -61,5 +61,6 @@ HEADLINE = {
     "large_schwarz_relative_error": ("accuracy", "round1", "relative_error"),
     "large_independent_relative_error": ("accuracy", "round0", "relative_error"),
     "large_schwarz_objective_gap": ("accuracy", "round1", "objective_gap"),
-    "large_s_per_mpixel_largest": ("scaling", "largest", "s_per_mpixel"),
+    "large_schwarz_support_flips": ("accuracy", "round1", "support_flips"),
+    "large_estimate_tiles": ("estimate", "tiles"),
 }
