@@ -27,6 +27,10 @@ SYNTHETIC = {
         "best": {f"missing_{p}pct": {"psnr": 30.0 + p, "method": "dct_threshold"} for p in (10, 40, 80)},
         "methods": {f"missing_{p}pct": {"adam_document": {"psnr": 20.0 + p}, "biharmonic": {"psnr": 25.0 + p}}
                     for p in (10, 40, 80)}},
+    "large_images": {
+        "accuracy": {"round0": {"relative_error": 2e-6, "objective_gap": 1e-12, "support_flips": 0},
+                     "round1": {"relative_error": 4e-10, "objective_gap": 0.0, "support_flips": 0}},
+        "estimate": {"tiles": 152881}},
 }
 
 EXPECTED = {
@@ -39,6 +43,8 @@ EXPECTED = {
                  "pnp_tv_fista_gaussian_blur_psnr": 28.6, "pnp_algorithm1_wavelet_gaussian_blur_psnr": 27.2,
                  "pnp_best_section2_psnr": 25.2},
     "inpainting": {"best_psnr": 70.0, "adam_document_psnr": 60.0, "biharmonic_psnr": 65.0},
+    "large_images": {"large_schwarz_relative_error": 4e-10, "large_independent_relative_error": 2e-6,
+                     "large_schwarz_objective_gap": 0.0, "large_schwarz_support_flips": 0, "large_estimate_tiles": 152881},
 }
 
 

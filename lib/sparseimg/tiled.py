@@ -291,7 +291,7 @@ def cluster_client(client=None, *, n_workers: int | None = None):
     ``client=None`` starts ``LocalCluster(n_workers=cores, threads_per_worker=1)`` (dashboard on a free
     port) and closes it on exit; a string connects to that scheduler; a ``Client`` is used as is.
     """
-    from dask.distributed import Client, LocalCluster
+    from distributed import Client, LocalCluster
 
     if client is not None and not isinstance(client, str):
         yield client
@@ -362,7 +362,7 @@ def solve_tiled(image, kernel: np.ndarray, *, lam: float, tile: int, halo: int, 
     TiledSolve
     """
     import dask.array as da
-    from dask.distributed import progress as dask_progress, wait
+    from distributed import progress as dask_progress, wait
 
     check_choice("boundary", boundary, BOUNDARIES)
     rounds = check_int("rounds", rounds, low=1, high=2)

@@ -177,7 +177,7 @@ def measure_scaling(size: int, kernel: np.ndarray, *, tile: int, halo: int, lam:
     and the driver's peak of traced allocations during the solve (MB). ``synth_client`` writes the
     synthetic image (default: a LocalCluster of its own).
     """
-    from dask.distributed import Client, LocalCluster, get_task_stream
+    from distributed import Client, LocalCluster, get_task_stream
 
     directory = Path(directory)
     _, image = synthesize(size, tile, kernel, rho=rho, y_lambda=y_lambda, noise=noise, seed=seed, boundary=boundary,
