@@ -197,9 +197,9 @@ def measure_scaling(size: int, kernel: np.ndarray, *, tile: int, halo: int, lam:
     for task in stream.data:
         seconds = sum(s["stop"] - s["start"] for s in task["startstops"] if s["action"] == "compute")
         busy += seconds
-        key = task["key"][0] if isinstance(task["key"], tuple) else str(task["key"])
+        key = str(task["key"])  # a tuple or its repr, depending on the version
         for k in per_round:
-            if key.startswith(f"csc-round{k}-"):
+            if f"csc-round{k}-" in key:
                 per_round[k].append(seconds)
     tiles = math.ceil(size / tile) ** 2
     return {"size": size, "tile": tile, "halo": halo, "tiles": tiles, "workers": workers, "wall_s": wall,
