@@ -37,7 +37,8 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
@@ -328,6 +329,7 @@ class TiledSolve:
     radius: int
     rounds: int
     round0: np.ndarray | None = None
+    windows: list = field(default_factory=list)  # (start, stop) epoch seconds of each round's submission
 
 
 def solve_tiled(image, kernel: np.ndarray, *, lam: float, tile: int, halo: int, boundary: str = "periodic",
@@ -378,9 +380,10 @@ def solve_tiled(image, kernel: np.ndarray, *, lam: float, tile: int, halo: int, 
             lam = lam * float(c.compute(lambda_max(x, kernel, boundary=boundary)).result())
         opts = dict(halo=halo, boundary=boundary, n_iter=n_iter, tol=tol)
         y = _round(x, None, kernel, lam, **opts)
-        round0 = None
+        round0, windows = None, []
         for k in range(1, rounds + 1):
             last = k == rounds
+            begin = time.time()
             if last and out is not None:
                 target = _zarr_like(out, x.shape, tile)
                 stored = da.store(y, target, lock=False, compute=False)
@@ -411,9 +414,10 @@ def solve_tiled(image, kernel: np.ndarray, *, lam: float, tile: int, halo: int, 
                 if keep_round0:
                     round0 = np.asarray(c.compute(y_prev).result())
                 y = _round(x, y_prev, kernel, lam, **opts)
+            windows.append((begin, time.time()))
     if out is not None and rounds > 1 and os.path.isdir(scratch_path):
         shutil.rmtree(scratch_path)  # round 0 was only the next round's input
-    return TiledSolve(events=result, lam=float(lam), radius=r, rounds=rounds, round0=round0)
+    return TiledSolve(events=result, lam=float(lam), radius=r, rounds=rounds, round0=round0, windows=windows)
 
 
 def _zarr_like(path, shape, tile):

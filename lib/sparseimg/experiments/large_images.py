@@ -187,26 +187,27 @@ def measure_scaling(size: int, kernel: np.ndarray, *, tile: int, halo: int, lam:
         tracemalloc.start()
         with get_task_stream(client=c) as stream:
             start = time.perf_counter()
-            solve_tiled(str(directory / "image.zarr"), kernel, lam=lam, tile=tile, halo=halo, boundary=boundary,
+            result = solve_tiled(str(directory / "image.zarr"), kernel, lam=lam, tile=tile, halo=halo, boundary=boundary,
                         n_iter=n_iter, tol=tol, client=c, out=str(directory / "events_hat.zarr"))
             wall = time.perf_counter() - start
         _, driver_peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         worker_peaks = sorted(c.run(_peak_rss_mb).values())
-    busy, per_round = 0.0, {0: [], 1: []}
-    for task in stream.data:
-        seconds = sum(s["stop"] - s["start"] for s in task["startstops"] if s["action"] == "compute")
-        busy += seconds
-        key = str(task["key"])  # a tuple or its repr, depending on the version
-        for k in per_round:
-            if f"csc-round{k}-" in key:
-                per_round[k].append(seconds)
+    busy, per_round = 0.0, {0: 0.0, 1: 0.0}
+    for task in stream.data:  # a round's tasks are those computed during its submission (store tasks are fused)
+        for s in task["startstops"]:
+            if s["action"] != "compute":
+                continue
+            busy += s["stop"] - s["start"]
+            for k, (begin, end) in enumerate(result.windows):
+                if begin <= s["start"] <= end:
+                    per_round[k] += s["stop"] - s["start"]
     tiles = math.ceil(size / tile) ** 2
     return {"size": size, "tile": tile, "halo": halo, "tiles": tiles, "workers": workers, "wall_s": wall,
             "s_per_mpixel": wall / (size * size / 1e6), "busy_s": busy,
             "scheduler_share": max(0.0, 1.0 - busy / (wall * workers)),
-            "round0_s_per_tile": float(np.mean(per_round[0])) if per_round[0] else float("nan"),
-            "round1_s_per_tile": float(np.mean(per_round[1])) if per_round[1] else float("nan"),
+            "round0_s_per_tile": per_round[0] / math.ceil(size / tile) ** 2,
+            "round1_s_per_tile": per_round[1] / math.ceil(size / tile) ** 2,
             "worker_peak_mb": max(worker_peaks), "driver_peak_mb": driver_peak / 2**20}
 
 
