@@ -62,7 +62,8 @@ def test_a_real_run_writes_every_tile_and_refuses_to_overwrite(image_zarr, tmp_p
 
     out = tmp_path / "events.zarr"
     args = [image_zarr, out, "--lam", "0.05", "--tile", "128", "--kernel-tol", "1e-3", "--halo", "16"]
-    assert _run(capsys, *args)[0] == 0
+    code, err = _run(capsys, *args, "--progress")
+    assert code == 0 and "dashboard at http" in err
     arr = zarr.open_array(str(out), mode="r")
     assert arr.shape == (256, 256) and arr.nchunks_initialized == arr.nchunks
     assert np.count_nonzero(arr[...]) > 0

@@ -35,7 +35,7 @@ def add_parser(sub) -> None:
     p.add_argument("--tol", type=float, default=1e-10, help="relative-change tolerance of each local solve")
     p.add_argument("--scheduler", default=None, help="address of a running dask scheduler (default: a LocalCluster)")
     p.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")
-    p.add_argument("--progress", action="store_true", help="Dask's progress bar")
+    p.add_argument("--progress", action="store_true", help="Dask's progress bar and dashboard link (stderr)")
 
 
 def _check(cond: bool, message: str) -> None:
@@ -108,7 +108,9 @@ def validate(args):
 def run(args) -> int:
     """Validate, then solve; prints one summary line."""
     shape, kernel, halo = validate(args)
-    from ..tiled import solve_tiled
+    import sys
+
+    from ..tiled import cluster_client, solve_tiled
 
     image = args.input
     if Path(image).suffix.lower() == ".png":
@@ -116,9 +118,12 @@ def run(args) -> int:
 
         image = load_image(image, gray=True)
     start = time.perf_counter()
-    result = solve_tiled(image, kernel, lam=args.lam, tile=args.tile, halo=halo, boundary=args.boundary,
-                         rounds=args.rounds, n_iter=args.n_iter, tol=args.tol, client=args.scheduler,
-                         out=args.output, progress=args.progress)
+    with cluster_client(args.scheduler) as client:
+        if args.progress:
+            print(f"csc-large: Dask dashboard at {client.dashboard_link}", file=sys.stderr)
+        result = solve_tiled(image, kernel, lam=args.lam, tile=args.tile, halo=halo, boundary=args.boundary,
+                             rounds=args.rounds, n_iter=args.n_iter, tol=args.tol, client=client,
+                             out=args.output, progress=args.progress)
     print(f"csc-large: {shape[0]}x{shape[1]} image, kernel radius {result.radius}, halo {halo}, "
           f"λ = {result.lam:.6g}, {args.rounds} round(s): events written to {args.output} "
           f"in {time.perf_counter() - start:.1f} s")
