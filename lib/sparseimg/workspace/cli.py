@@ -1,4 +1,4 @@
-"""Command line: ``python -m sparseimg {run,validate,code,report,sections,deps}``.
+"""Command line: ``python -m sparseimg {run,validate,code,report,sections,deps,csc-large}``.
 
 Exit status: 0 on success, 2 for invalid parameters or inputs (one line on
 stderr naming the key, the value and what is allowed), 1 when a notebook fails,
@@ -34,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     deps = sub.add_parser("deps", help="rewrite the deps lists of dvc.yaml from the imports (--check: compare only)")
     deps.add_argument("--check", action="store_true", help="exit 1 with a one-line difference when out of date")
     deps.add_argument("--root", default=".", help="repository root (holds dvc.yaml and lib/)")
+    from . import csc_large
+    csc_large.add_parser(sub)
     args = parser.parse_args(argv)
 
     try:
@@ -60,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name}\t{sec.notebook}\t{sec.title}")
         elif args.command == "deps":
             return _deps(args.root, check=args.check)
+        elif args.command == "csc-large":
+            return csc_large.run(args)
     except ParamError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
