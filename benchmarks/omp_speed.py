@@ -54,16 +54,11 @@ def log(message: str = "") -> None:
     print(message, flush=True)
 
 
-def load_parameters(params_path="params.yaml") -> tuple[dict, str]:
-    """The validated ``benchmark_generation`` block of ``params_path``; ``(params, source)``."""
-    from sparseimg.workspace.benchmarks import BENCHMARK_SCHEMAS
-    from sparseimg.workspace.params import read_params_file, validate_block
+def load_parameters(params_path="params.yaml", *, quick: bool = False) -> tuple[dict, str]:
+    """The validated ``benchmark_generation`` block (or its quick values); ``(params, source)``."""
+    from sparseimg.workspace.benchmarks import load_benchmark_params
 
-    path = Path(params_path)
-    data = read_params_file(path)
-    params = validate_block(BLOCK, data.get(BLOCK), BENCHMARK_SCHEMAS[BLOCK], root=path.resolve().parent,
-                            source=path.name)
-    return params, str(params_path)
+    return load_benchmark_params(BLOCK, params_path, quick=quick)
 
 
 def _digits(params):
@@ -147,15 +142,11 @@ def main(argv: list[str] | None = None) -> int:
     from sparseimg.workspace.reporting import Reporter
 
     try:
-        params, source = load_parameters(args.params)
+        params, source = load_parameters(args.params, quick=args.quick)
     except ParamError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if args.quick:
-        from sparseimg.workspace.benchmarks import benchmark_quick_params
-
-        params = benchmark_quick_params(BLOCK)
-    log(f"parameters from {source}{' (--quick)' if args.quick else ''}: "
+    log(f"parameters from {source}: "
         + ", ".join(f"{k}={v}" for k, v in params.items()))
     from sparseimg.workspace.provenance import recorded_run
 

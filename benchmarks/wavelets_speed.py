@@ -104,22 +104,16 @@ def log(message: str = "") -> None:
     print(message, flush=True)
 
 
-def load_parameters(params_path="params.yaml") -> tuple[dict, str]:
-    """The validated ``benchmark_wavelets`` block of ``params_path``; returns ``(params, source)``.
+def load_parameters(params_path="params.yaml", *, quick: bool = False) -> tuple[dict, str]:
+    """The validated ``benchmark_wavelets`` block (or its quick values); returns ``(params, source)``.
 
     A missing file or block, an unknown key, a wrong type or range, or ``levels`` above
     ``max_levels(size)`` (what :func:`dwt2` accepts) raises
     :class:`~sparseimg.workspace.params.ParamError` (one line).
     """
-    from sparseimg.workspace.benchmarks import BENCHMARK_SCHEMAS
-    from sparseimg.workspace.params import read_params_file, validate_block
+    from sparseimg.workspace.benchmarks import load_benchmark_params
 
-    path = Path(params_path)
-    data = read_params_file(path)
-    params = validate_block(BLOCK, data.get(BLOCK), BENCHMARK_SCHEMAS[BLOCK], root=path.resolve().parent,
-                            source=path.name)
-    check_levels(params, source=path.name)
-    return params, str(params_path)
+    return load_benchmark_params(BLOCK, params_path, quick=quick, check=check_levels)
 
 
 def check_levels(params: dict, source: str = "params") -> None:
@@ -307,18 +301,14 @@ def main(argv: list[str] | None = None) -> int:
     from sparseimg.workspace.params import ParamError
 
     try:
-        params, source = load_parameters(args.params)
+        params, source = load_parameters(args.params, quick=args.quick)
     except ParamError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if args.quick:  # the benchmark's quick values, owned by its schema
-        from sparseimg.workspace.benchmarks import benchmark_quick_params
-
-        params = benchmark_quick_params(BLOCK)
     min_time = args.min_time if args.min_time is not None else (0.005 if args.quick else 0.05)
     if not min_time > 0:
         parser.error(f"--min-time={min_time!r} is not allowed: expected a number > 0")
-    log(f"parameters from {source}{' (--quick)' if args.quick else ''}: "
+    log(f"parameters from {source}: "
         + ", ".join(f"{k}={v}" for k, v in params.items()))
     from sparseimg.workspace.provenance import recorded_run
 

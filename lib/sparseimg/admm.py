@@ -63,7 +63,7 @@ def initial_penalty(operator) -> float:
     return float(np.mean([sq_norm(operator.forward(p)) / p.size for p in probes]))
 
 
-def _relative_residuals(r2, x2, z2, dz2, u2, rho):
+def _relative_residuals(r2, x2, z2, dz2, u2):
     primal = math.sqrt(r2) / max(math.sqrt(max(x2, z2)), 1e-300)
     dual = math.sqrt(dz2) / max(math.sqrt(u2), 1e-300)  # ρ‖Δz‖ / ‖ρu‖: ρ cancels
     return primal, dual
@@ -143,13 +143,23 @@ def admm(smooth, penalty, x0: np.ndarray, *, rho: float | None = None, relax: fl
     return z, history
 
 
-def _balanced(rho, primal, dual, mu, tau):
+def _balanced(primal, dual, mu, tau):
     """Residual balancing: the factor to multiply ρ by (1, τ or 1/τ)."""
     if primal > mu * dual:
         return tau
     if dual > mu * primal:
         return 1.0 / tau
     return 1.0
+
+
+def _end_of_iteration(monitor, bar, k, z, objective, primal, dual, *, tol, balance, mu, tau):
+    """Record iterate ``k``; then None to stop (both residuals below ``tol``), else ρ's factor."""
+    monitor.record(k, z, objective(z))
+    bar.update(1)
+    if tol > 0 and primal <= tol and dual <= tol:
+        monitor.history.converged = True
+        return None
+    return _balanced(primal, dual, mu, tau) if balance else 1.0
 
 
 def _plain_loop(smooth, penalty, x0, *, rho, relax, balance, mu, tau, n_iter, tol, monitor, objective, bar):
@@ -168,18 +178,15 @@ def _plain_loop(smooth, penalty, x0, *, rho, relax, balance, mu, tau, n_iter, to
         u += xh
         u -= z_new
         primal, dual = _relative_residuals(sq_norm(x - z_new), sq_norm(x), sq_norm(z_new), sq_norm(z_new - z),
-                                           sq_norm(u), rho)
+                                           sq_norm(u))
         z = z_new
-        monitor.record(k, z, objective(z))
-        bar.update(1)
-        if tol > 0 and primal <= tol and dual <= tol:
-            history.converged = True
+        factor = _end_of_iteration(monitor, bar, k, z, objective, primal, dual, tol=tol, balance=balance, mu=mu,
+                                   tau=tau)
+        if factor is None:
             break
-        if balance:
-            factor = _balanced(rho, primal, dual, mu, tau)
-            if factor != 1.0:
-                rho *= factor
-                u /= dtype(factor)
+        if factor != 1.0:
+            rho *= factor
+            u /= dtype(factor)
         history.rho.append(rho)
     return z
 
@@ -207,18 +214,15 @@ def _fused_loop(smooth, penalty, x0, *, rho, relax, balance, mu, tau, n_iter, to
         fourier(plans.spectrum, C, dtype(rho), inv_shift, plans.spectrum_in)
         plans.inverse()
         sums = spatial(plans.image_out, z, u, v, plans.inv_n, dtype(relax), dtype(lam / rho))
-        primal, dual = _relative_residuals(*(float(s) for s in sums), rho)
-        monitor.record(k, snapshot(z), objective(z))
-        bar.update(1)
-        if tol > 0 and primal <= tol and dual <= tol:
-            history.converged = True
+        primal, dual = _relative_residuals(*(float(s) for s in sums))
+        factor = _end_of_iteration(monitor, bar, k, snapshot(z), objective, primal, dual, tol=tol, balance=balance,
+                                   mu=mu, tau=tau)
+        if factor is None:
             break
-        if balance:
-            factor = _balanced(rho, primal, dual, mu, tau)
-            if factor != 1.0:
-                rho *= factor
-                u /= dtype(factor)
-                np.subtract(z, u, out=v)
-                inv_shift = 1.0 / (op.power + dtype(rho))
+        if factor != 1.0:
+            rho *= factor
+            u /= dtype(factor)
+            np.subtract(z, u, out=v)
+            inv_shift = 1.0 / (op.power + dtype(rho))
         history.rho.append(rho)
     return z

@@ -1,14 +1,16 @@
 """Parameter schemas of the benchmark blocks of ``params.yaml`` (not notebook sections).
 
-A benchmark script validates its block with
-:func:`sparseimg.workspace.params.validate_block` against the schema here; the
+A benchmark script reads its block with :func:`load_benchmark_params` (validated against the
+schema here); the
 ``quick`` values are what the pipeline test runs (the one source of quick values,
 as the section schemas are for the notebooks).
 """
 
-from .params import Bool, Float, Int, Spec, quick_values
+from pathlib import Path
 
-__all__ = ["BENCHMARK_SCHEMAS", "benchmark_quick_params"]
+from .params import Bool, Float, Int, Spec, quick_values, read_params_file, validate_block
+
+__all__ = ["BENCHMARK_SCHEMAS", "benchmark_quick_params", "load_benchmark_params"]
 
 BENCHMARK_SCHEMAS: dict[str, dict[str, Spec]] = {
     # benchmarks/sporco_cbpdn.py (section 1's problem; the sparse_coding block gives the rest)
@@ -54,3 +56,23 @@ BENCHMARK_SCHEMAS: dict[str, dict[str, Spec]] = {
 def benchmark_quick_params(name: str) -> dict:
     """The quick block of benchmark ``name``."""
     return quick_values(BENCHMARK_SCHEMAS[name], name)
+
+
+def load_benchmark_params(name: str, params_path="params.yaml", *, quick: bool = False,
+                          check=None) -> tuple[dict, str]:
+    """A benchmark script's parameters: ``(block, source)``.
+
+    The block ``name`` of ``params_path`` is always validated against its schema (then
+    ``check(block, source=...)`` for cross-field rules), so that a bad file fails even a quick
+    run; with ``quick`` the schema's quick values are returned instead. A missing file or block,
+    an unknown key, a wrong type or range raises :class:`~sparseimg.workspace.params.ParamError`
+    (one line; the scripts exit 2 on it).
+    """
+    path = Path(params_path)
+    params = validate_block(name, read_params_file(path).get(name), BENCHMARK_SCHEMAS[name],
+                            root=path.resolve().parent, source=path.name)
+    if check is not None:
+        check(params, source=path.name)
+    if quick:
+        return benchmark_quick_params(name), f"{params_path} (--quick: the {name} schema's quick values)"
+    return params, str(params_path)
