@@ -1,4 +1,4 @@
-"""Command line: ``python -m sparseimg {run,validate,code,report,sections,deps,csc-large}``.
+"""Command line: ``python -m sparseimg {run,validate,code,report,sections,deps,train,csc-large}``.
 
 Exit status: 0 on success, 2 for invalid parameters or inputs (one line on
 stderr naming the key, the value and what is allowed), 1 when a notebook fails,
@@ -34,6 +34,12 @@ def main(argv: list[str] | None = None) -> int:
     deps = sub.add_parser("deps", help="rewrite the deps lists of dvc.yaml from the imports (--check: compare only)")
     deps.add_argument("--check", action="store_true", help="exit 1 with a one-line difference when out of date")
     deps.add_argument("--root", default=".", help="repository root (holds dvc.yaml and lib/)")
+    train = sub.add_parser("train", help="train a learned model of a section (a pipeline stage) into models/")
+    train.add_argument("model")
+    train.add_argument("--params", default="params.yaml")
+    train.add_argument("--quick", action="store_true", help="the schema's quick values (seconds), not params.yaml")
+    train.add_argument("--models-dir", default="models")
+    train.add_argument("--reports", default="reports", help="where runs/train_<model>.json goes")
     from . import csc_large
     csc_large.add_parser(sub)
     args = parser.parse_args(argv)
@@ -62,6 +68,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name}\t{sec.notebook}\t{sec.title}")
         elif args.command == "deps":
             return _deps(args.root, check=args.check)
+        elif args.command == "train":
+            from .train import train_model
+            path = train_model(args.model, args.params, quick=args.quick, models_dir=args.models_dir,
+                               reports_dir=args.reports)
+            print(f"{args.model}: weights written to {path}")
         elif args.command == "csc-large":
             return csc_large.run(args)
     except ParamError as exc:

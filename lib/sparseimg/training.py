@@ -1,0 +1,207 @@
+"""Training learned models with autograd: a seeded minibatch loop and weights on disk.
+
+- :func:`fit` — minimizes ``loss(params, *batch)`` over a dict of arrays by Adam
+  (:class:`sparseimg.solvers.Adam`, the one implementation), with gradients from
+  ``autograd.value_and_grad``, minibatches drawn by ``batch(rng)`` from one seeded
+  generator, a learning-rate schedule, optional global-norm clipping and a tqdm bar
+  showing the running loss. Same seed, same numbers.
+- :func:`save_weights` / :func:`load_weights` — a ``.npz`` holding the arrays and, as
+  JSON, the training configuration and log; written atomically (a failed write never
+  leaves a truncated file where a good one was).
+- :func:`load_or_train` — what a notebook calls: the weights from disk when they were
+  trained with the same configuration (the pipeline's training stage writes them first),
+  otherwise trained here and now (the small models of the quick parameters, under nbval).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from ._validate import check_int, check_real
+from .solvers import Adam as _AdamState
+
+__all__ = ["Adam", "TrainResult", "fit", "save_weights", "load_weights", "load_or_train", "WeightsError"]
+
+_SCHEDULES = ("cosine", "constant")
+
+
+class WeightsError(ValueError):
+    """A weights file is missing, unreadable, or not what the caller expects (one line)."""
+
+
+class Adam:
+    """Adam on a dict of arrays: ``params = adam.step(params, grads)`` returns new arrays.
+
+    The keys are fixed at construction; the inputs are never modified.
+    """
+
+    def __init__(self, params: dict, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8):
+        self.keys = tuple(sorted(params))
+        self._state = _AdamState([np.asarray(params[k]) for k in self.keys], learning_rate=lr,
+                                 betas=betas, eps=eps)
+
+    def step(self, params: dict, grads: dict, lr: float | None = None) -> dict:
+        if set(params) != set(self.keys) or set(grads) != set(self.keys):
+            raise KeyError(f"Adam.step: expected the keys {list(self.keys)}, got params {sorted(params)} "
+                           f"and grads {sorted(grads)}")
+        new = [np.array(params[k], dtype=float, copy=True) for k in self.keys]
+        self._state.step(new, [np.asarray(grads[k]) for k in self.keys], learning_rate=lr)
+        return dict(zip(self.keys, new))
+
+
+@dataclass
+class TrainResult:
+    """What :func:`fit` returns: the final parameters and the loss before each step."""
+
+    params: dict
+    losses: np.ndarray
+    seconds: float
+    steps: int
+
+
+def _schedule_factor(schedule, step: int, n_steps: int) -> float:
+    if callable(schedule):
+        return float(schedule(step))
+    if schedule == "constant":
+        return 1.0
+    # cosine from 1 to 1/100 over the run
+    return 0.01 + 0.99 * 0.5 * (1.0 + math.cos(math.pi * step / max(n_steps - 1, 1)))
+
+
+def fit(loss: Callable, params: dict, batch: Callable, n_steps: int, *, lr: float, seed: int = 0,
+        schedule="cosine", clip: float | None = None, progress: bool = True, desc: str = "training",
+        callback: Callable | None = None) -> TrainResult:
+    """Minimize ``loss(params, *batch(rng))`` over ``params`` by Adam.
+
+    Parameters
+    ----------
+    loss : callable
+        ``loss(params, *arrays) -> scalar``, written with ``autograd.numpy``.
+    params : dict of str -> ndarray
+        Starting point (float64; not modified).
+    batch : callable
+        ``batch(rng) -> tuple of arrays``: one minibatch drawn with ``rng``
+        (``numpy.random.default_rng(seed)``, the loop's only source of randomness).
+    n_steps : int
+        Adam steps.
+    lr : float
+        Peak learning rate.
+    schedule : "cosine", "constant" or callable
+        Learning-rate factor per step: cosine decay to ``lr/100``, constant, or
+        ``schedule(step) -> factor``.
+    clip : float, optional
+        Rescale the gradient to this global norm when it is larger.
+    progress : bool
+        tqdm bar with the running (exponentially averaged) loss.
+    callback : callable, optional
+        ``callback(step, params, loss)`` after each step.
+    """
+    from autograd import value_and_grad
+
+    n_steps = check_int("n_steps", n_steps, low=0)
+    lr = check_real("lr", lr, low=0.0, low_open=True)
+    if clip is not None:
+        clip = check_real("clip", clip, low=0.0, low_open=True)
+    if not callable(schedule) and schedule not in _SCHEDULES:
+        raise ValueError(f"schedule={schedule!r} is not allowed: expected one of {_SCHEDULES} or a callable")
+    if not isinstance(params, dict) or not params:
+        raise ValueError("params must be a non-empty dict of arrays")
+    params = {k: np.array(v, dtype=float, copy=True) for k, v in params.items()}
+    keys = sorted(params)
+    state = _AdamState([params[k] for k in keys], learning_rate=lr)
+    objective = value_and_grad(loss)
+    rng = np.random.default_rng(seed)
+    losses = np.empty(n_steps)
+    running = None
+    t0 = time.perf_counter()
+    bar = tqdm(range(n_steps), desc=desc, disable=not progress, leave=False, mininterval=0.5)
+    for step in bar:
+        value, grads = objective(params, *batch(rng))
+        value = float(value)
+        if not math.isfinite(value):
+            bar.close()
+            raise FloatingPointError(f"{desc}: the loss is {value} at step {step} (lower lr or set clip)")
+        losses[step] = value
+        glist = [np.asarray(grads[k], dtype=float) for k in keys]
+        if clip is not None:
+            total = math.sqrt(sum(float(np.vdot(g, g)) for g in glist))
+            if total > clip:
+                glist = [g * (clip / total) for g in glist]
+        state.step([params[k] for k in keys], glist, learning_rate=lr * _schedule_factor(schedule, step, n_steps))
+        running = value if running is None else 0.95 * running + 0.05 * value
+        if progress and step % 10 == 0:
+            bar.set_postfix(loss=f"{running:.4g}", refresh=False)
+        if callback is not None:
+            callback(step, params, value)
+    bar.close()
+    return TrainResult(params=params, losses=losses, seconds=time.perf_counter() - t0, steps=n_steps)
+
+
+def _normalized(config: dict) -> dict:
+    """``config`` as JSON would give it back (tuples become lists, keys strings)."""
+    try:
+        return json.loads(json.dumps(config, sort_keys=True))
+    except TypeError as exc:
+        raise WeightsError(f"the training configuration is not JSON-serializable: {exc}") from None
+
+
+def save_weights(path, params: dict, *, config: dict, log: dict | None = None) -> Path:
+    """Write ``params`` (arrays) with ``config`` and ``log`` (JSON) to ``path`` (.npz), atomically."""
+    path = Path(path)
+    if path.suffix != ".npz":
+        raise WeightsError(f"weights path {str(path)!r} must end in .npz")
+    info = {"config": _normalized(config), "log": _normalized(log or {})}
+    arrays = {f"param:{k}": np.asarray(v) for k, v in params.items()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, __info__=np.array(json.dumps(info, sort_keys=True)), **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_weights(path) -> tuple[dict, dict]:
+    """``(params, info)`` from a file written by :func:`save_weights`; info = {"config", "log"}."""
+    path = Path(path)
+    if not path.is_file():
+        raise WeightsError(f"no weights file at {str(path)!r}")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            info = json.loads(str(data["__info__"]))
+            params = {k.split(":", 1)[1]: data[k] for k in data.files if k.startswith("param:")}
+    except (OSError, ValueError, KeyError) as exc:
+        raise WeightsError(f"{str(path)!r} is not a weights file written by save_weights ({exc})") from None
+    return params, info
+
+
+def load_or_train(path, config: dict, train: Callable[[], tuple[dict, dict]]) -> tuple[dict, dict, bool]:
+    """The weights at ``path`` if they were trained with ``config``; otherwise ``train()``'s.
+
+    Returns ``(params, info, trained)``: ``trained`` tells whether :func:`train` ran (the
+    file was missing or holds another configuration; it is not overwritten: the pipeline's
+    training stage owns it). Nothing is printed either way, so that a notebook's output
+    does not depend on whether the pipeline ran before it.
+    """
+    config = _normalized(config)
+    path = Path(path)
+    if path.is_file():
+        params, info = load_weights(path)
+        if info.get("config") == config:
+            return params, info, False
+    params, log = train()
+    return params, {"config": config, "log": _normalized(log or {})}, True
