@@ -1,7 +1,7 @@
 """Training learned models with autograd: a seeded minibatch loop and weights on disk.
 
 - :func:`fit` — minimizes ``loss(params, *batch)`` over a dict of arrays by Adam
-  (:class:`sparseimg.solvers.Adam`, the one implementation), with gradients from
+  (:class:`AdamState`, the one implementation), with gradients from
   ``autograd.value_and_grad``, minibatches drawn by ``batch(rng)`` from one seeded
   generator, a learning-rate schedule, optional global-norm clipping and a tqdm bar
   showing the running loss. Same seed, same numbers.
@@ -28,9 +28,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from ._validate import check_int, check_real
-from .solvers import Adam as _AdamState
 
-__all__ = ["Adam", "TrainResult", "fit", "save_weights", "load_weights", "load_or_train", "model_path",
+__all__ = ["Adam", "AdamState", "TrainResult", "fit", "save_weights", "load_weights", "load_or_train", "model_path",
            "WeightsError"]
 
 _SCHEDULES = ("cosine", "constant")
@@ -52,6 +51,41 @@ class WeightsError(ValueError):
     """A weights file is missing, unreadable, or not what the caller expects (one line)."""
 
 
+class AdamState:
+    """Adam's state (Kingma & Ba 2015) for a list of arrays, updated in place.
+
+    PyTorch's defaults and bias correction; the moments have each array's dtype, so the
+    working precision is the parameters'. :func:`sparseimg.solvers.adam_minimize` and
+    :func:`fit` both step through it.
+    """
+
+    def __init__(self, params, *, learning_rate: float = 0.01, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8):
+        self.learning_rate = check_real("learning_rate", learning_rate, low=0.0, low_open=True)
+        self.betas = (check_real("betas[0]", betas[0], low=0.0, high=1.0, high_open=True),
+                      check_real("betas[1]", betas[1], low=0.0, high=1.0, high_open=True))
+        self.eps = check_real("eps", eps, low=0.0)
+        self.first = [np.zeros_like(p) for p in params]
+        self.second = [np.zeros_like(p) for p in params]
+        self.steps = 0
+
+    def step(self, params, grads, learning_rate: float | None = None) -> None:
+        """One Adam step on ``params`` (modified in place) with gradients ``grads``."""
+        lr = self.learning_rate if learning_rate is None else learning_rate
+        b1, b2 = self.betas
+        self.steps += 1
+        c1 = 1.0 - b1 ** self.steps
+        c2 = 1.0 - b2 ** self.steps
+        for p, g, m, v in zip(params, grads, self.first, self.second):
+            m *= b1
+            m += (1.0 - b1) * g
+            v *= b2
+            v += (1.0 - b2) * (g * g)
+            denom = np.sqrt(v / c2)
+            denom += self.eps
+            p -= (lr / c1) * m / denom
+
+
 class Adam:
     """Adam on a dict of arrays: ``params = adam.step(params, grads)`` returns new arrays.
 
@@ -61,7 +95,7 @@ class Adam:
     def __init__(self, params: dict, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8):
         self.keys = tuple(sorted(params))
-        self._state = _AdamState([np.asarray(params[k]) for k in self.keys], learning_rate=lr,
+        self._state = AdamState([np.asarray(params[k]) for k in self.keys], learning_rate=lr,
                                  betas=betas, eps=eps)
 
     def step(self, params: dict, grads: dict, lr: float | None = None) -> dict:
@@ -132,7 +166,7 @@ def fit(loss: Callable, params: dict, batch: Callable, n_steps: int, *, lr: floa
         raise ValueError("params must be a non-empty dict of arrays")
     params = {k: np.array(v, dtype=float, copy=True) for k, v in params.items()}
     keys = sorted(params)
-    state = _AdamState([params[k] for k in keys], learning_rate=lr)
+    state = AdamState([params[k] for k in keys], learning_rate=lr)
     objective = value_and_grad(loss)
     rng = np.random.default_rng(seed)
     losses = np.empty(n_steps)
