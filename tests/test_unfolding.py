@@ -256,3 +256,12 @@ def test_held_out_vectors_are_not_training_vectors(quick_run):
         y, x = ul.held_out(block, case, problem)
         yt, xt = ul.tuning_set(block, case, problem)
         assert not np.array_equal(x[:, :5], xt[:, :5])
+
+
+def test_training_in_two_processes_gives_the_same_weights(quick_run):
+    ul, block, weights, log = quick_run
+    parallel, plog = ul.train({**block, "lista_workers": 2}, progress=False)
+    assert plog["workers"] == 2 and log["workers"] == 1
+    assert set(parallel) == set(weights)
+    for key in weights:
+        np.testing.assert_array_equal(parallel[key], weights[key])

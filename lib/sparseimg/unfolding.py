@@ -372,33 +372,36 @@ def _unrolled_vjp(ans, trainable, frozen, y, net, n_layers, x0=None):
     first = min((k for k in range(n_layers) if any(key in trainable for key in net.keys(k))), default=n_layers)
 
     def vjp(g):
-        grads = {key: np.zeros_like(value) for key, value in trainable.items()}
+        grads = {}
         gx = g
         for k in range(n_layers - 1, first - 1, -1):
             keys = dict(zip(names, net.keys(k)))
             z, x, extra = zs[k], inputs[k], extras[k]
             gz = np.where(np.abs(z) > params[keys["theta"]], gx, 0.0)
-            if keys["theta"] in grads:
+            if keys["theta"] in trainable:
                 grads[keys["theta"]] = np.array(-np.sum(gz * np.sign(z)))
             if net.model == "lista":
-                if keys["W"] in grads:
+                if keys["W"] in trainable:
                     grads[keys["W"]] = gz @ y.T
-                if x is not None and keys["S"] in grads:
+                if x is not None and keys["S"] in trainable:
                     grads[keys["S"]] = gz @ x.T
                 if k > first:
                     gx = params[keys["S"]].T @ gz
             elif net.model == "lista_cp":
-                if keys["W"] in grads:
+                if keys["W"] in trainable:
                     grads[keys["W"]] = extra @ gz.T
                 if k > first:
                     gx = gz - net.matrix.T @ (params[keys["W"]] @ gz)
             else:
                 gamma = params[keys["gamma"]]
-                if keys["gamma"] in grads:
+                if keys["gamma"] in trainable:
                     grads[keys["gamma"]] = np.array(np.sum(gz * extra))
                 if k > first:
                     gx = gz - gamma * (net.matrix.T @ (net.weight @ gz))
-        return grads
+        for key, value in trainable.items():  # keys that did not enter (S of a first layer from 0)
+            if key not in grads:
+                grads[key] = np.zeros_like(value)
+        return {key: grads[key] for key in trainable}
 
     return vjp
 

@@ -59,6 +59,7 @@ SCHEMA = {
     "lista_steps": Int(0, 100000, quick=100, help="LISTA fine-tuning steps (full: 400)"),
     "lista_lr": Float(0, low_open=True, quick=3e-5, help="LISTA Adam learning rate (full: 3e-5)"),
     "lista_batch": Int(1, 100000, quick=64, help="LISTA-CP and LISTA minibatch size (full: 64)"),
+    "lista_workers": Int(1, 8, quick=1, help="processes training the noise cases at once; same weights (full: 2)"),
     # evaluation (not read by training)
     "lista_test_size": Int(1, 1000000, quick=300, help="held-out vectors (full: 1000)"),
     "lista_test_seed": Int(0, 2**32 - 1, quick=2, help="seed of the held-out vectors (full: 2)"),
@@ -113,48 +114,71 @@ def model_params(weights: dict, case: str, model: str) -> dict:
     return params
 
 
+def _train_case(block: dict, index: int, progress: bool) -> tuple[dict, dict]:
+    """ALISTA → LISTA-CP → LISTA for the ``index``-th noise case: ``(weights, {model: log})``."""
+    case, problem = list(cases(block).items())[index]
+    n_layers = block["lista_layers"]
+    nets = {m: uf.network(m, problem.matrix) for m in MODEL_ORDER}
+    seed = block["lista_train_seed"] * 10_000 + 1_000 * index
+    settings = {
+        "alista": dict(batch_size=block["lista_alista_batch"], layer_steps=block["lista_alista_layer_steps"],
+                       lr=block["lista_alista_lr"], final_steps=block["lista_alista_steps"],
+                       final_lr=block["lista_alista_lr"]),
+        "lista_cp": dict(batch_size=block["lista_batch"], layer_steps=0, lr=block["lista_cp_lr"],
+                         final_steps=block["lista_cp_steps"], final_lr=block["lista_cp_lr"]),
+        "lista": dict(batch_size=block["lista_batch"], layer_steps=0, lr=block["lista_lr"],
+                      final_steps=block["lista_steps"], final_lr=block["lista_lr"]),
+    }
+    weights, logs, previous = {}, {}, None
+    for j, model in enumerate(MODEL_ORDER):
+        init = None if previous is None else uf.convert_params(previous[1], nets[previous[0]], nets[model])
+        wall, cpu = time.perf_counter(), time.process_time()
+        params, model_log = uf.train_layerwise(
+            nets[model], problem, n_layers, lam=block["lista_lam"], tune_steps=0, tune_lr=1.0, init=init,
+            seed=seed + 100 * j, progress=progress, desc=f"{case} {nets[model].label}: ", **settings[model])
+        model_log["seconds"] = time.perf_counter() - wall
+        model_log["cpu_seconds"] = time.process_time() - cpu
+        logs[model] = model_log
+        weights.update({f"{case}.{model}.{k}": v for k, v in params.items()})
+        previous = (model, params)
+    return weights, logs
+
+
 def train(block: dict, *, progress: bool = True) -> tuple[dict, dict]:
     """Train ALISTA, LISTA-CP and LISTA for every noise case (see the module docstring).
+
+    With ``lista_workers > 1`` the cases train in that many processes at once (same numbers: each
+    case has its own seeds; only the first case shows its progress bars).
 
     Returns
     -------
     weights : dict
         ``"{case}.{model}.{parameter}" -> array``.
     log : dict
-        Per case and model: ``seconds`` (wall), ``cpu_seconds``, ``steps``, ``stage_nmse_db`` (greedy
-        stages), ``final_losses`` (training NMSE, linear, every 10 steps); and the totals.
+        ``cases[case][model]``: ``seconds`` (wall), ``cpu_seconds``, ``steps``, ``stage_nmse_db``
+        (greedy stages), ``final_losses`` (training NMSE, linear, every 10 steps); ``seconds`` (wall)
+        and ``cpu_seconds`` (summed over the processes) of the whole training.
     """
-    weights, log = {}, {"cases": {}}
     wall0, cpu0 = time.perf_counter(), time.process_time()
-    n_layers = block["lista_layers"]
-    for i, (case, problem) in enumerate(cases(block).items()):
-        nets = {m: uf.network(m, problem.matrix) for m in MODEL_ORDER}
-        seed = block["lista_train_seed"] * 10_000 + 1_000 * i
-        settings = {
-            "alista": dict(batch_size=block["lista_alista_batch"], layer_steps=block["lista_alista_layer_steps"],
-                           lr=block["lista_alista_lr"], final_steps=block["lista_alista_steps"],
-                           final_lr=block["lista_alista_lr"]),
-            "lista_cp": dict(batch_size=block["lista_batch"], layer_steps=0, lr=block["lista_cp_lr"],
-                             final_steps=block["lista_cp_steps"], final_lr=block["lista_cp_lr"]),
-            "lista": dict(batch_size=block["lista_batch"], layer_steps=0, lr=block["lista_lr"],
-                          final_steps=block["lista_steps"], final_lr=block["lista_lr"]),
-        }
-        log["cases"][case] = {}
-        previous = None
-        for j, model in enumerate(MODEL_ORDER):
-            init = None if previous is None else uf.convert_params(previous[1], nets[previous[0]], nets[model])
-            wall, cpu = time.perf_counter(), time.process_time()
-            params, model_log = uf.train_layerwise(
-                nets[model], problem, n_layers, lam=block["lista_lam"], tune_steps=0, tune_lr=1.0, init=init,
-                seed=seed + 100 * j, progress=progress, desc=f"{case} {nets[model].label}: ",
-                **settings[model])
-            model_log["seconds"] = time.perf_counter() - wall
-            model_log["cpu_seconds"] = time.process_time() - cpu
-            log["cases"][case][model] = model_log
-            weights.update({f"{case}.{model}.{k}": v for k, v in params.items()})
-            previous = (model, params)
+    names = list(cases(block))
+    workers = min(block["lista_workers"], len(names))
+    if workers > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(_train_case, block, i, progress and i == 0) for i in range(len(names))]
+            results = [f.result() for f in futures]
+    else:
+        results = [_train_case(block, i, progress) for i in range(len(names))]
+    weights, log = {}, {"cases": {}}
+    for case, (case_weights, logs) in zip(names, results):
+        weights.update(case_weights)
+        log["cases"][case] = logs
     log["seconds"] = time.perf_counter() - wall0
-    log["cpu_seconds"] = time.process_time() - cpu0
+    log["cpu_seconds"] = (time.process_time() - cpu0 if workers == 1 else
+                          sum(m["cpu_seconds"] for logs in log["cases"].values() for m in logs.values()))
+    log["workers"] = workers
     return weights, log
 
 
@@ -249,5 +273,5 @@ def plot_curves(layers: dict, comparison: dict, *, width: float = 9.0):
         ax.set(xscale="log", xlabel="layers / iterations", title=case.replace("snr", "SNR ").replace("db", " dB"))
         ax.grid(True, which="major", alpha=0.3)
     axes[0][0].set_ylabel("NMSE (dB)")
-    axes[0][-1].legend(fontsize=7, loc="lower left")
+    axes[0][-1].legend(fontsize=7, loc="upper right")
     return fig
