@@ -193,14 +193,16 @@ def test_layerwise_training_is_deterministic_and_beats_ista(small):
 
 
 def test_solver_curves_and_iterations_to_reach(small):
+    from sparseimg.experiments import unfolding_lista as ul
+
     y, x = small.sample(30, 6)
-    ista = uf.solver_curves(small.matrix, y, x, 0.01, 200)
-    fista = uf.solver_curves(small.matrix, y, x, 0.01, 200, accelerate=True)
+    ista = ul.solver_curves(small.matrix, y, x, 0.01, 200)
+    fista = ul.solver_curves(small.matrix, y, x, 0.01, 200, accelerate=True)
     assert ista[0] == pytest.approx(0.0) and len(ista) == 201
     assert fista[-1] < ista[50]
-    assert uf.iterations_to_reach(ista, ista[37]) <= 37
-    assert uf.iterations_to_reach(ista, -500.0) is None
-    lam, scores = uf.tune_lambda(small.matrix, y, x, [0.3, 0.01], 200, accelerate=True, level_db=float(fista[-1]))
+    assert ul.iterations_to_reach(ista, ista[37]) <= 37
+    assert ul.iterations_to_reach(ista, -500.0) is None
+    lam, scores = ul.tune_lambda(small.matrix, y, x, [0.3, 0.01], 200, accelerate=True, level_db=float(fista[-1]))
     assert lam == 0.01 and scores[0.3][0] is None
 
 

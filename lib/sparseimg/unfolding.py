@@ -34,9 +34,8 @@ all layers are fine-tuned together. Minibatches are fresh draws from a seeded ge
 (the held-out set comes from another seed), Adam by :func:`sparseimg.training.fit`.
 
 ISTA and FISTA for the comparison run through the library's one proximal-gradient core
-(:func:`sparseimg.solvers.proximal_gradient`) on a :class:`MatrixOperator` — all vectors at
-once as the columns of one array, which is the same as solving each alone (the objective is a
-sum over columns and the step ``1/L`` is common).
+(:func:`sparseimg.solvers.proximal_gradient`) on a :class:`MatrixOperator`
+(:mod:`sparseimg.experiments.unfolding_lista`).
 """
 
 from __future__ import annotations
@@ -48,15 +47,11 @@ import numpy as np
 from autograd.extend import defvjp, primitive
 
 from ._validate import check_choice, check_int, check_real
-from .objectives import LeastSquares
 from .operators.base import LinearOperator
-from .prox import L1Norm
-from .solvers import proximal_gradient
 
 __all__ = ["MatrixOperator", "SparseProblem", "make_problem", "nmse_db", "noise_sigma", "lipschitz_constant",
            "MODELS", "Network", "network", "analytic_weight", "layer_keys", "n_layers_of", "init_params",
-           "convert_params", "unrolled", "layer_outputs", "lista_loss", "train_layerwise",
-           "solver_curves", "iterations_to_reach", "tune_lambda"]
+           "convert_params", "unrolled", "layer_outputs", "lista_loss", "train_layerwise"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -281,7 +276,7 @@ def convert_params(params: dict, source: Network, target: Network) -> dict:
     if order.index(source.model) > order.index(target.model):
         raise ValueError(f"cannot convert {source.model} weights to {target.model}: expected a move along "
                          + " -> ".join(order))
-    out, net = dict(params), source
+    out = dict(params)
     for k in range(n_layers_of(params)):
         if source.model == "alista" and target.model != "alista":
             out[f"W{k:02d}"] = out.pop(f"gamma{k:02d}") * source.weight
@@ -289,7 +284,6 @@ def convert_params(params: dict, source: Network, target: Network) -> dict:
             w = out[f"W{k:02d}"]
             out[f"W{k:02d}"] = np.ascontiguousarray(w.T)
             out[f"S{k:02d}"] = np.eye(w.shape[1]) - w.T @ target.matrix
-    del net
     return {key: np.array(value, dtype=np.float64) for key, value in out.items()}
 
 
@@ -504,56 +498,3 @@ def train_layerwise(net: Network, problem: SparseProblem, n_layers: int, *, lam:
     log = {"stage_nmse_db": stage_db, "final_losses": [float(v) for v in final_losses[::10]],
            "seconds": seconds, "steps": steps}
     return params, log
-
-
-# ---------------------------------------------------------------------------------------------
-# ISTA / FISTA through the library's core
-# ---------------------------------------------------------------------------------------------
-def solver_curves(matrix: np.ndarray, y: np.ndarray, x: np.ndarray, lam: float, n_iter: int, *,
-                  accelerate: bool = False) -> np.ndarray:
-    """NMSE (dB) of ISTA (or FISTA) from 0 at iterations ``0 … n_iter``, all columns at once.
-
-    Runs :func:`sparseimg.solvers.proximal_gradient` on ``½‖A X − Y‖² + λ‖X‖₁`` (a sum over
-    columns, so each column follows its own ISTA path) with step ``1/L``, no early stop.
-    """
-    operator = MatrixOperator(np.asarray(matrix, dtype=np.float64))
-    ref_sq = float(np.sum(x ** 2))
-    curve = np.empty(n_iter + 1)
-
-    def record(k, xk):
-        curve[k] = float(np.sum((xk - x) ** 2))
-
-    record(0, np.zeros_like(x))
-    proximal_gradient(LeastSquares(operator, y), L1Norm(lam), np.zeros_like(x), n_iter=n_iter, tol=0.0,
-                      accelerate=accelerate, track=False, callback=lambda k, xk: record(k, xk))
-    with np.errstate(divide="ignore"):
-        return 10.0 * np.log10(curve / ref_sq)
-
-
-def iterations_to_reach(curve: np.ndarray, level_db: float) -> int | None:
-    """First iteration whose NMSE is at or below ``level_db`` (None if never)."""
-    hits = np.flatnonzero(np.asarray(curve) <= level_db)
-    return int(hits[0]) if hits.size else None
-
-
-def tune_lambda(matrix: np.ndarray, y: np.ndarray, x: np.ndarray, lams, n_iter: int, *,
-                accelerate: bool = False, level_db: float | None = None) -> tuple[float, dict]:
-    """λ of ISTA/FISTA chosen on *training* vectors.
-
-    With ``level_db``: the λ that reaches it in the fewest iterations (ties and misses broken by
-    the lowest final NMSE); without: the lowest NMSE after ``n_iter`` iterations.
-
-    Returns ``(lam, {lam: (iterations or None, final NMSE dB)})``.
-    """
-    scores = {}
-    for lam in lams:
-        curve = solver_curves(matrix, y, x, float(lam), n_iter, accelerate=accelerate)
-        reach = None if level_db is None else iterations_to_reach(curve, level_db)
-        scores[float(lam)] = (reach, float(curve[-1]))
-
-    def key(item):
-        lam, (reach, final) = item
-        return (reach if reach is not None else math.inf, final)
-
-    best = min(scores.items(), key=key)[0]
-    return best, scores

@@ -36,10 +36,13 @@ import time
 import numpy as np
 
 from .. import unfolding as uf
+from ..objectives import LeastSquares
+from ..prox import L1Norm
+from ..solvers import proximal_gradient
 from ..workspace.params import Float, Int, ListOf
 
 __all__ = ["SCHEMA", "TRAIN_KEYS", "MODEL_ORDER", "train", "cases", "case_name", "held_out", "tuning_set",
-           "model_params", "layer_nmse", "solver_comparison", "comparison_rows", "plot_curves"]
+           "model_params", "solver_curves", "iterations_to_reach", "tune_lambda", "layer_nmse", "solver_comparison", "comparison_rows", "plot_curves"]
 
 #: Parameters (block ``unfolding``, prefix ``lista_``); full values in the comments.
 SCHEMA = {
@@ -185,6 +188,56 @@ def train(block: dict, *, progress: bool = True) -> tuple[dict, dict]:
     return weights, log
 
 
+def solver_curves(matrix: np.ndarray, y: np.ndarray, x: np.ndarray, lam: float, n_iter: int, *,
+                  accelerate: bool = False) -> np.ndarray:
+    """NMSE (dB) of ISTA (or FISTA) from 0 at iterations ``0 … n_iter``, all columns at once.
+
+    Runs :func:`sparseimg.solvers.proximal_gradient` on ``½‖A X − Y‖² + λ‖X‖₁`` (a sum over
+    columns, so each column follows its own ISTA path) with step ``1/L``, no early stop.
+    """
+    operator = uf.MatrixOperator(np.asarray(matrix, dtype=np.float64))
+    ref_sq = float(np.sum(x ** 2))
+    curve = np.empty(n_iter + 1)
+
+    def record(k, xk):
+        curve[k] = float(np.sum((xk - x) ** 2))
+
+    record(0, np.zeros_like(x))
+    proximal_gradient(LeastSquares(operator, y), L1Norm(lam), np.zeros_like(x), n_iter=n_iter, tol=0.0,
+                      accelerate=accelerate, track=False, callback=lambda k, xk: record(k, xk))
+    with np.errstate(divide="ignore"):
+        return 10.0 * np.log10(curve / ref_sq)
+
+
+def iterations_to_reach(curve: np.ndarray, level_db: float) -> int | None:
+    """First iteration whose NMSE is at or below ``level_db`` (None if never)."""
+    hits = np.flatnonzero(np.asarray(curve) <= level_db)
+    return int(hits[0]) if hits.size else None
+
+
+def tune_lambda(matrix: np.ndarray, y: np.ndarray, x: np.ndarray, lams, n_iter: int, *,
+                accelerate: bool = False, level_db: float | None = None) -> tuple[float, dict]:
+    """λ of ISTA/FISTA chosen on *training* vectors.
+
+    With ``level_db``: the λ that reaches it in the fewest iterations (ties and misses broken by
+    the lowest final NMSE); without: the lowest NMSE after ``n_iter`` iterations.
+
+    Returns ``(lam, {lam: (iterations or None, final NMSE dB)})``.
+    """
+    scores = {}
+    for lam in lams:
+        curve = solver_curves(matrix, y, x, float(lam), n_iter, accelerate=accelerate)
+        reach = None if level_db is None else iterations_to_reach(curve, level_db)
+        scores[float(lam)] = (reach, float(curve[-1]))
+
+    def key(item):
+        lam, (reach, final) = item
+        return (reach if reach is not None else math.inf, final)
+
+    best = min(scores.items(), key=key)[0]
+    return best, scores
+
+
 def layer_nmse(block: dict, weights: dict) -> dict:
     """``{case: {model: [NMSE dB after layer 1 … K]}}`` on the held-out vectors.
 
@@ -205,7 +258,7 @@ def solver_comparison(block: dict, weights: dict, *, progress: bool = False) -> 
     """ISTA and FISTA against the trained LISTA, per case.
 
     λ is chosen on :func:`tuning_set` (training vectors): the value of ``lista_lams`` that reaches
-    LISTA's NMSE *on those vectors* in the fewest iterations (:func:`sparseimg.unfolding.tune_lambda`).
+    LISTA's NMSE *on those vectors* in the fewest iterations (:func:`tune_lambda`).
     Then, on the held-out vectors, the NMSE curve of each solver over ``lista_solver_iters``
     iterations and the first iteration at or below LISTA's held-out NMSE at the last layer.
 
@@ -228,10 +281,10 @@ def solver_comparison(block: dict, weights: dict, *, progress: bool = False) -> 
         level = uf.nmse_db(uf.layer_outputs(net, params, y)[-1], x)
         solvers = {}
         for name, accelerate in (("ista", False), ("fista", True)):
-            lam, scores = uf.tune_lambda(problem.matrix, y_tune, x_tune, block["lista_lams"],
+            lam, scores = tune_lambda(problem.matrix, y_tune, x_tune, block["lista_lams"],
                                          block["lista_solver_iters"], accelerate=accelerate, level_db=tune_level)
-            curve = uf.solver_curves(problem.matrix, y, x, lam, block["lista_solver_iters"], accelerate=accelerate)
-            solvers[name] = {"lam": lam, "curve": curve, "iterations": uf.iterations_to_reach(curve, level),
+            curve = solver_curves(problem.matrix, y, x, lam, block["lista_solver_iters"], accelerate=accelerate)
+            solvers[name] = {"lam": lam, "curve": curve, "iterations": iterations_to_reach(curve, level),
                              "tuning": {f"{k:g}": list(v) for k, v in scores.items()}, "tuning_level_db": tune_level}
         out[case] = {"level_db": level, "solvers": solvers}
     return out
