@@ -1,4 +1,4 @@
-"""Unfolded ISTA: LISTA and LISTA-CP, trained with autograd.
+"""Unfolded ISTA: LISTA, LISTA-CP and ALISTA, trained with autograd.
 
 ISTA for ``min_x ½‖A x − y‖² + λ‖x‖₁`` iterates
 ``x_{k+1} = η(x_k − Aᵀ(A x_k − y)/L, λ/L) = η(S x_k + W y, θ)`` with ``W = Aᵀ/L``,
@@ -11,8 +11,9 @@ into a network and learning the weights of each layer gives:
 - **LISTA-CP** (Chen, Liu, Wang & Yin, "Theoretical linear convergence of unfolded ISTA and
   its practical weights and thresholds", NeurIPS 2018): the coupling ``S_k = I − W_kᵀ A``
   that their analysis shows is necessary for convergence, so
-  ``x_{k+1} = η(x_k + W_kᵀ(y − A x_k), θ_k)`` with ``W_k ∈ ℝ^{m×n}`` (half the weights of a
-  LISTA layer, and fewer multiplications).
+  ``x_{k+1} = η(x_k + W_kᵀ(y − A x_k), θ_k)`` with ``W_k ∈ ℝ^{m×n}`` (half LISTA's weights);
+- **ALISTA** (Liu, Chen, Wang & Yin, ICLR 2019): ``W_k = γ_k W`` with ``W`` analytic
+  (:func:`analytic_weight`), only ``γ_k`` and ``θ_k`` learned.
 
 The network is one autograd primitive (:func:`unrolled`) with a hand-written
 vector-Jacobian product: reading a layer's arrays out of a parameter dict inside an autograd
@@ -27,11 +28,10 @@ Bernoulli–Gaussian codes, optional white noise at a given SNR; vectors are the
 ``(n, count)`` arrays. :func:`nmse_db` is the error measure of the LISTA literature,
 ``10 log10(Σ‖x̂ − x‖² / Σ‖x‖²)`` over a set.
 
-Training (:func:`train_layerwise`) follows the recipe that makes 16-layer LISTA work: layer
-by layer, each new layer trained alone (the earlier ones frozen) on the output loss of the
-truncated network, then the whole truncated network fine-tuned at a lower rate; at the end
-all layers are fine-tuned together. Minibatches are fresh draws from a seeded generator
-(the held-out set comes from another seed), Adam by :func:`sparseimg.training.fit`.
+Training (:func:`train_layerwise`): greedy layer by layer (each new layer trained alone, the
+earlier ones frozen, then the truncated network fine-tuned), then all layers together; or, with
+``init``, from another network's weights (:func:`convert_params`: ALISTA → LISTA-CP → LISTA compute
+the same outputs). Fresh minibatches from a seeded generator, Adam by :func:`sparseimg.training.fit`.
 
 ISTA and FISTA for the comparison run through the library's one proximal-gradient core
 (:func:`sparseimg.solvers.proximal_gradient`) on a :class:`MatrixOperator`
