@@ -141,7 +141,8 @@ metrics["lista"]["training_cpu_seconds"] = _train_log["cpu_seconds"]
 # - **λ** of both solvers is 0.01, chosen on 100 training vectors among 0.003, 0.01, 0.03: 0.03 stops at −26 dB
 #   (its bias), 0.003 is too slow for ISTA (−15 dB after 1,500 iterations) though FISTA gets furthest with it
 #   (−45.8 dB noiseless); 0.01 reaches LISTA's level first for both.
-# - **Training** of the six networks took 238 s of CPU time (two processes, one per noise case: ALISTA 31–38 s,
-#   LISTA-CP 7–8 s, LISTA 77–78 s each) and 444 s of wall time on the 2-core machine while other jobs held it
-#   (load 4–8), so each process got well under a core; each used about 2 minutes of CPU. The per-run table is
-#   `tables/unfolding_lista_training`.
+# - **Training** of the six networks (two processes, one per noise case) took 206 s of wall time and 241 s of CPU
+#   time (ALISTA 34–40 s, LISTA-CP 7 s, LISTA 73–76 s per case) on the 2-core machine with other jobs at load
+#   1.4–2.5; a run at load 4–8 took 444 s, with bit-identical weights. Twice the LISTA steps (1,000) reach
+#   −33.9 and −32.1 dB for 393 s of CPU time: kept out of the default to stay inside five minutes on a shared
+#   machine. The per-run table is `tables/unfolding_lista_training`.
