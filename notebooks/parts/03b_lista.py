@@ -47,9 +47,10 @@ from sparseimg.experiments import unfolding_lista as ul
 from sparseimg.objectives import LeastSquares
 from sparseimg.prox import L1Norm
 from sparseimg.solvers import proximal_gradient
+from sparseimg.training import model_path
 
 lista_block = {k: globals()[k] for k in ul.SCHEMA}
-lista_weights, lista_info, _ = load_or_train("../models/lista.npz", {k: lista_block[k] for k in ul.TRAIN_KEYS},
+lista_weights, lista_info, _ = load_or_train(model_path("lista"), {k: lista_block[k] for k in ul.TRAIN_KEYS},
                                              lambda: ul.train(lista_block, progress=progress))
 lista_problems = ul.cases(lista_block)
 print(f"A: {lista_m}×{lista_n}, {lista_sparsity:.0%} non-zeros, {lista_layers} layers, cases: "
