@@ -1,0 +1,334 @@
+"""Section 3b (part: LISTA): unfolded ISTA on the standard synthetic problem, against ISTA and FISTA.
+
+The setting of the LISTA literature (Chen, Liu, Wang & Yin, NeurIPS 2018; Liu, Chen, Wang & Yin,
+ICLR 2019): ``A ∈ ℝ^{m×n}`` Gaussian with unit-norm columns (m = 250, n = 500), Bernoulli–Gaussian
+codes with 10 % non-zeros, noiseless and at 40 dB SNR, 16 layers, NMSE on 1,000 held-out vectors.
+
+Training (:func:`train`, the pipeline stage ``train_lista``), per noise case:
+
+1. **ALISTA** (per-layer step ``γ_k`` and threshold ``θ_k`` on the analytic weight): from ISTA's
+   values, ``lista_alista_layer_steps`` greedy steps per layer (earlier layers frozen; 0: none), then
+   ``lista_alista_steps`` steps on all 32 scalars at once;
+2. **LISTA-CP** (``W_k`` per layer, ``S_k = I − W_kᵀA``) starting from ALISTA's layers
+   (``W_k = γ_k W``), fine-tuned on all layers for ``lista_cp_steps``;
+3. **LISTA** (untied ``W_k``, ``S_k``, ``θ_k``) starting from LISTA-CP's result
+   (``S_k = I − W_kᵀA``), fine-tuned on all layers for ``lista_steps``.
+
+Each starting point computes exactly what the previous network computes, so every stage starts
+where the last ended. Measured while choosing the full parameters (2-core machine, noiseless): the
+greedy layer-by-layer recipe on LISTA's full matrices reached −11 dB in 1,900 Adam steps; on
+ALISTA's scalars greedy (50 steps per layer, then 200 joint) reached −27.6 dB against −28.7 dB for
+500 joint steps at the same CPU time, so the full parameters train ALISTA jointly
+(``lista_alista_layer_steps = 0``). Minibatches are fresh draws from seeded generators; the
+held-out vectors come from their own seed.
+
+ISTA and FISTA (:func:`solver_comparison`) run through the library's proximal-gradient core. Their λ
+is chosen on *training* vectors: among ``lista_lams``, the one that reaches LISTA's own NMSE on those
+vectors in the fewest iterations (the best final NMSE when none does). The held-out curves then give
+the iterations each needs to reach LISTA's 16-layer NMSE.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from .. import unfolding as uf
+from ..objectives import LeastSquares
+from ..prox import L1Norm
+from ..solvers import proximal_gradient
+from ..workspace.params import Float, Int, ListOf
+
+__all__ = ["SCHEMA", "TRAIN_KEYS", "MODEL_ORDER", "train", "cases", "case_name", "held_out", "tuning_set",
+           "model_params", "solver_curves", "iterations_to_reach", "tune_lambda", "layer_nmse", "solver_comparison", "comparison_rows", "plot_curves"]
+
+#: Parameters (block ``unfolding``, prefix ``lista_``); full values in the comments.
+SCHEMA = {
+    "lista_m": Int(2, 10000, quick=60, help="measurements m (full: 250)"),
+    "lista_n": Int(2, 20000, quick=120, help="code length n (full: 500)"),
+    "lista_sparsity": Float(0, 1, low_open=True, quick=0.1, help="probability of a non-zero code entry (full: 0.1)"),
+    "lista_snrs_db": ListOf(Float(nullable=True), min_len=1, max_len=4, quick=[None, 40.0],
+                            help="noise cases: measurement SNR in dB, null = noiseless (full: [null, 40.0])"),
+    "lista_layers": Int(1, 64, quick=6, help="layers of every network (full: 16)"),
+    "lista_matrix_seed": Int(0, 2**32 - 1, quick=0, help="seed of A (full: 0)"),
+    "lista_train_seed": Int(0, 2**20, quick=1, help="seed of the training minibatches and tuning vectors (full: 1)"),
+    "lista_lam": Float(0, low_open=True, quick=0.1, help="λ of the ISTA start of every network (full: 0.1)"),
+    "lista_alista_layer_steps": Int(0, 100000, quick=0,
+                                    help="greedy ALISTA steps per layer, earlier layers frozen (full: 0)"),
+    "lista_alista_steps": Int(0, 100000, quick=150, help="ALISTA steps on all layers (full: 500)"),
+    "lista_alista_batch": Int(1, 100000, quick=128, help="ALISTA minibatch size (full: 128)"),
+    "lista_alista_lr": Float(0, low_open=True, quick=1e-2, help="ALISTA Adam learning rate, cosine decay (full: 0.01)"),
+    "lista_cp_steps": Int(0, 100000, quick=100, help="LISTA-CP fine-tuning steps (full: 100)"),
+    "lista_cp_lr": Float(0, low_open=True, quick=3e-5, help="LISTA-CP Adam learning rate, cosine decay (full: 3e-5)"),
+    "lista_steps": Int(0, 100000, quick=100, help="LISTA fine-tuning steps (full: 500)"),
+    "lista_lr": Float(0, low_open=True, quick=3e-5, help="LISTA Adam learning rate, cosine decay (full: 3e-5)"),
+    "lista_batch": Int(1, 100000, quick=64, help="LISTA-CP and LISTA minibatch size (full: 64)"),
+    "lista_workers": Int(1, 8, quick=1, help="processes training the noise cases at once; same weights (full: 2)"),
+    # evaluation (not read by training)
+    "lista_test_size": Int(1, 1000000, quick=300, help="held-out vectors (full: 1000)"),
+    "lista_test_seed": Int(0, 2**32 - 1, quick=2, help="seed of the held-out vectors (full: 2)"),
+    "lista_tune_size": Int(1, 100000, quick=100, help="training vectors on which ISTA's λ is chosen (full: 100)"),
+    "lista_lams": ListOf(Float(0, low_open=True), min_len=1, quick=[0.01, 0.03, 0.1],
+                         help="λ grid of ISTA and FISTA (full: [0.003, 0.01, 0.03])"),
+    "lista_solver_iters": Int(1, 1000000, quick=300, help="ISTA and FISTA iterations at most (full: 1500)"),
+}
+
+#: The keys :func:`train` reads: their values are the weights' configuration.
+TRAIN_KEYS = ("lista_m", "lista_n", "lista_sparsity", "lista_snrs_db", "lista_layers", "lista_matrix_seed",
+              "lista_train_seed", "lista_lam", "lista_alista_layer_steps", "lista_alista_steps",
+              "lista_alista_batch", "lista_alista_lr", "lista_cp_steps", "lista_cp_lr", "lista_steps", "lista_lr",
+              "lista_batch")
+
+#: Networks in training (and display) order.
+MODEL_ORDER = ("alista", "lista_cp", "lista")
+
+
+def case_name(snr_db: float | None) -> str:
+    """``"noiseless"`` or ``"snr40db"`` (metrics keys)."""
+    return "noiseless" if snr_db is None else f"snr{snr_db:g}db".replace(".", "p").replace("-", "m")
+
+
+def cases(block: dict) -> dict[str, uf.SparseProblem]:
+    """``{case: problem}`` for every SNR of ``lista_snrs_db`` (one matrix ``A`` shared by all)."""
+    out = {}
+    for snr in block["lista_snrs_db"]:
+        out[case_name(snr)] = uf.make_problem(block["lista_m"], block["lista_n"], sparsity=block["lista_sparsity"],
+                                              snr_db=snr, seed=block["lista_matrix_seed"])
+    return out
+
+
+def held_out(block: dict, case: str, problem: uf.SparseProblem) -> tuple[np.ndarray, np.ndarray]:
+    """The held-out ``(y, x)`` of a case: ``lista_test_size`` vectors from ``lista_test_seed``'s own stream."""
+    index = list(cases(block)).index(case) if case in cases(block) else 0
+    return problem.sample(block["lista_test_size"], np.random.default_rng([block["lista_test_seed"], 7, index]))
+
+
+def tuning_set(block: dict, case: str, problem: uf.SparseProblem) -> tuple[np.ndarray, np.ndarray]:
+    """Training vectors (``lista_train_seed``'s stream) on which ISTA's and FISTA's λ are chosen."""
+    index = list(cases(block)).index(case) if case in cases(block) else 0
+    return problem.sample(block["lista_tune_size"], np.random.default_rng([block["lista_train_seed"], 11, index]))
+
+
+def model_params(weights: dict, case: str, model: str) -> dict:
+    """The parameters of one network from the weights file (keys ``case.model.name``)."""
+    prefix = f"{case}.{model}."
+    params = {k[len(prefix):]: np.asarray(v) for k, v in weights.items() if k.startswith(prefix)}
+    if not params:
+        raise KeyError(f"no weights for case={case!r}, model={model!r}: keys look like {next(iter(weights), '')!r}")
+    return params
+
+
+def _train_case(block: dict, index: int, progress: bool) -> tuple[dict, dict]:
+    """ALISTA → LISTA-CP → LISTA for the ``index``-th noise case: ``(weights, {model: log})``."""
+    case, problem = list(cases(block).items())[index]
+    n_layers = block["lista_layers"]
+    nets = {m: uf.network(m, problem.matrix) for m in MODEL_ORDER}
+    seed = block["lista_train_seed"] * 10_000 + 1_000 * index
+    settings = {
+        "alista": dict(batch_size=block["lista_alista_batch"], layer_steps=block["lista_alista_layer_steps"],
+                       lr=block["lista_alista_lr"], final_steps=block["lista_alista_steps"],
+                       final_lr=block["lista_alista_lr"]),
+        "lista_cp": dict(batch_size=block["lista_batch"], layer_steps=0, lr=block["lista_cp_lr"],
+                         final_steps=block["lista_cp_steps"], final_lr=block["lista_cp_lr"]),
+        "lista": dict(batch_size=block["lista_batch"], layer_steps=0, lr=block["lista_lr"],
+                      final_steps=block["lista_steps"], final_lr=block["lista_lr"]),
+    }
+    weights, logs, previous = {}, {}, None
+    for j, model in enumerate(MODEL_ORDER):
+        init = None if previous is None else uf.convert_params(previous[1], nets[previous[0]], nets[model])
+        wall, cpu = time.perf_counter(), time.process_time()
+        params, model_log = uf.train_layerwise(
+            nets[model], problem, n_layers, lam=block["lista_lam"], tune_steps=0, tune_lr=1.0, init=init,
+            seed=seed + 100 * j, progress=progress, desc=f"{case} {nets[model].label}: ", **settings[model])
+        model_log["seconds"] = time.perf_counter() - wall
+        model_log["cpu_seconds"] = time.process_time() - cpu
+        logs[model] = model_log
+        weights.update({f"{case}.{model}.{k}": v for k, v in params.items()})
+        previous = (model, params)
+    return weights, logs
+
+
+def train(block: dict, *, progress: bool = True) -> tuple[dict, dict]:
+    """Train ALISTA, LISTA-CP and LISTA for every noise case (see the module docstring).
+
+    With ``lista_workers > 1`` the cases train in that many processes at once (same numbers: each
+    case has its own seeds; only the first case shows its progress bars).
+
+    Returns
+    -------
+    weights : dict
+        ``"{case}.{model}.{parameter}" -> array``.
+    log : dict
+        ``cases[case][model]``: ``seconds`` (wall), ``cpu_seconds``, ``steps``, ``stage_nmse_db``
+        (greedy stages), ``final_losses`` (training NMSE, linear, every 10 steps); ``seconds`` (wall)
+        and ``cpu_seconds`` (summed over the processes) of the whole training.
+    """
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    names = list(cases(block))
+    workers = min(block["lista_workers"], len(names))
+    if workers > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(_train_case, block, i, progress and i == 0) for i in range(len(names))]
+            results = [f.result() for f in futures]
+    else:
+        results = [_train_case(block, i, progress) for i in range(len(names))]
+    weights, log = {}, {"cases": {}}
+    for case, (case_weights, logs) in zip(names, results):
+        weights.update(case_weights)
+        log["cases"][case] = logs
+    log["seconds"] = time.perf_counter() - wall0
+    log["cpu_seconds"] = (time.process_time() - cpu0 if workers == 1 else
+                          sum(m["cpu_seconds"] for logs in log["cases"].values() for m in logs.values()))
+    log["workers"] = workers
+    return weights, log
+
+
+def solver_curves(matrix: np.ndarray, y: np.ndarray, x: np.ndarray, lam: float, n_iter: int, *,
+                  accelerate: bool = False) -> np.ndarray:
+    """NMSE (dB) of ISTA (or FISTA) from 0 at iterations ``0 … n_iter``, all columns at once.
+
+    Runs :func:`sparseimg.solvers.proximal_gradient` on ``½‖A X − Y‖² + λ‖X‖₁`` (a sum over
+    columns, so each column follows its own ISTA path) with step ``1/L``, no early stop.
+    """
+    operator = uf.MatrixOperator(np.asarray(matrix, dtype=np.float64))
+    ref_sq = float(np.sum(x ** 2))
+    curve = np.empty(n_iter + 1)
+
+    def record(k, xk):
+        curve[k] = float(np.sum((xk - x) ** 2))
+
+    record(0, np.zeros_like(x))
+    proximal_gradient(LeastSquares(operator, y), L1Norm(lam), np.zeros_like(x), n_iter=n_iter, tol=0.0,
+                      accelerate=accelerate, track=False, callback=lambda k, xk: record(k, xk))
+    with np.errstate(divide="ignore"):
+        return 10.0 * np.log10(curve / ref_sq)
+
+
+def iterations_to_reach(curve: np.ndarray, level_db: float) -> int | None:
+    """First iteration whose NMSE is at or below ``level_db`` (None if never)."""
+    hits = np.flatnonzero(np.asarray(curve) <= level_db)
+    return int(hits[0]) if hits.size else None
+
+
+def tune_lambda(matrix: np.ndarray, y: np.ndarray, x: np.ndarray, lams, n_iter: int, *,
+                accelerate: bool = False, level_db: float | None = None) -> tuple[float, dict]:
+    """λ of ISTA/FISTA chosen on *training* vectors.
+
+    With ``level_db``: the λ that reaches it in the fewest iterations (ties and misses broken by
+    the lowest final NMSE); without: the lowest NMSE after ``n_iter`` iterations.
+
+    Returns ``(lam, {lam: (iterations or None, final NMSE dB)})``.
+    """
+    scores = {}
+    for lam in lams:
+        curve = solver_curves(matrix, y, x, float(lam), n_iter, accelerate=accelerate)
+        reach = None if level_db is None else iterations_to_reach(curve, level_db)
+        scores[float(lam)] = (reach, float(curve[-1]))
+
+    def key(item):
+        lam, (reach, final) = item
+        return (reach if reach is not None else math.inf, final)
+
+    best = min(scores.items(), key=key)[0]
+    return best, scores
+
+
+def layer_nmse(block: dict, weights: dict) -> dict:
+    """``{case: {model: [NMSE dB after layer 1 … K]}}`` on the held-out vectors.
+
+    Also ``"ista_init"``: the network at ISTA's weights with ``λ = lista_lam`` (= ISTA's first K iterations).
+    """
+    out = {}
+    for case, problem in cases(block).items():
+        y, x = held_out(block, case, problem)
+        out[case] = {}
+        for model in MODEL_ORDER:
+            net = uf.network(model, problem.matrix)
+            outputs = uf.layer_outputs(net, model_params(weights, case, model), y)
+            out[case][model] = [uf.nmse_db(o, x) for o in outputs]
+    return out
+
+
+def solver_comparison(block: dict, weights: dict, *, progress: bool = False) -> dict:
+    """ISTA and FISTA against the trained LISTA, per case.
+
+    λ is chosen on :func:`tuning_set` (training vectors): the value of ``lista_lams`` that reaches
+    LISTA's NMSE *on those vectors* in the fewest iterations (:func:`tune_lambda`).
+    Then, on the held-out vectors, the NMSE curve of each solver over ``lista_solver_iters``
+    iterations and the first iteration at or below LISTA's held-out NMSE at the last layer.
+
+    Returns
+    -------
+    dict
+        ``{case: {"level_db": LISTA's held-out NMSE, "solvers": {"ista" | "fista": {"lam", "curve",
+        "iterations" (None: not reached), "tuning": {lam: [iterations or None, final dB]}}}}}``.
+    """
+    from tqdm.auto import tqdm
+
+    out = {}
+    todo = [(case, problem) for case, problem in cases(block).items()]
+    for case, problem in tqdm(todo, desc="ISTA/FISTA", disable=not progress, leave=False):
+        net = uf.network("lista", problem.matrix)
+        params = model_params(weights, case, "lista")
+        y_tune, x_tune = tuning_set(block, case, problem)
+        tune_level = uf.nmse_db(uf.layer_outputs(net, params, y_tune)[-1], x_tune)
+        y, x = held_out(block, case, problem)
+        level = uf.nmse_db(uf.layer_outputs(net, params, y)[-1], x)
+        solvers = {}
+        for name, accelerate in (("ista", False), ("fista", True)):
+            lam, scores = tune_lambda(problem.matrix, y_tune, x_tune, block["lista_lams"],
+                                         block["lista_solver_iters"], accelerate=accelerate, level_db=tune_level)
+            curve = solver_curves(problem.matrix, y, x, lam, block["lista_solver_iters"], accelerate=accelerate)
+            solvers[name] = {"lam": lam, "curve": curve, "iterations": iterations_to_reach(curve, level),
+                             "tuning": {f"{k:g}": list(v) for k, v in scores.items()}, "tuning_level_db": tune_level}
+        out[case] = {"level_db": level, "solvers": solvers}
+    return out
+
+
+def comparison_rows(layers: dict, comparison: dict, n_layers: int) -> list[dict]:
+    """Table rows: per case, the networks' NMSE at the last layer and the solvers' iterations to reach LISTA's."""
+    rows = []
+    for case, result in comparison.items():
+        row = {"case": case, **{f"{uf.MODELS[m][0]} NMSE (dB)": f"{layers[case][m][-1]:.1f}" for m in MODEL_ORDER}}
+        for name in ("ista", "fista"):
+            s = result["solvers"][name]
+            reached = s["iterations"]
+            row[f"{name.upper()} λ"] = f"{s['lam']:g}"
+            row[f"{name.upper()} iterations to LISTA's NMSE"] = (
+                f"{reached}" if reached is not None else f"not in {len(s['curve']) - 1} (best {np.min(s['curve']):.1f})")
+            row[f"{name.upper()} / {n_layers} layers"] = f"{reached / n_layers:.0f}×" if reached is not None else "—"
+        rows.append(row)
+    return rows
+
+
+def plot_curves(layers: dict, comparison: dict, *, width: float = 9.0):
+    """NMSE (dB) against layers (networks) and iterations (ISTA, FISTA), one panel per case, log-x."""
+    import matplotlib.pyplot as plt
+
+    styles = {"lista": ("C3", "o", "-"), "lista_cp": ("C2", "s", "-"), "alista": ("C1", "^", "--")}
+    fig, axes = plt.subplots(1, len(layers), figsize=(width, width / 2.4 + 0.4), sharey=True, squeeze=False,
+                             layout="constrained")
+    for ax, (case, curves) in zip(axes[0], layers.items()):
+        for model in MODEL_ORDER:
+            color, marker, line = styles[model]
+            k = np.arange(1, len(curves[model]) + 1)
+            ax.plot(k, curves[model], marker=marker, ms=4, mfc="none", ls=line, color=color, zorder=3,
+                    label=f"{uf.MODELS[model][0]} (layers)")
+        result = comparison[case]
+        for name, color in (("ista", "0.35"), ("fista", "C0")):
+            s = result["solvers"][name]
+            it = np.arange(1, len(s["curve"]))
+            ax.plot(it, s["curve"][1:], color=color, lw=1.2, label=f"{name.upper()} (iterations), λ = {s['lam']:g}")
+            if s["iterations"] is not None:
+                ax.plot([s["iterations"]], [result["level_db"]], "|", color=color, ms=12, mew=2)
+        ax.axhline(result["level_db"], color="C3", ls=":", lw=1)
+        ax.set(xscale="log", xlabel="layers / iterations", title=case.replace("snr", "SNR ").replace("db", " dB"))
+        ax.grid(True, which="major", alpha=0.3)
+    axes[0][0].set_ylabel("NMSE (dB)")
+    axes[0][-1].legend(fontsize=7, loc="upper right")
+    return fig
