@@ -92,3 +92,49 @@ def test_pool_and_batches_are_seeded():
     assert np.mean((pilot - clean) ** 2) < np.mean((noisy - clean) ** 2)
     no_pilot = LL.make_pool(imgs, 1, (0.1, 0.1), np.random.default_rng(0), pilot=False)
     assert LL.sample_batch(np.random.default_rng(0), no_pilot, 8, 2)[3] is None
+
+
+def test_pilot_model_starts_at_the_empirical_wiener_gain():
+    """Untrained, the pilot model shrinks each coefficient by p²/(p² + σ²) (p: the pilot's coefficient)."""
+    params = LL.init_params({"levels": 2, "band_hidden": 4, "band_layers": 2}, seed=0)
+    rng = np.random.default_rng(7)
+    x, pilot, sigma = rng.standard_normal((1, 1, 16, 16)), rng.standard_normal((1, 1, 16, 16)), np.array([0.7])
+    _, details = LL.forward(params, x)
+    _, pdet = LL.forward(params, pilot)
+    out = LL.denoise_bands(params, details, sigma, pdet)
+    for lev in range(2):
+        for d, p, o in zip(details[lev], pdet[lev], out[lev]):
+            q = (p / 0.7) ** 2 + 1e-6
+            np.testing.assert_allclose(o, d * q / (q + 1.0), rtol=1e-12)
+
+
+def _tiny_block(**over):
+    from sparseimg.experiments import unfolding_lifting as ul
+    from sparseimg.workspace.params import quick_values
+
+    block = quick_values(ul.SCHEMA)
+    block.update({"lift_levels": 2, "lift_band_hidden": 4, "lift_band_layers": 2, "lift_max_side": 64,
+                  "lift_patch": 32, "lift_batch": 2, "lift_train_steps": 3, "lift_pilot_shifts": 1}, **over)
+    return block
+
+
+def test_training_is_deterministic():
+    from sparseimg.experiments import unfolding_lifting as ul
+
+    (w1, log1), (w2, _) = ul.train(_tiny_block(), progress=False), ul.train(_tiny_block(), progress=False)
+    assert set(w1) == set(w2)
+    for k in w1:
+        np.testing.assert_array_equal(w1[k], w2[k])
+    assert log1["steps"] == 3 and log1["n_parameters"] == LL.n_parameters(w1)
+
+
+@pytest.mark.parametrize("over, match", [({"lift_train_images": ["camera"]}, "never reported"),
+                                         ({"lift_train_images": ["coffee"]}, "tuning image"),
+                                         ({"lift_patch": 34}, "multiple"),
+                                         ({"lift_sigma_min": 60.0}, "lift_sigma_max")])
+def test_check_block_rules(over, match):
+    from sparseimg.experiments import unfolding_lifting as ul
+    from sparseimg.workspace.params import ParamError
+
+    with pytest.raises(ParamError, match=match):
+        ul.check_block(_tiny_block(**over))

@@ -95,8 +95,10 @@ def init_params(config: dict | None = None, seed: int = 0) -> dict:
                 if cfg["pu_hidden"]:
                     p.update(init_conv_net(rng, (1, cfg["pu_hidden"], 1), 3, prefix=pre + "n", zero_last=True))
         chans = (13 if cfg["pilot"] else 7,) + (cfg["band_hidden"],) * (cfg["band_layers"] - 1) + (3,)
-        net = init_conv_net(rng, chans, 3, prefix=f"L{lev}band")
-        net[f"L{lev}bandb{cfg['band_layers'] - 1}"] = np.full(3, 1.0)  # start near "keep"
+        # with a pilot the CNN corrects the empirical Wiener gain (last layer zero: exactly Wiener at the start)
+        net = init_conv_net(rng, chans, 3, prefix=f"L{lev}band", zero_last=cfg["pilot"])
+        if not cfg["pilot"]:
+            net[f"L{lev}bandb{cfg['band_layers'] - 1}"] = np.full(3, 1.0)  # start near "keep"
         p.update(net)
     return p
 
@@ -210,7 +212,10 @@ def denoise_bands(params: dict, details, sigma, pilot=None, sigma_ref: float = D
             pb = anp.concatenate(list(pilot[lev]), axis=1) / sig
             feats += [pb, anp.abs(pb)]
         feats = anp.concatenate(feats + [level], axis=1)
-        gain = 1.0 / (1.0 + anp.exp(-conv_net(params, feats, cfg["band_layers"], prefix=f"L{lev}band")))
+        logit = conv_net(params, feats, cfg["band_layers"], prefix=f"L{lev}band")
+        if cfg["pilot"]:  # around the empirical Wiener gain p²/(p² + σ²): logit = log(p²/σ²) + CNN
+            logit = logit + anp.log(pb ** 2 + 1e-6)
+        gain = 1.0 / (1.0 + anp.exp(-logit))
         den = bands * gain * sig
         out.append((den[:, 0:1], den[:, 1:2], den[:, 2:3]))
     return out
