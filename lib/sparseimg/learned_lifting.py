@@ -7,8 +7,8 @@ Structure (all periodic; one level, for rows and then for columns):
 - split ``x`` into even and odd rows ``x_e, x_o``;
 - ``n_steps`` lifting steps alternating predict ``d ← d − P_k(s)`` and update ``s ← s + U_k(d)``
   (starting from ``s = x_e``, ``d = x_o``), each ``P_k``/``U_k`` a linear 4 × 3 convolution (4 taps
-  along the split axis, 3 across) plus a small residual network (conv 3 × 3 → ReLU → conv 3 × 3,
-  the last layer initialized at zero); then ``s·ζ``, ``d/ζ``.  Initialized at the CDF 9/7 lifting
+  along the split axis, 3 across) plus, with ``pu_hidden > 0``, a small residual network (conv
+  3 × 3 → ReLU → conv 3 × 3, the last layer initialized at zero); then ``s·ζ``, ``d/ζ``.  Initialized at the CDF 9/7 lifting
   (``n_steps = 4``) or the 5/3 (``n_steps = 2``), so that the untrained transform is the
   library's :func:`sparseimg.operators.lifting.dwt2` (periodic) exactly;
 - the coarse band is transformed again, ``levels`` times.
@@ -16,13 +16,18 @@ Structure (all periodic; one level, for rows and then for columns):
 Whatever the weights, the inverse runs the steps backwards with flipped signs, so
 ``inverse(forward(x)) == x`` to rounding (tested to 1e-10): invertible by construction.
 
-Denoising: at each level the three detail bands ``(LH, HL, HH)`` go, divided by ``σ``, with their
-absolute values and a channel ``log(σ/σ_ref)``, through a small CNN (one per level) whose sigmoid
-output is a gain in ``[0, 1]`` per coefficient: ``d̂ = d · sigmoid(CNN(d/σ, |d|/σ, log σ))``. A
-soft threshold ``θ = σ·g(σ)`` is the special case of a gain depending on ``|d|/σ`` alone; the CNN
-also sees the neighbours and the other orientations (the context of BLS-GSM-like estimators). The
-coarse band is kept. At test time the estimate is averaged over ``shifts × shifts`` circular
-translations of a reflect-padded image (cycle spinning, Coifman & Donoho 1995).
+Denoising: at each level the three detail bands ``(LH, HL, HH)`` go, divided by ``σ`` (saturated
+at :data:`SATURATION` σ), with their magnitudes, the same bands of a *pilot* estimate and a channel
+``log(σ/σ_ref)``, through a small CNN (one per level) whose output corrects, on the logit scale, the
+empirical Wiener gain of the pilot: ``d̂ = d · sigmoid(log(p²/σ²) + CNN(…))`` (``p``: the pilot's
+coefficient in the same learned transform). The CNN's last layer starts at zero, so the untrained
+model is exactly empirical Wiener filtering in the 9/7 domain (Ghael, Sayeed & Baraniuk 1997; the
+second stage of BM3D does the same with another transform). A soft threshold ``θ = σ·g(σ)`` is the
+special case of a gain depending on ``|d|/σ`` alone; the CNN also sees the neighbours and the other
+orientations. The pilot is part 1's translation-invariant BayesShrink (:func:`pilot_estimate`).
+Without a pilot (``pilot=False``) the gain is ``sigmoid(CNN(d/σ, |d|/σ, log σ))``. The coarse band
+is kept. At test time the estimate is averaged over ``shifts × shifts`` circular translations of a
+reflect-padded image (cycle spinning, Coifman & Donoho 1995).
 
 Blind use: one model over ``σ ∈ [sigma_min, sigma_max]``; ``σ`` unknown is estimated by
 :func:`sparseimg.shrinkage.estimate_sigma` (a non-learned MAD estimator on the finest diagonal band,
@@ -35,6 +40,8 @@ denoising", EUSIPCO 2021. J.-J. Huang and P. L. Dragotti, "WINNet: Wavelet-inspi
 network for image denoising", arXiv 2109.06381, 2021. W. Sweldens, "The lifting scheme: a
 construction of second generation wavelets", SIAM J. Math. Anal. 29(2), 1998. I. Daubechies and
 W. Sweldens, "Factoring wavelet transforms into lifting steps", J. Fourier Anal. Appl. 4(3), 1998.
+S. P. Ghael, A. M. Sayeed and R. G. Baraniuk, "Improved wavelet denoising via empirical Wiener
+filtering", Proc. SPIE 3169, 1997.
 """
 
 from __future__ import annotations
@@ -194,8 +201,18 @@ def inverse(params: dict, coarse, details):
     return s
 
 
+#: The CNN's inputs saturate at this many σ: ``b / sqrt(1 + (b / SATURATION)²)``, so that below the
+#: trained noise range (large ``d/σ``) the correction stays bounded and the Wiener gain takes over.
+SATURATION = 8.0
+
+
+def _saturate(b):
+    return b / anp.sqrt(1.0 + (b / SATURATION) ** 2)
+
+
 def denoise_bands(params: dict, details, sigma, pilot=None, sigma_ref: float = DEFAULT_CONFIG["sigma_ref"]):
-    """``d̂ = d · sigmoid(CNN_level(d/σ, |d|/σ, [p/σ, |p|/σ,] log(σ/σ_ref)))`` per level.
+    """``d̂ = d · sigmoid([log(p²/σ²) +] CNN_level(d/σ, |d|/σ, [p/σ, |p|/σ,] log(σ/σ_ref)))`` per level
+    (the band inputs saturated at :data:`SATURATION` σ).
 
     ``sigma`` (N,) per patch; ``pilot``: the detail bands of a pilot estimate (same transform), or None.
     """
@@ -207,10 +224,10 @@ def denoise_bands(params: dict, details, sigma, pilot=None, sigma_ref: float = D
     for lev, (lh, hl, hh) in enumerate(details):
         bands = anp.concatenate([lh, hl, hh], axis=1) / sig
         level = anp.ones_like(lh) * anp.log(sig / sigma_ref)
-        feats = [bands, anp.abs(bands)]
+        feats = [_saturate(bands), anp.abs(_saturate(bands))]
         if cfg["pilot"]:
             pb = anp.concatenate(list(pilot[lev]), axis=1) / sig
-            feats += [pb, anp.abs(pb)]
+            feats += [_saturate(pb), anp.abs(_saturate(pb))]
         feats = anp.concatenate(feats + [level], axis=1)
         logit = conv_net(params, feats, cfg["band_layers"], prefix=f"L{lev}band")
         if cfg["pilot"]:  # around the empirical Wiener gain p²/(p² + σ²): logit = log(p²/σ²) + CNN

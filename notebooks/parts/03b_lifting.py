@@ -8,18 +8,21 @@
 # 2021) and WINNet (J.-J. Huang and P. L. Dragotti, "WINNet: Wavelet-inspired invertible network
 # for image denoising", arXiv 2109.06381, 2021):
 #
-# - **lifting levels** (4): split even/odd rows, then columns; per axis four lifting steps
+# - **lifting levels** (`lift_levels`): split even/odd rows, then columns; per axis four lifting steps
 #   `d ← d − P_k(s)`, `s ← s + U_k(d)` whose kernels (4 taps along the split axis, 3 across) start at
-#   the CDF 9/7 and are trained; the inverse runs the same steps backwards, so the transform is
-#   **invertible whatever the weights** (`tests/test_learned_lifting.py` checks `inverse(forward(x)) == x`
-#   to 1e-10 with random weights, and that the untrained transform is part 1's 9/7);
-# - **detail denoising**: per level, a three-layer CNN (16 channels) reads the three detail bands
-#   divided by σ, their magnitudes, the same bands of a *pilot* estimate, and `log σ`, and outputs a
-#   gain in [0, 1] per coefficient, `d̂ = d · sigmoid(CNN)`: a learned, σ-dependent, context-aware
-#   shrinkage (a soft threshold `θ = σ g(σ)` is the special case of a gain that depends on `|d|/σ` only).
-#   The pilot is part 1's translation-invariant BayesShrink with few cycle spins, passed through the
-#   same learned transform: the network learns an empirical Wiener-like gain from it, like the second
-#   stage of BM3D; the coarse band is kept;
+#   the CDF 9/7 and are trained (at the full parameters P and U are learned *linear* convolutions;
+#   `lift_pu_hidden > 0` adds a small nonlinear residual network to each); the inverse runs the same
+#   steps backwards, so the transform is **invertible whatever the weights**
+#   (`tests/test_learned_lifting.py` checks `inverse(forward(x)) == x` to 1e-10 with random weights,
+#   and that the untrained transform is part 1's 9/7);
+# - **detail denoising**: per level, a three-layer CNN reads the three detail bands divided by σ,
+#   their magnitudes, the same bands of a *pilot* estimate, and `log σ`, and corrects on the logit
+#   scale the empirical Wiener gain of the pilot: `d̂ = d · sigmoid(log(p²/σ²) + CNN)`. The CNN starts
+#   at zero, so the untrained model is empirical Wiener filtering in the 9/7 domain (S. P. Ghael,
+#   A. M. Sayeed and R. G. Baraniuk, "Improved wavelet denoising via empirical Wiener filtering",
+#   1997), and training learns a σ-dependent, context-aware correction of it. The pilot is part 1's
+#   translation-invariant BayesShrink with `lift_pilot_shifts²` cycle spins: a strong non-learned
+#   structure with a learned residual, as BM3D's second stage uses its first. The coarse band is kept;
 # - **test time**: the image is reflect-padded, and the periodic network is averaged over
 #   `lift_shifts × lift_shifts` one-pixel translations (cycle spinning).
 #
