@@ -121,3 +121,15 @@ def test_load_or_train(tmp_path):
     assert not trained and calls == [1] and params["w"].sum() == 0
     params, info, trained = load_or_train(path, {"n": 2}, train)  # other configuration: trains
     assert trained and calls == [1, 1] and params["w"][0] == 2.0
+
+
+def test_model_path(monkeypatch, tmp_path):
+    from pathlib import Path
+
+    import sparseimg
+    from sparseimg.training import model_path
+
+    monkeypatch.delenv("SPARSEIMG_MODELS_DIR", raising=False)
+    assert model_path("lista") == Path(sparseimg.__file__).resolve().parents[2] / "models" / "lista.npz"
+    monkeypatch.setenv("SPARSEIMG_MODELS_DIR", str(tmp_path))
+    assert model_path("lista") == tmp_path / "lista.npz"

@@ -30,9 +30,22 @@ from tqdm.auto import tqdm
 from ._validate import check_int, check_real
 from .solvers import Adam as _AdamState
 
-__all__ = ["Adam", "TrainResult", "fit", "save_weights", "load_weights", "load_or_train", "WeightsError"]
+__all__ = ["Adam", "TrainResult", "fit", "save_weights", "load_weights", "load_or_train", "model_path",
+           "WeightsError"]
 
 _SCHEDULES = ("cosine", "constant")
+
+
+def model_path(name: str) -> Path:
+    """Where the pipeline keeps model ``name``'s weights: ``<repository>/models/<name>.npz``.
+
+    The same file whichever directory the caller runs in (the pipeline runs notebooks from
+    the repository root, JupyterLab and nbval from ``notebooks/``); ``SPARSEIMG_MODELS_DIR``
+    overrides the directory.
+    """
+    root = os.environ.get("SPARSEIMG_MODELS_DIR")
+    folder = Path(root) if root else Path(__file__).resolve().parents[2] / "models"
+    return folder / f"{name}.npz"
 
 
 class WeightsError(ValueError):

@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("model")
     train.add_argument("--params", default="params.yaml")
     train.add_argument("--quick", action="store_true", help="the schema's quick values (seconds), not params.yaml")
-    train.add_argument("--models-dir", default="models")
+    train.add_argument("--models-dir", default=None, help="default: the repository's models/")
     train.add_argument("--reports", default="reports", help="where runs/train_<model>.json goes")
     from . import csc_large
     csc_large.add_parser(sub)

@@ -5,7 +5,8 @@ A section that learns declares ``MODELS = {name: experiments module}`` in its sc
 of the section's block that training reads) and ``train(block, *, progress) -> (weights, log)``.
 The command validates the whole block (schema and cross-field rules) before any work,
 trains with a progress bar, and writes ``models/<name>.npz``
-(:func:`sparseimg.training.save_weights`, configuration = the ``TRAIN_KEYS`` values) and the
+(:func:`sparseimg.training.save_weights`, configuration = the ``TRAIN_KEYS`` values;
+:func:`sparseimg.training.model_path`) and the
 run record ``reports/runs/train_<name>.json``. The notebook reads the weights through
 :func:`sparseimg.training.load_or_train`, which checks the configuration.
 """
@@ -37,10 +38,10 @@ def training_config(module, block: dict) -> dict:
     return {key: block[key] for key in module.TRAIN_KEYS}
 
 
-def train_model(model: str, params_path="params.yaml", *, quick: bool = False, models_dir="models",
+def train_model(model: str, params_path="params.yaml", *, quick: bool = False, models_dir=None,
                 reports_dir="reports", progress: bool = True) -> Path:
     """Validate, train ``model`` and write its weights; returns the weights' path."""
-    from ..training import save_weights
+    from ..training import model_path, save_weights
     from .runner import load_section_params
     from .sections import get_section
 
@@ -52,6 +53,6 @@ def train_model(model: str, params_path="params.yaml", *, quick: bool = False, m
     module = importlib.import_module(module_name)
     with recorded_run(f"train_{model}", reports_dir):
         weights, log = module.train(block, progress=progress)
-        path = save_weights(Path(models_dir) / f"{model}.npz", weights, config=training_config(module, block),
-                            log=log)
+        target = model_path(model) if models_dir is None else Path(models_dir) / f"{model}.npz"
+        path = save_weights(target, weights, config=training_config(module, block), log=log)
     return path
