@@ -30,8 +30,8 @@ is kept. At test time the estimate is averaged over ``shifts × shifts`` circula
 reflect-padded image (cycle spinning, Coifman & Donoho 1995).
 
 Blind use: one model over ``σ ∈ [sigma_min, sigma_max]``; ``σ`` unknown is estimated by
-:func:`sparseimg.shrinkage.estimate_sigma` (a non-learned MAD estimator on the finest diagonal band,
-with a structure mask).
+:func:`sparseimg.noise.estimate_sigma_patches` (not learned: weak-texture patches and the tail of
+the patch-covariance eigenvalues), with stride 2 (its fast setting).
 
 References
 ----------
@@ -257,13 +257,14 @@ def pilot_estimate(noisy, sigma, shifts: int = 4):
 
 
 def denoise(noisy, sigma, params: dict, *, shifts: int = 2, pad: int = 16, pilot_shifts: int = 4) -> np.ndarray:
-    """Denoise an image (n0, n1) with noise ``sigma`` (image units; None: estimated).
+    """Denoise an image (n0, n1) with noise ``sigma`` (image units; None: estimated by
+    :func:`sparseimg.noise.estimate_sigma_patches` with stride 2).
 
     The image (and its pilot, :func:`pilot_estimate`, for a model with a pilot) is reflect-padded by
     ``pad`` and to a multiple of ``2**levels``; the network (periodic) runs on ``shifts × shifts``
     circular translations by one pixel, whose results are shifted back and averaged.
     """
-    from .shrinkage import estimate_sigma
+    from .noise import estimate_sigma_patches
 
     x = np.asarray(noisy, dtype=np.float64)
     if x.ndim != 2:
@@ -271,7 +272,7 @@ def denoise(noisy, sigma, params: dict, *, shifts: int = 2, pad: int = 16, pilot
     shifts = check_int("shifts", shifts, low=1)
     pad = check_int("pad", pad, low=0)
     if sigma is None:
-        sigma = estimate_sigma(x)
+        sigma = estimate_sigma_patches(x, stride=2)
     sigma = check_real("sigma", sigma, low=0.0, low_open=True)
     cfg = _config_of(params)
     m = 2 ** cfg["levels"]

@@ -27,8 +27,7 @@
 #   `lift_shifts × lift_shifts` one-pixel translations (cycle spinning).
 #
 # One **blind** model covers σ ∈ [`lift_sigma_min`, `lift_sigma_max`]; when σ is not given it is
-# estimated by part 1's non-learned estimator (`shrinkage.estimate_sigma`: median absolute deviation
-# of the finest diagonal band with a structure mask). The convolutions are an autograd primitive with
+# estimated by the (non-learned) weak-texture patch estimator of `sparseimg.noise`. The convolutions are an autograd primitive with
 # its own vector-Jacobian product (`sparseimg.nn.conv2d`, checked against finite differences), and the
 # training is seeded Adam (`sparseimg.training.fit`) on patches of scikit-image images that are
 # **never reported**: the list is `lift_train_images` (the reported images are camera, astronaut,
@@ -40,12 +39,13 @@ import time
 from sparseimg import learned_lifting
 from sparseimg.experiments import unfolding_lifting as ul
 from sparseimg.metrics import psnr as _psnr
+from sparseimg.training import model_path
 from sparseimg.workspace.reporting import markdown_table
 
 block = {k: globals()[k] for k in ul.SCHEMA}
 ul.check_block(block)
 lift_weights, lift_info, lift_trained_here = load_or_train(
-    "../models/lifting.npz", {k: block[k] for k in ul.TRAIN_KEYS}, lambda: ul.train(block, progress=progress))
+    model_path("lifting"), {k: block[k] for k in ul.TRAIN_KEYS}, lambda: ul.train(block, progress=progress))
 lift_log = lift_info["log"]
 print(f"{learned_lifting.n_parameters(lift_weights):,} parameters; trained on {', '.join(lift_log['images'])}; "
       f"{lift_log['steps']} Adam steps in {lift_log['seconds']:.0f} s wall, {lift_log['cpu_seconds']:.0f} s CPU "
@@ -136,24 +136,24 @@ plt.show()
 # %% [markdown]
 # ### The noise estimator of blind mode
 #
-# The blind model takes σ from `shrinkage.estimate_sigma` (not learned). Its error on the whole
-# reported images, beside scikit-image's `estimate_sigma` (target: within 1.0 on the 0–255 scale).
+# The blind model takes σ from the weak-texture patch estimator of `sparseimg.noise`
+# (`estimate_sigma_patches`, stride 2; not learned). Its error on the whole reported images, beside
+# part 1's MAD estimator and scikit-image's `estimate_sigma` (target: within 1.0 on the 0–255 scale).
 
 # %%
 est_err = ul.noise_estimate_table(block)
-erows = [{"image": n, **{f"σ={s:g}": f"{e:+.2f} ({p:+.2f})" for s, e, p in
-                         zip(lift_estimate_sigmas, est_err["ours"][n], est_err["skimage"][n])}}
-         for n in est_err["ours"]]
-print("estimate − σ, ours (scikit-image)")
+erows = [{"estimator": ul.ESTIMATORS[k], "image": n,
+          **{f"σ={s:g}": f"{e:+.2f}" for s, e in zip(lift_estimate_sigmas, errs)}, "max |error|": f"{max(map(abs, errs)):.2f}"}
+         for k, d in est_err.items() for n, errs in d.items()]
+print("estimate − σ (0–255)")
 print(markdown_table(erows))
 worst = {k: float(max(abs(e) for v in d.values() for e in v)) for k, d in est_err.items()}
-print(f"largest |error|: ours {worst['ours']:.2f}, scikit-image {worst['skimage']:.2f}")
+print("largest |error|: " + ", ".join(f"{ul.ESTIMATORS[k]} {v:.2f}" for k, v in worst.items()))
 
 # %% [markdown]
 # ### Plug-and-play with the learned denoiser
 #
-# Part 1's Algorithm 1 (noise estimator β(·) = `shrinkage.estimate_sigma`, β₁ = 10 β₀, denoiser at
-# 2β) and PnP-HQS, on part 1's two problems, with the learned denoiser and with part 1's wavelet
+# Part 1's Algorithm 1 (noise estimator β(·) = `lift_pnp_estimator`, β₁ = 10 β₀, denoiser at 2β) and PnP-HQS, on part 1's two problems, with the learned denoiser and with part 1's wavelet
 # denoiser; λ chosen on the tuning image's problems. Target: the learned denoiser ≥ the wavelet
 # denoiser + 0.5 dB on both problems.
 

@@ -24,13 +24,14 @@ from .. import learned_lifting as ll
 from .. import shrinkage
 from ..images import center_crop, load_image
 from ..metrics import psnr
+from ..noise import estimate_sigma_patches
 from ..plug_and_play import pnp_deblur, pnp_hqs
 from ..workspace.params import Bool, Choice, Float, Int, ListOf, ParamError, image_spec
 from . import wavelets as wv
 from .deblurring import choose_by_sweep
 
 __all__ = ["SCHEMA", "TRAIN_KEYS", "check_block", "model_config", "train", "make_denoiser", "seed_of",
-           "PEERS", "denoising_table", "headline", "noise_estimate_table", "deblur_problems", "PNP_METHODS",
+           "PEERS", "ESTIMATORS", "denoising_table", "headline", "noise_estimate_table", "deblur_problems", "PNP_METHODS",
            "run_pnp", "tune_pnp"]
 
 REPORTED = ("camera", "astronaut", "moon", "coins")
@@ -86,6 +87,8 @@ SCHEMA = {
     "lift_hqs_lam_grid": ListOf(Float(0, low_open=True), min_len=1, quick=[0.25],
                                 help="λ of PnP-HQS swept on the tuning problem"),  # [0.25, 0.5]
     "lift_hqs_iter": Int(1, 100, quick=3, help="PnP-HQS iterations"),  # 8
+    "lift_pnp_estimator": Choice("mad", "patches", quick="mad",
+                                 help="Algorithm 1's noise estimator β(·): part 1's MAD of HH1 or the patch estimator"),  # mad
 }
 
 TRAIN_KEYS = ("lift_levels", "lift_steps", "lift_pu_hidden", "lift_band_hidden", "lift_band_layers", "lift_pilot",
@@ -131,7 +134,7 @@ def train(block: dict, *, progress: bool = True) -> tuple[dict, dict]:
 
 
 def make_denoiser(weights: dict, block: dict):
-    """``denoise(x, sigma)`` (σ in image units; None: estimated by shrinkage.estimate_sigma)."""
+    """``denoise(x, sigma)`` (σ in image units; None: estimated by noise.estimate_sigma_patches, stride 2)."""
     def run(x, sigma):
         return ll.denoise(x, sigma, weights, shifts=block["lift_shifts"], pilot_shifts=block["lift_pilot_shifts"])
     return run
@@ -201,18 +204,32 @@ def headline(weights: dict, block: dict) -> dict:
     return out
 
 
-def noise_estimate_table(block: dict) -> dict:
-    """Error (0-255) of the estimator used in blind mode (shrinkage.estimate_sigma) and of scikit-image's,
-    on the whole ``lift_images`` at each ``lift_estimate_sigmas`` (part 1's seeds 3000 + i)."""
+#: Noise estimators: the one blind mode uses (weak-texture patches, stride 2), part 1's MAD of HH1
+#: (Algorithm 1's β(·) by default) and scikit-image's.
+ESTIMATORS = {"patches": "estimate_sigma_patches, stride 2 (blind mode)", "mad": "shrinkage.estimate_sigma (part 1)",
+              "skimage": "skimage estimate_sigma"}
+
+
+def _estimator(key):
+    if key == "patches":
+        return lambda x: estimate_sigma_patches(x, stride=2)
+    if key == "mad":
+        return shrinkage.estimate_sigma
     from skimage.restoration import estimate_sigma as skimage_estimate_sigma
 
-    errors = {"ours": {}, "skimage": {}}
+    return lambda x: float(skimage_estimate_sigma(x))
+
+
+def noise_estimate_table(block: dict) -> dict:
+    """``{estimator: {image: [estimate − σ (0-255) per lift_estimate_sigmas]}}`` on the whole ``lift_images``
+    (part 1's seeds 3000 + i), for every estimator of :data:`ESTIMATORS`."""
+    errors = {k: {} for k in ESTIMATORS}
     for i, src in enumerate(block["lift_images"]):
         clean = load_image(src, gray=True)
         for s in block["lift_estimate_sigmas"]:
             noisy = wv.add_noise(clean, s / 255, seed_of(block, 3000 + i, s))
-            errors["ours"].setdefault(_name(src), []).append(255 * shrinkage.estimate_sigma(noisy) - s)
-            errors["skimage"].setdefault(_name(src), []).append(255 * float(skimage_estimate_sigma(noisy)) - s)
+            for k in ESTIMATORS:
+                errors[k].setdefault(_name(src), []).append(255 * float(_estimator(k)(noisy)) - s)
     return errors
 
 
@@ -243,12 +260,12 @@ def _denoiser_of(method, weights, block):
 
 
 def run_pnp(method: str, problem, lam: float, weights: dict, block: dict, reference=None):
-    """One plug-and-play run: ``(estimate, PnPRun)``. Algorithm 1 uses shrinkage.estimate_sigma as β(·)
+    """One plug-and-play run: ``(estimate, PnPRun)``. Algorithm 1 uses ``lift_pnp_estimator`` as β(·)
     and part 1's factors (start 10, denoiser 2, at most 30 iterations); HQS falls geometrically from
     49/255 to the data's noise in ``lift_hqs_iter`` steps."""
     den = _denoiser_of(method, weights, block)
     if method.startswith("pnp"):
-        return pnp_deblur(problem.observed, problem.operator, den, shrinkage.estimate_sigma, lam=lam,
+        return pnp_deblur(problem.observed, problem.operator, den, _estimator(block["lift_pnp_estimator"]), lam=lam,
                           start_factor=10.0, denoise_factor=2.0, max_iter=30, reference=reference)
     sigmas = list(np.geomspace(49.0 / 255, problem.noise_std, block["lift_hqs_iter"]))
     return pnp_hqs(problem.observed, problem.operator, den, sigmas, lam=lam, noise_std=problem.noise_std,
