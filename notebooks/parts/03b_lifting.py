@@ -63,21 +63,26 @@ fig, axes = plt.subplots(2, cfg["n_steps"] + 1, figsize=(12, 4.8))
 for row, axis in enumerate((0, 1)):
     for k in range(cfg["n_steps"]):
         key = f"L0a{axis}s{k}lin"
-        w = lift_weights[key][0, 0]
+        w, w0 = lift_weights[key][0, 0], start[key][0, 0]
         ax = axes[row, k]
-        lim = max(np.abs(w).max(), np.abs(start[key]).max())
-        ax.imshow(w, cmap="RdBu_r", vmin=-lim, vmax=lim)
+        change = w - w0
+        lim = max(np.abs(change).max(), 1e-3)
+        ax.imshow(change, cmap="RdBu_r", vmin=-lim, vmax=lim)
         for (i, j), v in np.ndenumerate(w):
-            ax.text(j, i, f"{v:.2f}\n({start[key][0, 0][i, j]:.2f})", ha="center", va="center", fontsize=6)
+            ax.text(j, i, f"{v:.2f}\n({w0[i, j]:.2f})", ha="center", va="center", fontsize=6)
         ax.set_title(f"{'rows' if axis == 0 else 'columns'}: {'P' if k % 2 == 0 else 'U'}{k // 2 + 1}", fontsize=8)
         ax.set_xticks([]), ax.set_yticks([])
     axes[row, -1].axis("off")
 loss_ax = fig.add_axes([0.80, 0.15, 0.18, 0.7])
 losses = np.asarray(lift_log["losses"])
-loss_ax.plot(np.linspace(0, lift_log["steps"], len(losses)), losses, lw=0.8)
+steps_axis = np.linspace(0, lift_log["steps"], len(losses))
+loss_ax.plot(steps_axis, losses, lw=0.5, alpha=0.4)
+smooth = max(1, len(losses) // 20)
+loss_ax.plot(steps_axis[smooth - 1:], np.convolve(losses, np.ones(smooth) / smooth, mode="valid"), lw=1.2)
 loss_ax.set(xlabel="Adam step", ylabel="MSE / σ²", title="training loss", yscale="log")
-reporter.save_figure(fig, "lifting_filters", "Learned lifting kernels of the finest level (value, and the CDF 9/7 "
-                     "starting value in brackets), rows and columns; the training loss.")
+reporter.save_figure(fig, "lifting_filters", "Learned lifting kernels of the finest level, rows and columns: the "
+                     "learned value (the CDF 9/7 start in brackets), coloured by the change from the start; the "
+                     "training loss (light: every 1/200 of the run; dark: running mean).")
 plt.show()
 
 # %% [markdown]
@@ -104,6 +109,15 @@ print(markdown_table(display))
 gain = {skey: float(np.mean([cells[n]["learned"] - cells[n]["bayesshrink_ti"] for n in names]))
         for skey, cells in lift_table.items()}
 print("mean gain over part 1's TI wavelet denoiser: " + ", ".join(f"{k}: {v:+.2f} dB" for k, v in gain.items()))
+
+# %% [markdown]
+# At the full parameters (23,695 weights, 1,500 Adam steps) the learned denoiser beats part 1's
+# cycle-spun BayesShrink on camera, astronaut and coins at every σ, by about 0.5–0.8 dB at σ = 15
+# and 25 but only 0.2–0.4 dB at σ = 50, and it loses on `moon` (smooth, low-contrast: the TI wavelet
+# denoiser with 64 spins is already near BM3D there). Averaged over the four images the gain is
+# +0.54, +0.43 and +0.16 dB at σ = 15, 25, 50: **the issue's ≥ 1.0 dB over the TI wavelet denoiser is
+# missed** (at σ = 50 by 0.84 dB). BM3D stays 1.1–1.6 dB ahead on average. The blind run (σ
+# estimated) matches the σ-known run to a few hundredths of a dB.
 
 # %% [markdown]
 # ### The headline: whole image at σ = 50
@@ -134,6 +148,13 @@ reporter.save_figure(fig, "lifting_denoising_main", f"{lift_headline_image} at �
 plt.show()
 
 # %% [markdown]
+# On the whole camera at σ = 50 the learned denoiser reaches 26.47 dB against 26.01 for part 1's TI
+# wavelet denoiser and 27.79 for BM3D: **below the talk's 26.75 dB by 0.28 dB** (a miss). Most of
+# the gain over the pilot comes from the empirical Wiener structure itself (26.21 dB untrained, at
+# 4 levels); training adds 0.2–0.3 dB in the ten-minute budget. The time per 512² image is about 2 s
+# of CPU (pilot with 16 spins, then 4 translations of the network), at the limit of the ≤ 2 s target.
+
+# %% [markdown]
 # ### The noise estimator of blind mode
 #
 # The blind model takes σ from the weak-texture patch estimator of `sparseimg.noise`
@@ -149,6 +170,10 @@ print("estimate − σ (0–255)")
 print(markdown_table(erows))
 worst = {k: float(max(abs(e) for v in d.values() for e in v)) for k, d in est_err.items()}
 print("largest |error|: " + ", ".join(f"{ul.ESTIMATORS[k]} {v:.2f}" for k, v in worst.items()))
+
+# %% [markdown]
+# The patch estimator stays within 0.65 of the true σ on the four whole images from σ = 5 to 55
+# (target ≤ 1.0: met), where part 1's MAD estimator errs by up to 1.07 and scikit-image's by up to 1.63.
 
 # %% [markdown]
 # ### Plug-and-play with the learned denoiser
@@ -179,9 +204,20 @@ for ax, (pname, d) in zip(np.atleast_1d(axes), pnp.items()):
                 label=ul.PNP_METHODS[m])
     ax.set(xlabel="iteration", ylabel="PSNR (dB)", title=pname)
     ax.legend(fontsize=7)
+fig.tight_layout()
 reporter.save_figure(fig, "lifting_pnp", "Plug-and-play: PSNR per iteration with the learned lifting denoiser and "
                      "with part 1's wavelet denoiser.")
 plt.show()
+
+# %% [markdown]
+# With half-quadratic splitting the learned denoiser gains 0.66 dB on the Gaussian-blur problem
+# (28.26 against 27.60) and 0.51 dB on section 2's astronaut problem (24.16 against 23.65): the
+# +0.5 dB target is met with PnP-HQS. With Algorithm 1 it is **not** (27.19 against 27.20, 23.31
+# against 23.25): on both problems the loop stops after two iterations, once the estimated noise of
+# the deconvolved image reaches the data's level, and the result is fixed mostly by the first
+# x-step, whose noise is coloured (amplified at high frequencies by the deconvolution), a noise that
+# neither denoiser was built for; the patch noise estimator in place of the MAD changes nothing
+# (27.17 against 27.18 and 23.31 against 23.25, measured outside the notebook).
 
 # %%
 metrics["lifting"] = {
