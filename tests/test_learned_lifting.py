@@ -20,7 +20,7 @@ def test_inverse_of_forward_is_identity_for_any_weights(config):
     params = _perturbed(LL.init_params(config, seed=0), 0.02)
     x = rng.random((2, 1, 32, 48))
     coarse, details = LL.forward(params, x)
-    assert len(details) == LL._config_of(params)["levels"]
+    assert len(details) == LL.architecture(params)["levels"]
     np.testing.assert_allclose(LL.inverse(params, coarse, details), x, atol=1e-10, rtol=0)
 
 

@@ -57,7 +57,7 @@ from .nn import conv2d, conv_net, init_conv_net
 from .operators.lifting import ALPHA, BETA, DELTA, GAMMA, ZETA
 
 __all__ = ["TRAINING_IMAGES", "DEFAULT_CONFIG", "init_params", "forward", "inverse", "denoise_bands",
-           "denoise_patches", "pilot_estimate", "denoise", "make_denoiser", "training_images", "make_pool", "sample_batch", "loss",
+           "denoise_patches", "pilot_estimate", "denoise", "make_denoiser", "architecture", "training_images", "make_pool", "sample_batch", "loss",
            "n_parameters"]
 
 #: scikit-image images the model is trained on (greyscale); none of them is ever reported
@@ -114,7 +114,8 @@ def n_parameters(params: dict) -> int:
     return int(sum(np.size(v) for v in params.values()))
 
 
-def _config_of(params: dict) -> dict:
+def architecture(params: dict) -> dict:
+    """The architecture of a weights dict: levels, lifting steps, P/U hidden channels, CNN layers, pilot."""
     levels = 1 + max(int(k[1:k.index("a")]) for k in params if k.endswith("lin"))
     n_steps = 1 + max(int(k.split("s")[1].split("lin")[0]) for k in params if k.startswith("L0a0") and k.endswith("lin"))
     pu_hidden = params["L0a0s0nw0"].shape[0] if "L0a0s0nw0" in params else 0
@@ -176,7 +177,7 @@ def forward(params: dict, x, levels: int | None = None):
     Returns ``(coarse, details)``: ``details[j] = (LH, HL, HH)`` of level ``j`` (finest first),
     each (N, 1, H/2^(j+1), W/2^(j+1)); ``LH`` is low-pass along rows and high-pass along columns.
     """
-    cfg = _config_of(params)
+    cfg = architecture(params)
     levels = cfg["levels"] if levels is None else levels
     details = []
     s = x
@@ -191,7 +192,7 @@ def forward(params: dict, x, levels: int | None = None):
 
 def inverse(params: dict, coarse, details):
     """Synthesis: the exact inverse of :func:`forward` for any weights."""
-    cfg = _config_of(params)
+    cfg = architecture(params)
     s = coarse
     for lev in reversed(range(len(details))):
         lh, hl, hh = details[lev]
@@ -216,7 +217,7 @@ def denoise_bands(params: dict, details, sigma, pilot=None, sigma_ref: float = D
 
     ``sigma`` (N,) per patch; ``pilot``: the detail bands of a pilot estimate (same transform), or None.
     """
-    cfg = _config_of(params)
+    cfg = architecture(params)
     if cfg["pilot"] and pilot is None:
         raise ValueError("this model needs the detail bands of a pilot estimate (pilot=None given)")
     sig = anp.reshape(sigma, (-1, 1, 1, 1))
@@ -274,7 +275,7 @@ def denoise(noisy, sigma, params: dict, *, shifts: int = 2, pad: int = 16, pilot
     if sigma is None:
         sigma = estimate_sigma_patches(x, stride=2)
     sigma = check_real("sigma", sigma, low=0.0, low_open=True)
-    cfg = _config_of(params)
+    cfg = architecture(params)
     m = 2 ** cfg["levels"]
     n0, n1 = x.shape
     p0, p1 = (-(n0 + 2 * pad)) % m, (-(n1 + 2 * pad)) % m

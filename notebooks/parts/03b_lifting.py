@@ -56,7 +56,7 @@ print(f"{learned_lifting.n_parameters(lift_weights):,} parameters; trained on {'
 # and the training loss (mean squared error over σ², so 1 is "no denoising" and lower is better).
 
 # %%
-cfg = learned_lifting._config_of(lift_weights)
+cfg = learned_lifting.architecture(lift_weights)
 start = learned_lifting.init_params({**learned_lifting.DEFAULT_CONFIG, **cfg,
                                      "band_hidden": block["lift_band_hidden"]}, seed=0)
 fig, axes = plt.subplots(2, cfg["n_steps"] + 1, figsize=(12, 4.8))
