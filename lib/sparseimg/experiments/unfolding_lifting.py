@@ -1,0 +1,285 @@
+"""Section 3, part 2 (learned lifting): training the lifting denoiser of
+:mod:`sparseimg.learned_lifting`, the denoising table against part 1's translation-invariant wavelet
+shrinkage, BM3D and scikit-image, the noise estimate, and plug-and-play deblurring with it.
+
+The section's block (``unfolding``) holds this part's keys under the prefix ``lift_``:
+:data:`SCHEMA` (with quick values; full values in the comments), :data:`TRAIN_KEYS` (what the
+weights depend on), :func:`train` (the pipeline's ``train_lifting`` stage). The noisy images,
+the deblurring problems and the tuning image are part 1's (same seeds, same constructors in
+:mod:`sparseimg.experiments.wavelets`), so that the numbers sit beside part 1's.
+
+Source: "Sparsity and Deep Neural Networks: a Match Made in Heaven", P. L. Dragotti, Imperial College
+London, talk slides, 7 February 2022; J.-J. Huang and P. L. Dragotti, "WINNet: Wavelet-inspired
+invertible network for image denoising", arXiv 2109.06381, 2021.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import numpy as np
+
+from .. import learned_lifting as ll
+from .. import shrinkage
+from ..images import center_crop, load_image
+from ..metrics import psnr
+from ..noise import estimate_sigma_patches
+from ..plug_and_play import pnp_deblur, pnp_hqs
+from ..workspace.params import Bool, Choice, Float, Int, ListOf, ParamError, image_spec
+from . import wavelets as wv
+from .deblurring import choose_by_sweep
+
+__all__ = ["SCHEMA", "TRAIN_KEYS", "check_block", "model_config", "train", "make_denoiser", "seed_of",
+           "PEERS", "ESTIMATORS", "denoising_table", "headline", "noise_estimate_table", "deblur_problems", "PNP_METHODS",
+           "run_pnp", "tune_pnp"]
+
+REPORTED = ("camera", "astronaut", "moon", "coins")
+
+
+def _sigma(**kw):
+    return Float(0, 255, low_open=True, **kw)
+
+
+SCHEMA = {
+    # --- model (TRAIN_KEYS) ---
+    "lift_levels": Int(1, 6, quick=4, help="lifting levels"),  # full: 4
+    "lift_steps": Choice(2, 4, quick=4, help="lifting steps per axis and level: 4 starts at CDF 9/7, 2 at 5/3"),  # 4
+    "lift_pu_hidden": Int(0, 32, quick=0,
+                          help="hidden channels of the residual networks inside P and U (0: learned linear P/U)"),  # 0
+    "lift_band_hidden": Int(1, 64, quick=8, help="hidden channels of the detail-band CNN"),  # full: 16
+    "lift_band_layers": Int(1, 8, quick=3, help="convolution layers of the detail-band CNN"),  # 3
+    "lift_pilot": Bool(quick=True, help="feed the CNN the bands of a pilot (part 1's TI BayesShrink)"),  # true
+    "lift_pilot_shifts": Int(1, 16, quick=2, help="cycle spins per axis of the pilot"),  # full: 4
+    # --- training (TRAIN_KEYS) ---
+    "lift_train_images": ListOf(image_spec(), min_len=1, quick=["chelsea", "rocket"],
+                                help="training images (never a reported one)"),
+    # full: [chelsea, rocket, brick, grass, gravel, clock, hubble_deep_field, immunohistochemistry, page, text, retina]
+    "lift_max_side": Int(64, 4096, quick=128, help="central crop of each training image (side at most)"),  # 512
+    "lift_draws": Int(1, 100, quick=1, help="noisy copies (σ ~ U[σ_min, σ_max]) of each training image"),  # 6
+    "lift_sigma_min": _sigma(quick=5.0, help="smallest training noise level, 0-255"),  # 5
+    "lift_sigma_max": _sigma(quick=55.0, help="largest training noise level, 0-255"),  # 55
+    "lift_patch": Int(16, 512, quick=32, help="training patch side (multiple of 2^levels)"),  # 64
+    "lift_batch": Int(1, 1024, quick=8, help="patches per Adam step"),  # 16
+    "lift_train_steps": Int(1, 10**6, quick=30, help="Adam steps"),  # full: see params.yaml
+    "lift_lr": Float(0, 1, low_open=True, quick=2e-3, help="peak learning rate (cosine decay)"),  # 2e-3
+    "lift_seed": Int(0, 2**32 - 1, quick=0, help="seed of the initialization, the pool and the batches"),  # 0
+    # --- evaluation ---
+    "lift_shifts": Int(1, 8, quick=1, help="test-time cycle spins per axis of the learned denoiser"),  # 2
+    "lift_images": ListOf(image_spec(), min_len=1, quick=["camera", "astronaut", "moon", "coins"],
+                          help="denoising table images (part 1's)"),
+    "lift_crop": Int(16, 4096, quick=64, help="central crop of the table images (part 1: 256)"),  # 256
+    "lift_sigmas": ListOf(_sigma(), min_len=1, quick=[15.0, 25.0, 50.0], help="noise levels of the table"),
+    "lift_headline_image": image_spec(quick="camera", help="image of the headline comparison (whole)"),
+    "lift_headline_crop": Int(16, 4096, nullable=True, quick=128, help="crop of the headline image; null: whole"),  # null
+    "lift_headline_sigma": _sigma(quick=50.0, help="noise level of the headline comparison"),  # 50
+    "lift_noise_seed": Int(0, 2**32 - 1, quick=0, help="part 1's noise seed (same noisy images)"),  # 0
+    "lift_bm3d": Bool(quick=False, help="run BM3D beside (slow: about 4 s per 256² image)"),  # true
+    "lift_estimate_sigmas": ListOf(_sigma(), min_len=1, quick=[5.0, 25.0, 55.0],
+                                   help="noise levels of the estimator table"),  # 5, 10, ..., 55
+    # --- plug-and-play (part 1's problems) ---
+    "lift_tuning_image": image_spec(quick="coffee", help="image λ is tuned on (part 1's)"),
+    "lift_blur_crop": Int(16, 4096, nullable=True, quick=64, help="crop of the Gaussian-blur problem (part 1: 256)"),
+    "lift_section2_crop": Int(16, 4096, nullable=True, quick=64,
+                              help="crop of section 2's astronaut problem (part 1: null, whole)"),
+    "lift_pnp_lam_grid": ListOf(Float(0, low_open=True), min_len=1, quick=[1.0],
+                                help="λ of Algorithm 1 swept on the tuning problem"),  # [0.3, 1.0, 3.0]
+    "lift_hqs_lam_grid": ListOf(Float(0, low_open=True), min_len=1, quick=[0.25],
+                                help="λ of PnP-HQS swept on the tuning problem"),  # [0.25, 0.5]
+    "lift_hqs_iter": Int(1, 100, quick=3, help="PnP-HQS iterations"),  # 8
+    "lift_pnp_estimator": Choice("mad", "patches", quick="mad",
+                                 help="Algorithm 1's noise estimator β(·): part 1's MAD of HH1 or the patch estimator"),  # mad
+}
+
+TRAIN_KEYS = ("lift_levels", "lift_steps", "lift_pu_hidden", "lift_band_hidden", "lift_band_layers", "lift_pilot",
+              "lift_pilot_shifts", "lift_train_images", "lift_max_side", "lift_draws", "lift_sigma_min",
+              "lift_sigma_max", "lift_patch", "lift_batch", "lift_train_steps", "lift_lr", "lift_seed")
+
+
+def _name(src: str) -> str:
+    return src.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+
+
+def check_block(block: dict) -> None:
+    """Cross-field rules: training images are never reported or the tuning image; patch vs levels; σ range."""
+    train = {_name(s) for s in block["lift_train_images"]}
+    shown = {_name(s) for s in block["lift_images"]} | {_name(block["lift_headline_image"]), *REPORTED}
+    bad = sorted(train & (shown | {_name(block["lift_tuning_image"])}))
+    if bad:
+        raise ParamError(f"unfolding.lift_train_images contains {bad}: expected images that are never reported "
+                         f"nor the tuning image")
+    if block["lift_patch"] % 2 ** block["lift_levels"] or block["lift_patch"] <= 16:
+        raise ParamError(f"unfolding.lift_patch={block['lift_patch']!r} is not allowed: expected a multiple of "
+                         f"2^lift_levels = {2 ** block['lift_levels']} above 16")
+    if block["lift_sigma_min"] >= block["lift_sigma_max"]:
+        raise ParamError(f"unfolding.lift_sigma_min={block['lift_sigma_min']!r} is not allowed: expected < "
+                         f"lift_sigma_max={block['lift_sigma_max']!r}")
+
+
+def model_config(block: dict) -> dict:
+    return {"levels": block["lift_levels"], "n_steps": block["lift_steps"], "pu_hidden": block["lift_pu_hidden"],
+            "band_hidden": block["lift_band_hidden"], "band_layers": block["lift_band_layers"],
+            "pilot": block["lift_pilot"]}
+
+
+def train(block: dict, *, progress: bool = True) -> tuple[dict, dict]:
+    """The pipeline's ``train_lifting``: weights and a JSON-able log."""
+    check_block(block)
+    return ll.train_model(model_config(block), patch=block["lift_patch"], batch=block["lift_batch"],
+                          n_steps=block["lift_train_steps"], lr=block["lift_lr"],
+                          sigma_range=(block["lift_sigma_min"] / 255, block["lift_sigma_max"] / 255),
+                          n_draws=block["lift_draws"], seed=block["lift_seed"],
+                          images=tuple(block["lift_train_images"]), progress=progress,
+                          max_side=block["lift_max_side"], pilot_shifts=block["lift_pilot_shifts"])
+
+
+def make_denoiser(weights: dict, block: dict):
+    """``denoise(x, sigma)`` (σ in image units; None: estimated by noise.estimate_sigma_patches, stride 2)."""
+    def run(x, sigma):
+        return ll.denoise(x, sigma, weights, shifts=block["lift_shifts"], pilot_shifts=block["lift_pilot_shifts"])
+    return run
+
+
+def seed_of(block: dict, index: int, s: float) -> list:
+    """Part 1's noise seeds: image ``index`` of the table, 2000 the headline image, at level ``s`` (0-255)."""
+    return [block["lift_noise_seed"], index, int(round(100 * s))]
+
+
+def _peer(key):
+    settings = wv.DenoiseSettings()
+    return lambda x, sigma: wv.DENOISERS[key](x, sigma, settings)
+
+
+#: Peers beside the learned denoiser: part 1's TI BayesShrink (8 × 8 spins), scikit-image's
+#: BayesShrink and BM3D (``lift_bm3d``).
+PEERS = {"bayesshrink_ti": "BayesShrink, cycle-spun (part 1)", "skimage_wavelet": "denoise_wavelet (skimage)",
+         "bm3d": "BM3D"}
+LABELS = {"learned": "learned lifting (σ known)", "learned_blind": "learned lifting (σ estimated)",
+          "pilot": "its pilot (TI BayesShrink, few spins)", **PEERS}
+
+
+def _methods(weights, block):
+    den = make_denoiser(weights, block)
+    out = {"learned": den, "learned_blind": lambda x, sigma: den(x, None)}
+    out.update({k: _peer(k) for k in PEERS if k != "bm3d" or block["lift_bm3d"]})
+    return out
+
+
+def denoising_table(weights: dict, block: dict, *, progress: bool = False) -> tuple[dict, list, dict]:
+    """PSNR of every method on the central crops of ``lift_images`` at each ``lift_sigmas`` (part 1's noise).
+
+    Returns ``({sigma_key: {image: {method: psnr}}}, rows, {method: seconds per image})``.
+    """
+    methods = _methods(weights, block)
+    table, rows, seconds = {}, [], {k: 0.0 for k in methods}
+    for s in block["lift_sigmas"]:
+        key = f"sigma_{s:g}".replace(".", "p")
+        for i, src in enumerate(block["lift_images"]):
+            clean = center_crop(load_image(src, gray=True), block["lift_crop"])
+            noisy = wv.add_noise(clean, s / 255, seed_of(block, i, s))
+            cell = table.setdefault(key, {}).setdefault(_name(src), {"noisy": psnr(clean, noisy, data_range=1.0)})
+            for name, den in methods.items():
+                t0 = time.perf_counter()
+                est = den(noisy, s / 255)
+                seconds[name] += time.perf_counter() - t0
+                cell[name] = psnr(clean, est, data_range=1.0)
+                rows.append({"sigma": s, "image": _name(src), "method": name, "psnr_db": cell[name]})
+    n = len(block["lift_sigmas"]) * len(block["lift_images"])
+    return table, rows, {k: v / n for k, v in seconds.items()}
+
+
+def headline(weights: dict, block: dict) -> dict:
+    """The headline image (whole) at ``lift_headline_sigma``: estimates, PSNR and seconds (wall, CPU) per method."""
+    clean = load_image(block["lift_headline_image"], gray=True)
+    if block["lift_headline_crop"] is not None:
+        clean = center_crop(clean, block["lift_headline_crop"])
+    s = block["lift_headline_sigma"]
+    noisy = wv.add_noise(clean, s / 255, seed_of(block, 2000, s))
+    out = {"clean": clean, "noisy": noisy, "results": {}}
+    for name, den in _methods(weights, block).items():
+        t0, c0 = time.perf_counter(), time.process_time()
+        est = den(noisy, s / 255)
+        out["results"][name] = {"estimate": est, "psnr": psnr(clean, est, data_range=1.0),
+                                "seconds": time.perf_counter() - t0, "cpu_seconds": time.process_time() - c0}
+    return out
+
+
+#: Noise estimators: the one blind mode uses (weak-texture patches, stride 2), part 1's MAD of HH1
+#: (Algorithm 1's β(·) by default) and scikit-image's.
+ESTIMATORS = {"patches": "estimate_sigma_patches, stride 2 (blind mode)", "mad": "shrinkage.estimate_sigma (part 1)",
+              "skimage": "skimage estimate_sigma"}
+
+
+def _estimator(key):
+    if key == "patches":
+        return lambda x: estimate_sigma_patches(x, stride=2)
+    if key == "mad":
+        return shrinkage.estimate_sigma
+    from skimage.restoration import estimate_sigma as skimage_estimate_sigma
+
+    return lambda x: float(skimage_estimate_sigma(x))
+
+
+def noise_estimate_table(block: dict) -> dict:
+    """``{estimator: {image: [estimate − σ (0-255) per lift_estimate_sigmas]}}`` on the whole ``lift_images``
+    (part 1's seeds 3000 + i), for every estimator of :data:`ESTIMATORS`."""
+    errors = {k: {} for k in ESTIMATORS}
+    for i, src in enumerate(block["lift_images"]):
+        clean = load_image(src, gray=True)
+        for s in block["lift_estimate_sigmas"]:
+            noisy = wv.add_noise(clean, s / 255, seed_of(block, 3000 + i, s))
+            for k in ESTIMATORS:
+                errors[k].setdefault(_name(src), []).append(255 * float(_estimator(k)(noisy)) - s)
+    return errors
+
+
+def deblur_problems(block: dict, tuning: bool = False) -> dict:
+    """Part 1's two problems (or their tuning versions on ``lift_tuning_image``): Gaussian blur σ = 1.6 with
+    noise 2.55/255 on the headline image, and section 2's astronaut problem."""
+    src = block["lift_tuning_image"] if tuning else block["lift_headline_image"]
+    image = center_crop(load_image(src, gray=True), block["lift_blur_crop"])
+    return {
+        "gaussian_blur": wv.gaussian_blur_problem(image, psf_size=13, psf_sigma=1.6, noise_std=2.55 / 255,
+                                                  seed=int(tuning)),
+        "section2": wv.section2_problem(*( [block["lift_tuning_image"]] if tuning else []),
+                                        crop=block["lift_section2_crop"],
+                                        seed=wv.SECTION2["noise_seed"] + int(tuning)),
+    }
+
+
+#: Plug-and-play runs: Algorithm 1 and PnP-HQS, each with the learned denoiser and part 1's wavelet denoiser.
+PNP_METHODS = {"pnp_learned": "Algorithm 1, learned lifting", "pnp_wavelet": "Algorithm 1, wavelet (part 1)",
+               "hqs_learned": "PnP-HQS, learned lifting", "hqs_wavelet": "PnP-HQS, wavelet (part 1)"}
+
+
+def _denoiser_of(method, weights, block):
+    if method.endswith("learned"):
+        den = make_denoiser(weights, block)
+        return lambda x, sigma: den(x, float(np.clip(sigma, 1.0 / 255, 100.0 / 255)))
+    return _peer("bayesshrink_ti")
+
+
+def run_pnp(method: str, problem, lam: float, weights: dict, block: dict, reference=None):
+    """One plug-and-play run: ``(estimate, PnPRun)``. Algorithm 1 uses ``lift_pnp_estimator`` as β(·)
+    and part 1's factors (start 10, denoiser 2, at most 30 iterations); HQS falls geometrically from
+    49/255 to the data's noise in ``lift_hqs_iter`` steps."""
+    den = _denoiser_of(method, weights, block)
+    if method.startswith("pnp"):
+        return pnp_deblur(problem.observed, problem.operator, den, _estimator(block["lift_pnp_estimator"]), lam=lam,
+                          start_factor=10.0, denoise_factor=2.0, max_iter=30, reference=reference)
+    sigmas = list(np.geomspace(49.0 / 255, problem.noise_std, block["lift_hqs_iter"]))
+    return pnp_hqs(problem.observed, problem.operator, den, sigmas, lam=lam, noise_std=problem.noise_std,
+                   reference=reference)
+
+
+def tune_pnp(weights: dict, block: dict) -> tuple[dict, dict]:
+    """λ of each method of :data:`PNP_METHODS` on each tuning problem: ``({problem: {method: λ}}, scores)``."""
+    lams, scores = {}, {}
+    for name, problem in deblur_problems(block, tuning=True).items():
+        for method in PNP_METHODS:
+            grid = block["lift_pnp_lam_grid"] if method.startswith("pnp") else block["lift_hqs_lam_grid"]
+            best, sc = choose_by_sweep(lambda lam, m=method: run_pnp(m, problem, float(lam), weights, block)[0],
+                                       grid, problem.truth)
+            lams.setdefault(name, {})[method] = float(best)
+            scores.setdefault(name, {})[method] = [float(v) for v in sc]
+    return lams, scores

@@ -1,0 +1,85 @@
+"""The periodic conv2d primitive: values against explicit shifts, VJPs against finite differences."""
+
+import numpy as np
+import pytest
+from autograd import grad
+from autograd.test_util import check_grads
+
+from sparseimg.nn import conv2d, conv2d_reference, conv_net, count_params, init_conv_net
+
+
+@pytest.mark.parametrize("kernel, origin", [((3, 3), None), ((4, 3), (1, 1)), ((4, 3), (2, 1)), ((3, 4), (1, 2)),
+                                            ((1, 1), None), ((5, 2), (4, 0))])
+def test_conv2d_matches_shifts(kernel, origin):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 3, 7, 6))
+    w = rng.standard_normal((4, 3) + kernel)
+    np.testing.assert_allclose(conv2d(x, w, origin), conv2d_reference(x, w, origin), atol=1e-12)
+
+
+def test_conv2d_small_image_wraps():
+    """A kernel larger than the image still wraps periodically."""
+    rng = np.random.default_rng(1)
+    x, w = rng.standard_normal((1, 2, 2, 3)), rng.standard_normal((1, 2, 5, 5))
+    np.testing.assert_allclose(conv2d(x, w), conv2d_reference(x, w), atol=1e-12)
+
+
+def test_conv2d_identity_kernel():
+    x = np.random.default_rng(2).standard_normal((1, 1, 5, 5))
+    w = np.zeros((1, 1, 3, 3))
+    w[0, 0, 1, 1] = 1.0
+    np.testing.assert_array_equal(conv2d(x, w), x)
+
+
+@pytest.mark.parametrize("origin", [None, (2, 1), (0, 2)])
+def test_conv2d_check_grads(origin):
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal((2, 2, 5, 4)), rng.standard_normal((3, 2, 3, 3))
+    check_grads(lambda x, w: conv2d(x, w, origin), modes=["rev"], order=1)(x, w)
+
+
+def test_conv2d_central_differences():
+    """Gradients of a scalar loss against central differences, coordinate by coordinate."""
+    rng = np.random.default_rng(4)
+    x, w, t = rng.standard_normal((1, 2, 4, 5)), rng.standard_normal((2, 2, 4, 3)), rng.standard_normal((1, 2, 4, 5))
+
+    def f(x, w):
+        return np.sum(np.sin(conv2d(x, w, (1, 1))) * t)
+
+    gx, gw = grad(f, 0)(x, w), grad(f, 1)(x, w)
+    h = 1e-6
+    for arr, g, which in ((x, gx, 0), (w, gw, 1)):
+        for idx in [tuple(rng.integers(0, s) for s in arr.shape) for _ in range(8)]:
+            e = np.zeros_like(arr)
+            e[idx] = h
+            args_p = (x + e, w) if which == 0 else (x, w + e)
+            args_m = (x - e, w) if which == 0 else (x, w - e)
+            fd = (f(*args_p) - f(*args_m)) / (2 * h)
+            assert abs(fd - g[idx]) <= 1e-7 * max(1.0, abs(fd))
+
+
+def test_conv2d_adjoint():
+    """<conv(x), y> = <x, conv_adjoint(y)> with the VJP as the adjoint."""
+    rng = np.random.default_rng(5)
+    x, y, w = rng.standard_normal((2, 3, 6, 5)), rng.standard_normal((2, 4, 6, 5)), rng.standard_normal((4, 3, 3, 2))
+    gx = grad(lambda x: np.sum(conv2d(x, w, (0, 1)) * y))(x)
+    assert abs(np.sum(conv2d(x, w, (0, 1)) * y) - np.sum(x * gx)) < 1e-10
+
+
+def test_conv2d_shape_error():
+    with pytest.raises(ValueError, match="expected"):
+        conv2d(np.zeros((1, 2, 4, 4)), np.zeros((1, 3, 3, 3)))
+
+
+def test_conv_net_gradients_and_count():
+    rng = np.random.default_rng(6)
+    params = init_conv_net(rng, (2, 4, 1), 3, prefix="n")
+    assert count_params(params) == 2 * 4 * 9 + 4 + 4 * 9 + 1
+    x = rng.standard_normal((1, 2, 5, 5))
+    check_grads(lambda p: conv_net(p, x, 2, prefix="n"), modes=["rev"], order=1)(params)
+
+
+def test_zero_last_layer():
+    params = init_conv_net(np.random.default_rng(0), (1, 3, 1), 3, zero_last=True)
+    out = conv_net(params, np.ones((1, 1, 4, 4)), 2)
+    np.testing.assert_array_equal(out, 0.0)
