@@ -147,3 +147,37 @@ def test_network_gradients(rng):
     e = np.zeros_like(params["Wb"])
     e[1, 2] = 1e-6
     np.testing.assert_allclose((f(params["Wb"] + e) - f(params["Wb"] - e)) / 2e-6, g[1, 2], rtol=1e-5, atol=1e-8)
+
+
+def test_sr_training_is_deterministic_and_trains_on_the_left_half_only():
+    from sparseimg.experiments import unfolding_coupled as uc
+
+    problem = uc.sr_problem(8)
+    assert problem.split == 368 and problem.truth.shape == (496, 736)
+    assert not (problem.train_mask & problem.test_mask).any()
+    assert np.isfinite(problem.truth).all() and 0.05 < (~problem.valid).mean() < 0.1
+    kw = dict(patch=8, guided=True, atoms=16, lam=0.1, dict_iter=1, layers=1, steps=3, batch=16, lr=1e-3,
+              stride=8, seed=1, progress=False)
+    w1, log1 = uc.train_sr_network(problem, **kw)
+    w2, _ = uc.train_sr_network(problem, **kw)
+    assert set(w1) == set(w2)
+    for key in w1:
+        np.testing.assert_array_equal(w1[key], w2[key])
+    # changing the reported half's ground truth changes nothing in training
+    hidden = problem.truth.copy()
+    hidden[:, problem.split:] = 0.0
+    w3, _ = uc.train_sr_network(uc.SRProblem(problem.factor, hidden, problem.valid, problem.guide, problem.low,
+                                             problem.low_valid, problem.bicubic, problem.split), **kw)
+    for key in w1:
+        np.testing.assert_array_equal(w1[key], w3[key])
+    out = uc.sr_predict(problem, w1, patch=8, stride=4)
+    assert out.shape == problem.truth.shape and np.isfinite(out).all()
+
+
+def test_dihedral_permutations_are_the_eight_symmetries():
+    from sparseimg.experiments.unfolding_coupled import _dihedral_permutations
+
+    perms = _dihedral_permutations(3)
+    assert perms.shape == (8, 9) and len({tuple(p) for p in perms}) == 8
+    patch = np.arange(9.0).reshape(3, 3)
+    assert any(np.array_equal(patch.ravel()[p].reshape(3, 3), patch[:, ::-1]) for p in perms)

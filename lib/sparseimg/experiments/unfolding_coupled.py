@@ -63,7 +63,7 @@ SCHEMA = {
     "sep_filter": Int(2, 12, quick=4, help="size of the DCT filter bank (full: 4 → 16 filters)"),
     "sep_lam": Float(0.0, 1.0, quick=2e-4, help="ℓ1 weight of the codes (full: 2e-4)"),
     "sep_alpha": Float(0.0, 100.0, quick=1.0, help="weight of the side-information term (full: 1.0)"),
-    "sep_beta": Float(0.0, 1e4, quick=1.0, help="weight of the exclusion term (full: 1.0)"),
+    "sep_beta": Float(0.0, 1e4, quick=0.3, help="weight of the exclusion term (full: 0.3)"),
     "sep_iter": Int(1, 10000, quick=40, help="accelerated proximal-gradient iterations (full: 150)"),
 }
 
@@ -169,9 +169,16 @@ def _scales(a, b, h, valid):
             "scale_h": np.array(np.sqrt(np.sum(h * h) / max(valid.sum(), 1.0)))}
 
 
+def _dihedral_permutations(size: int) -> np.ndarray:
+    """``(8, size²)`` index permutations of a raveled square patch: its flips and rotations."""
+    grid = np.arange(size * size).reshape(size, size)
+    views = [np.rot90(g, k) for g in (grid, grid.T) for k in range(4)]
+    return np.stack([v.ravel() for v in views])
+
+
 def train_sr_network(problem: SRProblem, *, patch: int, guided: bool, atoms: int, lam: float, dict_iter: int,
                      layers: int, steps: int, batch: int, lr: float, stride: int, seed: int,
-                     min_contrast: float = 0.5, progress: bool = True) -> tuple[dict, dict]:
+                     min_contrast: float = 0.5, augment: bool = True, progress: bool = True) -> tuple[dict, dict]:
     """Learn the coupled dictionary on the training half, then train the unfolded coupled ISTA.
 
     Returns ``(weights, log)``: weights = the network (:func:`sparseimg.coupled.init_coupled_ista`
@@ -203,9 +210,15 @@ def train_sr_network(problem: SRProblem, *, patch: int, guided: bool, atoms: int
         out = coupled.coupled_ista(params, a_, b_ if guided else None)
         return anp.sum(v_ * (out - h_) ** 2) / anp.sum(v_)
 
+    perms = _dihedral_permutations(patch)
+
     def draw(gen):
         idx = gen.integers(0, len(a), batch)
-        return a[idx], b[idx], h[idx], valid[idx]
+        if not augment:
+            return a[idx], b[idx], h[idx], valid[idx]
+        # each patch under one of the 8 flips/rotations of the square (same for all modalities)
+        order = perms[gen.integers(0, len(perms), batch)]
+        return tuple(np.take_along_axis(x[idx], order, axis=1) for x in (a, b, h, valid))
 
     result = fit(loss, init, draw, steps, lr=lr, seed=int(rng.integers(2**31)), clip=10.0, progress=progress,
                  desc=f"coupled ISTA x{problem.factor}{'' if guided else ' (no guidance)'}")
