@@ -43,7 +43,7 @@ from .operators.base import LinearOperator
 from .operators.fourier import transfer_from_kernel
 
 __all__ = ["dct_filter_bank", "FilterBankSynthesis", "synthesize", "exclusion", "learn_side_gains",
-           "separate", "SeparationResult", "colour_atoms"]
+           "separate", "separation_lipschitz", "SeparationResult", "colour_atoms"]
 
 
 def dct_filter_bank(size: int) -> np.ndarray:
@@ -204,6 +204,22 @@ def _prox_fista(operator, image, weights, z0, n_iter):
     return z
 
 
+def separation_lipschitz(mixture: np.ndarray, operator: FilterBankSynthesis, gains: np.ndarray | None, alpha: float,
+                         beta: float) -> float:
+    """Curvature bound of the smooth part of :func:`separate`'s objective (its default step is the inverse).
+
+    ``2‖D‖²`` (data term) ``+ α ‖D_side‖²`` (colour atoms; needs ``gains`` when ``alpha > 0``)
+    ``+ β · EXCLUSION_CURVATURE · max|∇x|² · ‖D‖²`` (exclusion, with the mixture's gradients).
+    """
+    frame = operator.lipschitz_constant()
+    bound = 2.0 * frame
+    if alpha > 0:
+        bound += alpha * FilterBankSynthesis(colour_atoms(operator.filters, gains), operator.shape).lipschitz_constant()
+    if beta > 0:
+        bound += beta * EXCLUSION_CURVATURE * float(np.max(_grad_sq(np.asarray(mixture, dtype=np.float64)))) * frame
+    return bound
+
+
 class _SmoothPart:
     """The smooth part of the separation objective, with autograd gradients (solver protocol)."""
 
@@ -239,7 +255,7 @@ class SeparationResult:
 
 def separate(mixture: np.ndarray, operator: FilterBankSynthesis, *, side: np.ndarray | None = None,
              gains: np.ndarray | None = None, lam: float, alpha: float, beta: float, n_iter: int = 300,
-             progress: bool = False) -> SeparationResult:
+             lipschitz: float | None = None, progress: bool = False) -> SeparationResult:
     """Split ``mixture = x₁ + x₂`` (see the module docstring for the objective).
 
     Parameters
@@ -255,6 +271,10 @@ def separate(mixture: np.ndarray, operator: FilterBankSynthesis, *, side: np.nda
         ℓ1 weight, side-information weight (0: none), exclusion weight (0: none).
     n_iter : int
         FISTA iterations from the naive split ``x₁ = x₂ = x/2``.
+    lipschitz : float, optional
+        Curvature bound of the smooth part (step ``1/lipschitz``); default
+        :func:`separation_lipschitz` of these weights. Ablations pass one common value, so that
+        they differ by their terms only, not by their step sizes.
 
     Returns
     -------
@@ -299,12 +319,9 @@ def separate(mixture: np.ndarray, operator: FilterBankSynthesis, *, side: np.nda
             value = value + beta * exclusion(x1, x2)
         return value
 
-    frame = operator.lipschitz_constant()
-    lipschitz = 2.0 * frame
-    if alpha > 0:
-        lipschitz += alpha * side_operator.lipschitz_constant()
-    if beta > 0:  # curvature of the exclusion term, bounded with the mixture's gradients
-        lipschitz += beta * EXCLUSION_CURVATURE * float(np.max(_grad_sq(mixture))) * frame
+    if lipschitz is None:
+        lipschitz = separation_lipschitz(mixture, operator, gains if alpha > 0 else None, alpha, beta)
+    lipschitz = check_real("lipschitz", lipschitz, low=0.0, low_open=True)
     weights = lam * np.concatenate([_dc_weights(k, operator.shape)] * 2)
     half = operator.adjoint(0.5 * mixture)
     v0 = np.concatenate([half, half])
