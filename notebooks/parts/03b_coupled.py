@@ -33,7 +33,6 @@
 
 # %%
 
-from sparseimg import coupled as cpl
 from sparseimg.experiments import unfolding_coupled as uc
 
 block = {k: globals()[k] for k in uc.SCHEMA}
@@ -79,20 +78,20 @@ print(f"training (when these weights were trained): {sum(v['wall_seconds'] for v
 # %%
 _fig_width = 11.0
 for factor in block["csr_scales"]:
-    imgs = csr_images[factor]
-    problem = imgs["problem"]
-    region = (slice(None), slice(problem.split, None))
+    csr_imgs = csr_images[factor]
+    csr_problem = csr_imgs["problem"]
+    csr_region = (slice(None), slice(csr_problem.split, None))
     shown = ["bicubic", "guided_filter", "network_no_guidance", "network_coupled"]
-    vmin, vmax = np.percentile(problem.truth[problem.valid], [1, 99])
+    vmin, vmax = np.percentile(csr_problem.truth[csr_problem.valid], [1, 99])
     fig, axes = plt.subplots(2, 5, figsize=(_fig_width, _fig_width * 0.55))
-    truth_shown = np.where(problem.valid, problem.truth, np.nan)[region]
+    truth_shown = np.where(csr_problem.valid, csr_problem.truth, np.nan)[csr_region]
     axes[0, 0].imshow(truth_shown, cmap="viridis", vmin=vmin, vmax=vmax)
     axes[0, 0].set_title("ground truth (NaN: white)", fontsize=8)
-    axes[1, 0].imshow(problem.guide[region], cmap="gray")
+    axes[1, 0].imshow(csr_problem.guide[csr_region], cmap="gray")
     axes[1, 0].set_title("guidance (left view, grey)", fontsize=8)
     for j, method in enumerate(shown, start=1):
-        est = imgs[method][region]
-        err = np.where(problem.valid[region], np.abs(est - problem.truth[region]), np.nan)
+        est = csr_imgs[method][csr_region]
+        err = np.where(csr_problem.valid[csr_region], np.abs(est - csr_problem.truth[csr_region]), np.nan)
         value = next(r["rmse_test"] for r in csr_rows if r["scale"] == factor and r["method"] == method)
         axes[0, j].imshow(est, cmap="viridis", vmin=vmin, vmax=vmax)
         axes[0, j].set_title(f"{uc.SR_LABELS[method]}\nRMSE {value:.3f} px", fontsize=8)
@@ -158,29 +157,29 @@ print(reporter.write_table("separation", sep_table))
 print(f"separation time per variant: {max(r['seconds'] for r in sep_rows):.1f} s wall at most, "
       f"{sum(r['cpu_seconds'] for r in sep_rows):.1f} s CPU in all")
 sep_psnr = {r["method"]: r for r in sep_rows}
-naive = sep_psnr["naive"]
+sep_naive = sep_psnr["naive"]
 for method in uc.SEP_VARIANTS:
     r = sep_psnr[method]
-    print(f"{method}: x1 {r['psnr_x1'] - naive['psnr_x1']:+.2f} dB, x2 {r['psnr_x2'] - naive['psnr_x2']:+.2f} dB "
+    print(f"{method}: x1 {r['psnr_x1'] - sep_naive['psnr_x1']:+.2f} dB, x2 {r['psnr_x2'] - sep_naive['psnr_x2']:+.2f} dB "
           "over the naive split")
 
 # %%
-problem = sep_est["problem"]
-best_x1, best_x2 = sep_est["side_exclusion"]
+sep_problem = sep_est["problem"]
+sep_x1, sep_x2 = sep_est["side_exclusion"]
 fig, axes = plt.subplots(3, 4, figsize=(_fig_width, _fig_width * 0.78))
-panels = [
-    [(problem.mixture, "mixture x = x1 + x2", (0, 2), "gray"), (problem.side, "side information (RGB of x1)", None, None),
-     (0.5 * problem.mixture, "naive split x/2", (0, 1), "gray"), (None, "", None, None)],
-    [(problem.x1, "x1 (truth)", (0, 1), "gray"), (best_x1, f"x1 separated: {sep_psnr['side_exclusion']['psnr_x1']:.2f} dB",
+sep_panels = [
+    [(sep_problem.mixture, "mixture x = x1 + x2", (0, 2), "gray"), (sep_problem.side, "side information (RGB of x1)", None, None),
+     (0.5 * sep_problem.mixture, "naive split x/2", (0, 1), "gray"), (None, "", None, None)],
+    [(sep_problem.x1, "x1 (truth)", (0, 1), "gray"), (sep_x1, f"x1 separated: {sep_psnr['side_exclusion']['psnr_x1']:.2f} dB",
                                                    (0, 1), "gray"),
-     (np.abs(best_x1 - problem.x1), "|error x1| (0–0.2)", (0, 0.2), "magma"),
-     (np.abs(0.5 * problem.mixture - problem.x1), "|error of x/2| (0–0.2)", (0, 0.2), "magma")],
-    [(problem.x2, "x2 (truth)", (0, 1), "gray"), (best_x2, f"x2 separated: {sep_psnr['side_exclusion']['psnr_x2']:.2f} dB",
+     (np.abs(sep_x1 - sep_problem.x1), "|error x1| (0–0.2)", (0, 0.2), "magma"),
+     (np.abs(0.5 * sep_problem.mixture - sep_problem.x1), "|error of x/2| (0–0.2)", (0, 0.2), "magma")],
+    [(sep_problem.x2, "x2 (truth)", (0, 1), "gray"), (sep_x2, f"x2 separated: {sep_psnr['side_exclusion']['psnr_x2']:.2f} dB",
                                                    (0, 1), "gray"),
-     (np.abs(best_x2 - problem.x2), "|error x2| (0–0.2)", (0, 0.2), "magma"),
-     (np.abs(0.5 * problem.mixture - problem.x2), "|error of x/2| (0–0.2)", (0, 0.2), "magma")],
+     (np.abs(sep_x2 - sep_problem.x2), "|error x2| (0–0.2)", (0, 0.2), "magma"),
+     (np.abs(0.5 * sep_problem.mixture - sep_problem.x2), "|error of x/2| (0–0.2)", (0, 0.2), "magma")],
 ]
-for row, items in zip(axes, panels):
+for row, items in zip(axes, sep_panels):
     for ax, (img, title, lim, cmap) in zip(row, items):
         ax.set_axis_off()
         if img is None:

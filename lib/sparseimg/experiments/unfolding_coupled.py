@@ -10,9 +10,12 @@ Super-resolution (keys ``csr_*``)
     (``s`` = 4 or 8); blocks without a valid pixel are filled by the nearest valid block before
     the bicubic up-sampling. Guidance: the left view in grey at full resolution.
 
-    Methods (:data:`SR_METHODS`): bicubic up-sampling; the guided filter (radius and ε chosen
-    on the training half); the unfolded coupled ISTA with and without the guidance branch
+    Methods (keys of :data:`SR_LABELS`): bicubic up-sampling; the guided filter (radius and ε
+    chosen on the training half); the unfolded coupled ISTA with and without the guidance branch
     (:func:`train_sr_network`), plus the untrained coupled ISTA at the learned dictionary.
+    Patches (bicubic map and grey guidance, means removed) are divided by their norm plus a
+    floor; patches flatter than ``csr_min_contrast`` keep the bicubic values; training draws
+    minibatches under the 8 flips/rotations of the square.
 
 Separation (keys ``sep_*``): see :mod:`sparseimg.separation`.
 
