@@ -1,0 +1,183 @@
+"""sparseimg.coupled: masked resampling, guided filter, patches, coupled dictionaries, coupled ISTA."""
+
+import autograd.numpy as anp
+import numpy as np
+import pytest
+from autograd import grad
+from autograd.test_util import check_grads
+
+from sparseimg import coupled
+
+
+def test_downsample_masked_averages_valid_pixels_only():
+    image = np.arange(16.0).reshape(4, 4)
+    valid = np.ones((4, 4), dtype=bool)
+    valid[0, 0] = False           # block (0, 0): mean of 1, 4, 5
+    valid[2:, 2:] = False         # block (1, 1): no valid pixel
+    image[0, 0] = np.nan          # invalid pixels may hold anything
+    low, low_valid = coupled.downsample_masked(image, valid, 2)
+    np.testing.assert_allclose(low, [[(1 + 4 + 5) / 3, (2 + 3 + 6 + 7) / 4], [(8 + 9 + 12 + 13) / 4, 0.0]])
+    np.testing.assert_array_equal(low_valid, [[True, True], [True, False]])
+    with pytest.raises(ValueError, match="multiples of factor=3"):
+        coupled.downsample_masked(image, valid, 3)
+
+
+def test_fill_invalid_takes_the_nearest_valid_value():
+    image = np.array([[1.0, 0.0, 0.0, 5.0]])
+    valid = np.array([[True, False, False, True]])
+    np.testing.assert_array_equal(coupled.fill_invalid(image, valid), [[1.0, 1.0, 5.0, 5.0]])
+    with pytest.raises(ValueError, match="no True pixel"):
+        coupled.fill_invalid(image, np.zeros_like(valid))
+
+
+def test_upsample_bicubic_keeps_constants_and_block_means():
+    np.testing.assert_allclose(coupled.upsample_bicubic(np.full((3, 5), 2.5), 4), np.full((12, 20), 2.5))
+    # a linear ramp, block-averaged, comes back (block centres aligned) up to the spline's
+    # edge-mode border effect, which decays geometrically (0.27 per LR pixel) into the interior
+    x = np.arange(64.0)
+    hr = np.tile(x, (64, 1))
+    low, _ = coupled.downsample_masked(hr, np.ones_like(hr, dtype=bool), 4)
+    up = coupled.upsample_bicubic(low, 4)
+    np.testing.assert_allclose(up[:, 24:-24], hr[:, 24:-24], atol=2e-3)
+    # mode="edge": outside the first block centre the value is that block's mean (1.5)
+    np.testing.assert_allclose(up[:, :2], 1.5)
+
+
+def test_box_mean_matches_brute_force(rng):
+    image = rng.standard_normal((9, 13))
+    r = 2
+    expected = np.array([[image[max(i - r, 0):i + r + 1, max(j - r, 0):j + r + 1].mean() for j in range(13)]
+                         for i in range(9)])
+    np.testing.assert_allclose(coupled.box_mean(image, r), expected, atol=1e-12)
+
+
+def test_guided_filter_limits(rng):
+    guide = rng.random((20, 24))
+    # guide = source, eps -> 0: a = 1, b = 0 in every window: the output is the guide
+    np.testing.assert_allclose(coupled.guided_filter(guide, guide, 3, 1e-12), guide, atol=1e-6)
+    # eps -> infinity: a = 0, b = mean(p): the output is the box mean of the box mean
+    source = rng.random((20, 24))
+    np.testing.assert_allclose(coupled.guided_filter(guide, source, 2, 1e12),
+                               coupled.box_mean(coupled.box_mean(source, 2), 2), atol=1e-9)
+    # an edge of the guide stays sharp in a noisy step source
+    step = np.zeros((20, 24))
+    step[:, 12:] = 1.0
+    noisy = step + 0.1 * rng.standard_normal(step.shape)
+    out = coupled.guided_filter(step, noisy, 3, 1e-4)
+    assert np.abs(out - step).mean() < 0.5 * np.abs(noisy - step).mean()
+
+
+def test_patches_round_trip(rng):
+    image = rng.random((17, 23))
+    patches, corners = coupled.extract_patches(image, 5, 3)
+    assert patches.shape[1] == 25
+    assert corners[-1].tolist() == [12, 18]  # the last row and column are always covered
+    np.testing.assert_allclose(coupled.assemble_patches(patches, corners, image.shape), image, atol=1e-12)
+    i = 7
+    np.testing.assert_array_equal(patches[i], image[corners[i, 0]:corners[i, 0] + 5,
+                                                    corners[i, 1]:corners[i, 1] + 5].ravel())
+
+
+def test_masked_rmse():
+    ref = np.zeros((2, 2))
+    est = np.array([[1.0, 100.0], [1.0, 1.0]])
+    valid = np.array([[True, False], [True, True]])
+    assert coupled.masked_rmse(ref, est, valid) == pytest.approx(1.0)
+
+
+def test_coupled_dictionary_is_seeded_and_unit_norm(rng):
+    signals = rng.standard_normal((300, 12))
+    d1, c1 = coupled.learn_coupled_dictionary(signals, 16, 0.1, n_iter=5, seed=4)
+    d2, c2 = coupled.learn_coupled_dictionary(signals, 16, 0.1, n_iter=5, seed=4)
+    np.testing.assert_array_equal(d1, d2)
+    np.testing.assert_allclose(np.linalg.norm(d1, axis=0), 1.0)
+    # the codes explain the signals better than nothing and are sparse
+    assert np.linalg.norm(signals - c1 @ d1.T) < 0.8 * np.linalg.norm(signals)
+    assert (c1 == 0).mean() > 0.2
+
+
+def _ista_reference(dictionary, dims, lam, a, b, n_steps):
+    """Plain ISTA on ½‖[a; b] − [D_a; D_b] c‖² + λ‖c‖₁ from c = 0, then D_h c."""
+    d_a, d_b, _ = dims
+    analysis = dictionary[:d_a + d_b]
+    x = np.hstack([a, b]) if d_b else a
+    eta = 1.0 / np.linalg.norm(analysis, 2) ** 2
+    c = np.zeros((len(a), dictionary.shape[1]))
+    for _ in range(n_steps):
+        z = c - eta * (c @ analysis.T - x) @ analysis
+        c = np.sign(z) * np.maximum(np.abs(z) - eta * lam, 0.0)
+    return c @ dictionary[d_a + d_b:].T, c
+
+
+@pytest.mark.parametrize("guided", [True, False])
+def test_network_at_initialization_is_ista(rng, guided):
+    dims = (6, 5 if guided else 0, 4)
+    dictionary = rng.standard_normal((sum(dims), 10))
+    a, b = rng.standard_normal((7, 6)), rng.standard_normal((7, 5))
+    params = coupled.init_coupled_ista(dictionary, dims, 0.3, n_layers=3)
+    out, codes = coupled.coupled_ista(params, a, b if guided else None, return_codes=True)
+    ref_out, ref_codes = _ista_reference(dictionary, dims, 0.3, a, b, 4)
+    np.testing.assert_allclose(codes, ref_codes, atol=1e-12)
+    np.testing.assert_allclose(out, ref_out, atol=1e-12)
+    assert (codes == 0).any()
+
+
+def test_network_needs_guidance_when_it_has_the_branch(rng):
+    params = coupled.init_coupled_ista(rng.standard_normal((9, 4)), (3, 3, 3), 0.1, 1)
+    with pytest.raises(ValueError, match="guidance"):
+        coupled.coupled_ista(params, rng.standard_normal((2, 3)))
+
+
+def test_network_gradients(rng):
+    dims = (4, 3, 2)
+    params = coupled.init_coupled_ista(rng.standard_normal((9, 6)), dims, 0.05, 2)
+    a, b, h = rng.standard_normal((5, 4)), rng.standard_normal((5, 3)), rng.standard_normal((5, 2))
+
+    def loss_of(name):
+        def f(w):
+            p = dict(params, **{name: w})
+            return anp.sum((coupled.coupled_ista(p, a, b) - h) ** 2)
+        return f
+
+    for name in ("Wa", "Wb", "Da", "Db", "Dh"):
+        check_grads(loss_of(name), modes=["rev"], order=1)(params[name])
+    # central differences on one entry of a weight
+    f = loss_of("Wb")
+    g = grad(f)(params["Wb"])
+    e = np.zeros_like(params["Wb"])
+    e[1, 2] = 1e-6
+    np.testing.assert_allclose((f(params["Wb"] + e) - f(params["Wb"] - e)) / 2e-6, g[1, 2], rtol=1e-5, atol=1e-8)
+
+
+def test_sr_training_is_deterministic_and_trains_on_the_left_half_only():
+    from sparseimg.experiments import unfolding_coupled as uc
+
+    problem = uc.sr_problem(8)
+    assert problem.split == 368 and problem.truth.shape == (496, 736)
+    assert not (problem.train_mask & problem.test_mask).any()
+    assert np.isfinite(problem.truth).all() and 0.05 < (~problem.valid).mean() < 0.1
+    kw = dict(patch=8, guided=True, atoms=16, lam=0.1, dict_iter=1, layers=1, steps=3, batch=16, lr=1e-3,
+              stride=8, seed=1, progress=False)
+    w1, log1 = uc.train_sr_network(problem, **kw)
+    w2, _ = uc.train_sr_network(problem, **kw)
+    assert set(w1) == set(w2)
+    for key in w1:
+        np.testing.assert_array_equal(w1[key], w2[key])
+    # changing the reported half's ground truth changes nothing in training
+    hidden = problem.truth.copy()
+    hidden[:, problem.split:] = 0.0
+    w3, _ = uc.train_sr_network(uc.SRProblem(problem.factor, hidden, problem.valid, problem.guide, problem.low,
+                                             problem.low_valid, problem.bicubic, problem.split), **kw)
+    for key in w1:
+        np.testing.assert_array_equal(w1[key], w3[key])
+    out = uc.sr_predict(problem, w1, patch=8, stride=4)
+    assert out.shape == problem.truth.shape and np.isfinite(out).all()
+
+
+def test_dihedral_permutations_are_the_eight_symmetries():
+    from sparseimg.experiments.unfolding_coupled import _dihedral_permutations
+
+    perms = _dihedral_permutations(3)
+    assert perms.shape == (8, 9) and len({tuple(p) for p in perms}) == 8
+    patch = np.arange(9.0).reshape(3, 3)
+    assert any(np.array_equal(patch.ravel()[p].reshape(3, 3), patch[:, ::-1]) for p in perms)
