@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from ._validate import check_int, check_real
 

@@ -34,6 +34,7 @@ WORKSPACE = __package__  # "sparseimg.workspace"
 
 _SECTION_CMD = re.compile(rf"^python -m {PACKAGE} run (\w+)\b")
 _REPORT_CMD = re.compile(rf"^python -m {PACKAGE} report\b")
+_TRAIN_CMD = re.compile(r"^python -m sparseimg train (\w+)\b")
 _SCRIPT_CMD = re.compile(r"^python (\S+\.py)\b")
 
 
@@ -145,6 +146,15 @@ def stage_deps(root, stage: dict, *, unresolved: set | None = None) -> tuple[lis
         modules = imported_modules(source, PACKAGE, lib, unresolved=unresolved)
         modules |= {f"{WORKSPACE}.runner", sec.module}
         required = [f"build/code/{Path(sec.notebook).stem}.json"]
+    elif m := _TRAIN_CMD.match(cmd):
+        from .train import trainable_models
+
+        models = trainable_models()
+        if m.group(1) not in models:
+            raise DepsError(f"dvc.yaml: cmd {cmd!r} trains {m.group(1)!r}: expected one of " + ", ".join(models))
+        section, module = models[m.group(1)]
+        modules = {f"{WORKSPACE}.train", f"{WORKSPACE}.runner", SECTIONS[section].module, module}
+        required = []
     elif _REPORT_CMD.match(cmd):
         modules = {f"{WORKSPACE}.report"} | {sec.module for sec in SECTIONS.values()}
         required = []

@@ -26,7 +26,7 @@ from ..params import COMMON_SCHEMA, ParamError, Spec, quick_values
 
 __all__ = ["Section", "SECTIONS", "get_section", "HeadlineError", "extract_headline"]
 
-_MODULES = ("sparse_coding", "large_images", "deblurring", "wavelets", "inpainting", "generation")
+_MODULES = ("sparse_coding", "large_images", "deblurring", "wavelets", "unfolding", "inpainting", "generation")
 
 
 class HeadlineError(ValueError):

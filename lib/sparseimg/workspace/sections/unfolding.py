@@ -1,0 +1,43 @@
+"""Section 3 (part 2): learning from sparsity — LISTA, a learned lifting denoiser, coupled ISTA, separation.
+
+Source: the second half of "Sparsity and Deep Neural Networks: a Match Made in Heaven", P. L. Dragotti
+(Imperial College London), talk slides, 2022. Each part's keys (prefixes ``lista_``, ``lift_``, ``csr_``,
+``sep_``) are declared beside its experiment; the learned models are trained by the stages
+``train_<model>`` (``python -m sparseimg train <model>``, see :mod:`sparseimg.workspace.train`).
+"""
+
+from ...experiments import unfolding_coupled, unfolding_lifting, unfolding_lista
+
+TITLE = "3b. Learning from sparsity: LISTA, a learned lifting denoiser, coupled ISTA"
+NOTEBOOK = "notebooks/03b_unfolding.ipynb"
+
+SCHEMA = {**unfolding_lista.SCHEMA, **unfolding_lifting.SCHEMA, **unfolding_coupled.SCHEMA}
+
+#: The models of this section: ``name -> experiments module`` (``TRAIN_KEYS``, ``train``).
+MODELS = {
+    "lista": "sparseimg.experiments.unfolding_lista",
+    "lifting": "sparseimg.experiments.unfolding_lifting",
+    "coupled": "sparseimg.experiments.unfolding_coupled",
+}
+
+RULES = (unfolding_lifting.check_block,)
+
+def largest_sigma(node: dict) -> str:
+    """The key ``sigma_<s>`` of the largest noise level."""
+    return max(node, key=lambda k: float(k.split("_", 1)[1].replace("p", ".")))
+
+
+def first_case(node: dict) -> str:
+    """The first LISTA case (the first of ``lista_snrs_db``: noiseless by default)."""
+    return next(k for k, v in node.items() if isinstance(v, dict))
+
+
+#: Headline numbers (``metrics/unfolding_headline.json``): paths into ``metrics/unfolding.json``.
+HEADLINE = {
+    "lista_nmse_db": ("lista", first_case, "lista_nmse_db"),
+    "lista_fista_iterations": ("lista", first_case, "fista_iterations"),
+    "lifting_psnr": ("lifting", "headline", "learned", "psnr"),
+    "lifting_gain_over_ti_db": ("lifting", "mean_gain_over_ti_wavelet_db", largest_sigma),
+    "csr_x4_ratio_to_bicubic": ("coupled", "ratio_x4_coupled_to_bicubic"),
+    "sep_psnr_x1": ("coupled", "sep_psnr_x1_side_exclusion"),
+}
