@@ -268,7 +268,7 @@ def solver_comparison(block: dict, weights: dict, *, progress: bool = False) -> 
         ``{case: {"level_db": LISTA's held-out NMSE, "solvers": {"ista" | "fista": {"lam", "curve",
         "iterations" (None: not reached), "tuning": {lam: [iterations or None, final dB]}}}}}``.
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     out = {}
     todo = [(case, problem) for case, problem in cases(block).items()]
