@@ -130,6 +130,12 @@ def test_model_path(monkeypatch, tmp_path):
     from sparseimg.training import model_path
 
     monkeypatch.delenv("SPARSEIMG_MODELS_DIR", raising=False)
+    (tmp_path / "ws" / "notebooks").mkdir(parents=True)
+    (tmp_path / "ws" / "dvc.yaml").write_text("stages: {}\n")
+    for where in ("ws", "ws/notebooks"):  # the workspace root and below it: the same file
+        monkeypatch.chdir(tmp_path / where)
+        assert model_path("lista") == (tmp_path / "ws" / "models" / "lista.npz").resolve()
+    monkeypatch.chdir(tmp_path)  # no workspace above: the package's repository
     assert model_path("lista") == Path(sparseimg.__file__).resolve().parents[2] / "models" / "lista.npz"
     monkeypatch.setenv("SPARSEIMG_MODELS_DIR", str(tmp_path))
     assert model_path("lista") == tmp_path / "lista.npz"

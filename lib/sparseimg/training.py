@@ -36,15 +36,20 @@ _SCHEDULES = ("cosine", "constant")
 
 
 def model_path(name: str) -> Path:
-    """Where the pipeline keeps model ``name``'s weights: ``<repository>/models/<name>.npz``.
+    """Where the pipeline keeps model ``name``'s weights: ``<workspace>/models/<name>.npz``.
 
-    The same file whichever directory the caller runs in (the pipeline runs notebooks from
-    the repository root, JupyterLab and nbval from ``notebooks/``); ``SPARSEIMG_MODELS_DIR``
-    overrides the directory.
+    The workspace is the nearest directory holding ``dvc.yaml`` from the working directory up
+    (the pipeline runs notebooks from the workspace root, JupyterLab and nbval from
+    ``notebooks/``), else the repository this package was installed from;
+    ``SPARSEIMG_MODELS_DIR`` overrides the directory.
     """
     root = os.environ.get("SPARSEIMG_MODELS_DIR")
-    folder = Path(root) if root else Path(__file__).resolve().parents[2] / "models"
-    return folder / f"{name}.npz"
+    if root:
+        return Path(root) / f"{name}.npz"
+    here = Path.cwd().resolve()
+    workspace = next((d for d in (here, *here.parents) if (d / "dvc.yaml").is_file()),
+                     Path(__file__).resolve().parents[2])
+    return workspace / "models" / f"{name}.npz"
 
 
 class WeightsError(ValueError):
