@@ -123,6 +123,24 @@ def test_load_or_train(tmp_path):
     assert trained and calls == [1, 1] and params["w"][0] == 2.0
 
 
+def test_load_or_train_required_by_the_pipeline(tmp_path, monkeypatch):
+    """Under the section runner (SPARSEIMG_REQUIRE_MODELS=1) a missing or mismatched model is an
+    error naming the file, never a silent retraining inside the notebook."""
+    from sparseimg.training import REQUIRE_MODELS_ENV
+
+    def train():
+        raise AssertionError("trained")
+
+    monkeypatch.setenv(REQUIRE_MODELS_ENV, "1")
+    path = tmp_path / "lista.npz"
+    with pytest.raises(WeightsError, match=r"lista\.npz does not exist; run its training stage"):
+        load_or_train(path, {"n": 1}, train)
+    save_weights(path, {"w": np.zeros(2)}, config={"n": 1})
+    assert load_or_train(path, {"n": 1}, train)[2] is False
+    with pytest.raises(WeightsError, match="was trained with another configuration"):
+        load_or_train(path, {"n": 2}, train)
+
+
 def test_model_path(monkeypatch, tmp_path):
     from pathlib import Path
 

@@ -2,6 +2,7 @@
 the metrics by the runner; a renamed key fails loudly, naming the section and the path."""
 
 import json
+import os
 
 import pytest
 
@@ -121,3 +122,27 @@ def test_headline_keys_are_unique_across_sections():
 
     keys = [key for sec in SECTIONS.values() for key in sec.headline]
     assert len(keys) == len(set(keys)) and len(keys) >= 3 * 3
+
+
+def test_runner_forbids_training_inside_a_section_notebook(monkeypatch, tmp_path):
+    # the kernel inherits SPARSEIMG_REQUIRE_MODELS=1 (load_or_train then refuses to retrain),
+    # and the runner's own environment is restored even when the notebook fails
+    from pathlib import Path
+
+    import papermill
+
+    from sparseimg.training import REQUIRE_MODELS_ENV
+    from sparseimg.workspace import runner
+
+    seen = []
+
+    def fake_execute(*args, **kwargs):
+        seen.append(os.environ.get(REQUIRE_MODELS_ENV))
+        raise RuntimeError("notebook failed")
+
+    monkeypatch.delenv(REQUIRE_MODELS_ENV, raising=False)
+    monkeypatch.setattr(papermill, "execute_notebook", fake_execute)
+    root = Path(__file__).resolve().parents[1]
+    with pytest.raises(RuntimeError, match="notebook failed"):
+        runner.run_section("unfolding", root=root, reports=tmp_path / "reports")
+    assert seen == ["1"] and REQUIRE_MODELS_ENV not in os.environ

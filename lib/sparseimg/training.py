@@ -52,6 +52,10 @@ def model_path(name: str) -> Path:
     return workspace / "models" / f"{name}.npz"
 
 
+#: Environment variable: ``"1"`` makes :func:`load_or_train` refuse to train (the pipeline sets it).
+REQUIRE_MODELS_ENV = "SPARSEIMG_REQUIRE_MODELS"
+
+
 class WeightsError(ValueError):
     """A weights file is missing, unreadable, or not what the caller expects (one line)."""
 
@@ -248,12 +252,21 @@ def load_or_train(path, config: dict, train: Callable[[], tuple[dict, dict]]) ->
     file was missing or holds another configuration; it is not overwritten: the pipeline's
     training stage owns it). Nothing is printed either way, so that a notebook's output
     does not depend on whether the pipeline ran before it.
+
+    With ``SPARSEIMG_REQUIRE_MODELS=1`` in the environment (set by the pipeline's section
+    runner, whose training stages come first) a missing or mismatched file raises
+    :class:`WeightsError` instead of training again inside the notebook.
     """
     config = _normalized(config)
     path = Path(path)
-    if path.is_file():
+    found = path.is_file()
+    if found:
         params, info = load_weights(path)
         if info.get("config") == config:
             return params, info, False
+    if os.environ.get(REQUIRE_MODELS_ENV) == "1":
+        why = "was trained with another configuration" if found else "does not exist"
+        raise WeightsError(f"{path} {why}; run its training stage first (python -m sparseimg train "
+                           f"{path.stem}, or dvc repro)")
     params, log = train()
     return params, {"config": config, "log": _normalized(log or {})}, True

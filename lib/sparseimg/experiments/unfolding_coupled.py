@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import coupled
+from .._parallel import process_map
 from ..workspace.params import Bool, Float, Int, ListOf
 
 __all__ = ["SCHEMA", "TRAIN_KEYS", "train", "SRProblem", "sr_problem", "train_sr_network", "sr_predict",
@@ -68,6 +69,7 @@ SCHEMA = {
     "sep_alpha": Float(0.0, 100.0, quick=1.0, help="weight of the side-information term (full: 1.0)"),
     "sep_beta": Float(0.0, 1e4, quick=0.3, help="weight of the exclusion term (full: 0.3)"),
     "sep_iter": Int(1, 10000, quick=40, help="accelerated proximal-gradient iterations (full: 150)"),
+    "sep_workers": Int(1, 8, quick=1, help="processes running the variants at once; same numbers (full: 2)"),
 }
 
 #: The keys the coupled networks' training reads (the weights' configuration).
@@ -409,16 +411,26 @@ def evaluate_separation(block: dict, *, progress: bool = False) -> tuple[list[di
     estimates = {"naive": (half, half)}
     # one step size for every variant (the full model's): the ablations differ by their terms only
     lipschitz = separation.separation_lipschitz(problem.mixture, operator, gains, block["sep_alpha"], block["sep_beta"])
-    for method, (use_side, use_exclusion) in SEP_VARIANTS.items():
-        t0, c0 = time.perf_counter(), time.process_time()
-        result = separation.separate(problem.mixture, operator, side=problem.side, gains=gains, lam=block["sep_lam"],
-                                     alpha=block["sep_alpha"] if use_side else 0.0,
-                                     beta=block["sep_beta"] if use_exclusion else 0.0,
-                                     n_iter=block["sep_iter"], lipschitz=lipschitz, progress=progress)
-        rows.append({"method": method, "psnr_x1": psnr(problem.x1, result.x1, data_range=1.0),
-                     "psnr_x2": psnr(problem.x2, result.x2, data_range=1.0),
-                     "seconds": time.perf_counter() - t0, "cpu_seconds": time.process_time() - c0})
-        estimates[method] = (result.x1, result.x2)
+    # the variants are independent: sep_workers processes share them (same numbers)
+    calls = [(problem, operator, gains, block, use_side, use_exclusion, lipschitz)
+             for use_side, use_exclusion in SEP_VARIANTS.values()]
+    results = process_map(_separate_variant, calls, block["sep_workers"], desc="separation", progress=progress)
+    for method, (x1, x2, seconds, cpu_seconds) in zip(SEP_VARIANTS, results):
+        rows.append({"method": method, "psnr_x1": psnr(problem.x1, x1, data_range=1.0),
+                     "psnr_x2": psnr(problem.x2, x2, data_range=1.0), "seconds": seconds, "cpu_seconds": cpu_seconds})
+        estimates[method] = (x1, x2)
     estimates["problem"] = problem
     estimates["gains"] = gains
     return rows, estimates
+
+
+def _separate_variant(problem, operator, gains, block, use_side, use_exclusion, lipschitz):
+    """One variant of :func:`evaluate_separation`: ``(x1, x2, wall seconds, CPU seconds)``."""
+    from .. import separation
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    result = separation.separate(problem.mixture, operator, side=problem.side, gains=gains, lam=block["sep_lam"],
+                                 alpha=block["sep_alpha"] if use_side else 0.0,
+                                 beta=block["sep_beta"] if use_exclusion else 0.0,
+                                 n_iter=block["sep_iter"], lipschitz=lipschitz)
+    return result.x1, result.x2, time.perf_counter() - t0, time.process_time() - c0

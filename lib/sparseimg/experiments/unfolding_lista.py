@@ -36,6 +36,7 @@ import time
 import numpy as np
 
 from .. import unfolding as uf
+from .._parallel import process_map
 from ..objectives import LeastSquares
 from ..prox import L1Norm
 from ..solvers import proximal_gradient
@@ -65,7 +66,7 @@ SCHEMA = {
     "lista_steps": Int(0, 100000, quick=100, help="LISTA fine-tuning steps (full: 500)"),
     "lista_lr": Float(0, low_open=True, quick=3e-5, help="LISTA Adam learning rate, cosine decay (full: 3e-5)"),
     "lista_batch": Int(1, 100000, quick=64, help="LISTA-CP and LISTA minibatch size (full: 64)"),
-    "lista_workers": Int(1, 8, quick=1, help="processes training the noise cases at once; same weights (full: 2)"),
+    "lista_workers": Int(1, 8, quick=1, help="processes for the noise cases (training) and the ISTA/FISTA runs; same numbers (full: 2)"),
     # evaluation (not read by training)
     "lista_test_size": Int(1, 1000000, quick=300, help="held-out vectors (full: 1000)"),
     "lista_test_seed": Int(0, 2**32 - 1, quick=2, help="seed of the held-out vectors (full: 2)"),
@@ -168,15 +169,8 @@ def train(block: dict, *, progress: bool = True) -> tuple[dict, dict]:
     wall0, cpu0 = time.perf_counter(), time.process_time()
     names = list(cases(block))
     workers = min(block["lista_workers"], len(names))
-    if workers > 1:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = [pool.submit(_train_case, block, i, progress and i == 0) for i in range(len(names))]
-            results = [f.result() for f in futures]
-    else:
-        results = [_train_case(block, i, progress) for i in range(len(names))]
+    results = process_map(_train_case, [(block, i, progress and (workers == 1 or i == 0)) for i in range(len(names))],
+                          workers)
     weights, log = {}, {"cases": {}}
     for case, (case_weights, logs) in zip(names, results):
         weights.update(case_weights)
@@ -268,26 +262,32 @@ def solver_comparison(block: dict, weights: dict, *, progress: bool = False) -> 
         ``{case: {"level_db": LISTA's held-out NMSE, "solvers": {"ista" | "fista": {"lam", "curve",
         "iterations" (None: not reached), "tuning": {lam: [iterations or None, final dB]}}}}}``.
     """
-    from tqdm import tqdm
-
-    out = {}
-    todo = [(case, problem) for case, problem in cases(block).items()]
-    for case, problem in tqdm(todo, desc="ISTA/FISTA", disable=not progress, leave=False):
+    out, jobs = {}, []
+    for case, problem in cases(block).items():
         net = uf.network("lista", problem.matrix)
         params = model_params(weights, case, "lista")
         y_tune, x_tune = tuning_set(block, case, problem)
         tune_level = uf.nmse_db(uf.layer_outputs(net, params, y_tune)[-1], x_tune)
         y, x = held_out(block, case, problem)
         level = uf.nmse_db(uf.layer_outputs(net, params, y)[-1], x)
-        solvers = {}
-        for name, accelerate in (("ista", False), ("fista", True)):
-            lam, scores = tune_lambda(problem.matrix, y_tune, x_tune, block["lista_lams"],
-                                         block["lista_solver_iters"], accelerate=accelerate, level_db=tune_level)
-            curve = solver_curves(problem.matrix, y, x, lam, block["lista_solver_iters"], accelerate=accelerate)
-            solvers[name] = {"lam": lam, "curve": curve, "iterations": iterations_to_reach(curve, level),
-                             "tuning": {f"{k:g}": list(v) for k, v in scores.items()}, "tuning_level_db": tune_level}
-        out[case] = {"level_db": level, "solvers": solvers}
+        out[case] = {"level_db": level, "solvers": {}}
+        jobs += [(case, name, (block, problem.matrix, (y_tune, x_tune), (y, x), accelerate, tune_level, level))
+                 for name, accelerate in (("ista", False), ("fista", True))]
+    # every (case, solver) is independent: lista_workers processes share them (same numbers)
+    results = process_map(_solver_run, [job[2] for job in jobs], block["lista_workers"], desc="ISTA/FISTA",
+                          progress=progress)
+    for (case, name, _), result in zip(jobs, results):
+        out[case]["solvers"][name] = result
     return out
+
+
+def _solver_run(block, matrix, tuning, held, accelerate, tune_level, level) -> dict:
+    """One solver of :func:`solver_comparison`: λ tuned on the training vectors, curve on the held-out ones."""
+    lam, scores = tune_lambda(matrix, *tuning, block["lista_lams"], block["lista_solver_iters"],
+                              accelerate=accelerate, level_db=tune_level)
+    curve = solver_curves(matrix, *held, lam, block["lista_solver_iters"], accelerate=accelerate)
+    return {"lam": lam, "curve": curve, "iterations": iterations_to_reach(curve, level),
+            "tuning": {f"{k:g}": list(v) for k, v in scores.items()}, "tuning_level_db": tune_level}
 
 
 def comparison_rows(layers: dict, comparison: dict, n_layers: int) -> list[dict]:

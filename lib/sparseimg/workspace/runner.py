@@ -24,6 +24,7 @@ from pathlib import Path
 
 import nbformat
 
+from ..training import REQUIRE_MODELS_ENV
 from .params import COMMON_SCHEMA, ParamError, read_params_file, validate_block
 from .provenance import run_record, utc_now
 from .sections import HeadlineError, get_section
@@ -117,8 +118,18 @@ def run_section(section: str, params_path="params.yaml", *, root=".", reports="r
     out_nb.parent.mkdir(parents=True)
     parameters = {**params, "output_dir": str(staging), "notebook": sec.notebook}
     started, t0 = utc_now(), time.perf_counter()
-    pm.execute_notebook(nb, str(out_nb), parameters=parameters, kernel_name="python3",
-                        cwd=str(root), log_output=log_output, progress_bar=progress_bar)
+    # the kernel inherits the environment: the training stages own models/, a notebook run by the
+    # pipeline never trains a model again (a mismatch fails the stage with one line)
+    saved = os.environ.get(REQUIRE_MODELS_ENV)
+    os.environ[REQUIRE_MODELS_ENV] = "1"
+    try:
+        pm.execute_notebook(nb, str(out_nb), parameters=parameters, kernel_name="python3",
+                            cwd=str(root), log_output=log_output, progress_bar=progress_bar)
+    finally:
+        if saved is None:
+            os.environ.pop(REQUIRE_MODELS_ENV)
+        else:
+            os.environ[REQUIRE_MODELS_ENV] = saved
     write_headline(staging, section)
     _write_json(staging / "runs" / f"{section}.json", run_record(section, started, time.perf_counter() - t0))
     publish(staging, reports, section)
