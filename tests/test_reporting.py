@@ -197,3 +197,18 @@ def test_recorded_run_writes_a_record_only_on_success(tmp_path):
     with pytest.raises(RuntimeError), recorded_run("benchmark_y", tmp_path):
         raise RuntimeError("the stage failed")
     assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["benchmark_x.json"]  # no record, no tmp file
+
+
+@pytest.mark.parametrize("metrics, key", [
+    ({"lifting": {"headline": {"bm3d": {"psnr": 27.8, "seconds": 9.3}}}}, "lifting.headline.bm3d.seconds"),
+    ({"train_cpu_s": 1.0}, "train_cpu_s"),
+    ({"lista": {"wall_time": 2.0}}, "lista.wall_time"),
+    ({"times": [1, 2]}, "times"),
+])
+def test_metrics_refuse_timings(tmp_path, metrics, key):
+    rep = Reporter("demo", tmp_path, notebook="notebooks/99_demo.ipynb", params={})
+    with pytest.raises(ValueError, match=rf"metrics key '{re.escape(key)}' is a timing"):
+        rep.write_metrics(metrics)
+    assert not (tmp_path / "metrics" / "demo.json").exists()
+    # words that merely contain the letters are fine
+    rep.write_metrics({"sometimes_sparse": 1, "timestep_count": 2, "n_iterations": 3})

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 import tempfile
 from pathlib import Path
 
@@ -98,6 +99,22 @@ def _jsonable(value):
     return value
 
 
+_TIMING_KEY = re.compile(r"second|wall|cpu|(^|_)times?($|_)", re.IGNORECASE)
+
+
+def _timing_key(node, prefix: str = "") -> str | None:
+    """The dotted path of the first key in ``node`` that names a timing, or None."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            path = f"{prefix}{key}"
+            if _TIMING_KEY.search(str(key)):
+                return path
+            found = _timing_key(value, path + ".")
+            if found is not None:
+                return found
+    return None
+
+
 class Reporter:
     """Writes one section's figures, tables, curves and metrics.
 
@@ -141,7 +158,15 @@ class Reporter:
         return path
 
     def write_metrics(self, metrics: dict) -> Path:
-        """Write ``metrics/<section>.json`` (sorted keys; NaN/inf become null)."""
+        """Write ``metrics/<section>.json`` (sorted keys; NaN/inf become null).
+
+        Metrics are compared between runs and must be identical: a key that names a timing
+        (``seconds``, ``time``, ``wall``, ``cpu``) is refused; timings go to tables.
+        """
+        timing = _timing_key(metrics)
+        if timing is not None:
+            raise ValueError(f"metrics key {timing!r} is a timing, which is not allowed in metrics "
+                             "(two runs must give identical metrics): write it to a table")
         path = self._path("metrics", f"{self.section}.json")
         path.write_text(json.dumps(_jsonable(metrics), indent=2, sort_keys=True) + "\n")
         return path
