@@ -6,7 +6,7 @@ zarr to zarr on a fresh ``LocalCluster`` (``--workers`` processes, one thread ea
 block of ``params.yaml`` (kernel, tile, halo, λ, tolerances), and appends one row to
 ``tables/large_images_scaling_big.csv|md`` under ``--output-dir``: wall seconds, seconds per megapixel, the
 task stream's busy time and the scheduler's share, seconds per tile in each round, peak RSS of the busiest
-worker and the driver's peak traced allocations (see
+worker and the largest growth of the driver's resident memory (see
 :func:`sparseimg.experiments.large_images.measure_scaling`). Zarr scratch goes to ``--scratch`` (default: a
 temporary folder), removed size by size.
 
@@ -50,7 +50,8 @@ def main(argv=None) -> int:
         folder = scratch / f"size_{side}"
         row = measure_scaling(side, kernel, tile=p["tile"], halo=halo, lam=p["lam"], rho=p["rho"],
                               y_lambda=p["y_lambda"], noise=p["noise"], seed=p["seed"], boundary=p["boundary"],
-                              n_iter=p["n_iter"], tol=p["tol"], workers=p["workers"], directory=folder)
+                              n_iter=p["n_iter"], tol=p["tol"], round0_tol=p["round0_tol"], workers=p["workers"],
+                              directory=folder)
         shutil.rmtree(folder, ignore_errors=True)
         rows.append(row)
         print(", ".join(f"{k}={row[k]:.4g}" if isinstance(row[k], float) else f"{k}={row[k]}" for k in COLUMNS),

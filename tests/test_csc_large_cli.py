@@ -38,6 +38,7 @@ def _run(capsys, *argv):
     (["--lam", "0.02", "--tile", "128", "--rounds", "3"], "--rounds=3"),
     (["--lam", "0.02", "--tile", "128", "--scheduler", "not an address"], "--scheduler='not an address'"),
     (["--lam", "0.02", "--tile", "64"], "halo + 2 × radius"),
+    (["--lam", "0.02", "--tile", "128", "--round0-tol=2"], "--round0-tol=2.0"),
 ])
 def test_bad_arguments_exit_2_with_one_line(image_zarr, tmp_path, capsys, extra, words):
     code, err = _run(capsys, image_zarr, tmp_path / "out.zarr", *extra)

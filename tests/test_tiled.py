@@ -12,8 +12,10 @@ import numpy as np
 import pytest
 
 from sparseimg.operators.convolution import LinearConvolution
-from sparseimg.tiled import (TileConvolution, check_tiling, global_operator, objective, solve_global, solve_tiled,
-                             truncated_kernel)
+from sparseimg.objectives import LeastSquares
+from sparseimg.operators.base import LinearOperator
+from sparseimg.tiled import (TileConvolution, check_tiling, global_operator, neighbourhood_map, objective,
+                             solve_global, solve_tiled, truncated_kernel)
 
 pytest.importorskip("dask.distributed")
 
@@ -71,6 +73,74 @@ def test_tile_convolution_is_the_linear_convolution_and_adjoint(kernel):
     assert np.all(masked.forward(y)[~mask] == 0)
 
 
+def test_tile_data_term_in_one_fft_pair_equals_the_default(kernel):
+    """Unmasked, value and gradient come from one FFT pair on the padded window; they equal the protocol's
+    default (forward, residual, adjoint) to rounding, and ``normal`` equals ``adjoint ∘ forward``."""
+    rng = np.random.default_rng(4)
+    w = (37, 52)
+    op = TileConvolution(kernel, w)
+    b = rng.standard_normal(op.grid)
+    x = rng.standard_normal(w)
+    fast = LeastSquares(op, b)
+    assert fast._prepared.extra is not None  # the one-pair path is taken
+    value, grad = fast.value_and_grad(x)
+    ref_value, ref_grad = LinearOperator.residual_value_and_grad(op, x, LinearOperator.prepare_data(op, b))
+    assert value == pytest.approx(ref_value, rel=1e-12)
+    assert np.allclose(grad, ref_grad, rtol=0, atol=1e-12 * np.abs(ref_grad).max())
+    assert fast.value(x) == pytest.approx(ref_value, rel=1e-12)
+    assert np.allclose(fast.grad(x), ref_grad, rtol=0, atol=1e-12 * np.abs(ref_grad).max())
+    assert np.allclose(fast.adjoint_data, op.adjoint(b), rtol=0, atol=1e-12 * np.abs(op.adjoint(b)).max())
+    assert np.allclose(op.normal(x), op.adjoint(op.forward(x)), rtol=0, atol=1e-12)
+    masked = TileConvolution(kernel, w, observed=rng.random(op.grid) > 0.3)
+    slow = LeastSquares(masked, b)
+    assert slow._prepared.extra is None  # a mask between C and Cᵀ: the two-pair default
+    r = b * masked.observed - masked.forward(x)
+    assert slow.value(x) == pytest.approx(0.5 * np.sum(r ** 2), rel=1e-12)
+
+
+@pytest.mark.parametrize("stored", [False, True])
+@pytest.mark.parametrize("boundary", ["periodic", "masked"])
+def test_neighbourhood_frames_equal_dask_overlap(boundary, stored, tmp_path):
+    """One task per block sees exactly what ``dask.array.overlap`` would give it (uneven last blocks too),
+    whether its frame is cut from the neighbouring blocks or read from a zarr array chunked otherwise;
+    with ``write``, each task stores its block in place."""
+    import dask
+    import dask.array as da
+    import zarr
+
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal((70, 90))
+    b = rng.standard_normal((70, 90))
+    xa, xb = da.from_array(a, chunks=(32, 40)), da.from_array(b, chunks=(32, 40))  # last blocks 6 and 10 wide
+    depth = 6
+    seen = {}
+
+    def record(location, fa, fb):
+        seen[location] = (fa, fb)
+        return fa[depth:-depth, depth:-depth] + fb[depth:-depth, depth:-depth]
+
+    first = xa
+    if stored:
+        first = zarr.create_array(str(tmp_path / "a.zarr"), shape=a.shape, chunks=(25, 25), dtype="float64")
+        first[...] = a
+    target = zarr.create_array(str(tmp_path / "sum.zarr"), shape=a.shape, chunks=(32, 40), dtype="float64")
+    out = neighbourhood_map(record, [first, xb], depth=depth, boundary=boundary, name=f"frames-{stored}",
+                            grid=xa.chunks, write=target if stored else None)
+    with dask.config.set(scheduler="synchronous"):
+        result = out.compute()
+    assert np.array_equal(target[...] if stored else result, a + b)
+    bnd = "periodic" if boundary == "periodic" else 0.0
+    for arr, k in ((xa, 0), (xb, 1)):
+        ov = da.overlap.overlap(arr, depth={0: depth, 1: depth}, boundary={0: bnd, 1: bnd}, allow_rechunk=False)
+        blocks = ov.compute(scheduler="synchronous")
+        offs = [np.cumsum((0,) + tuple(c + 2 * depth for c in ch)) for ch in arr.chunks]
+        for (i, j), frames in seen.items():
+            assert np.array_equal(frames[k], blocks[offs[0][i]:offs[0][i + 1], offs[1][j]:offs[1][j + 1]])
+    assert len(seen) == 3 * 3
+    with pytest.raises(ValueError, match="depth=7"):
+        neighbourhood_map(record, [xa], depth=7, boundary=boundary, name="frames-test-2")
+
+
 def test_check_tiling_names_the_rule():
     with pytest.raises(ValueError, match="halo \\+ 2 × radius = 40"):
         check_tiling((256, 256), 32, 8, 16)
@@ -79,6 +149,13 @@ def test_check_tiling_names_the_rule():
     with pytest.raises(ValueError, match="wrap onto itself"):
         check_tiling((120, 120), 64, 16, 8, boundary="periodic")
     check_tiling((128, 128), 64, 16, 8, boundary="masked")
+
+
+@pytest.mark.parametrize("option, value", [("round0_tol", -1e-7), ("tol", 1.5), ("rounds", 3), ("halo", -1)])
+def test_solve_tiled_refuses_bad_options_before_starting_a_cluster(option, value, kernel):
+    with pytest.raises(ValueError, match=f"{option}="):
+        solve_tiled(np.zeros((128, 128)), kernel, lam=0.02, tile=64, client="tcp://192.0.2.1:1",
+                    **{"halo": 4, option: value})  # an unreachable address: never contacted
 
 
 # -- a real scheduler and real worker processes ------------------------------------------------------------
@@ -152,8 +229,16 @@ def test_solve_through_a_real_scheduler_and_two_workers(scheduler, small, kernel
     assert sum(v > 0 for v in counts.values()) >= 2  # both workers ran tasks
 
 
-def test_killed_worker_does_not_change_the_result(scheduler, small, kernel):
+@pytest.mark.parametrize("stored", [False, True])
+def test_killed_worker_does_not_change_the_result(scheduler, small, kernel, stored, tmp_path):
+    """In memory (a lost round-0 tile is recomputed) and zarr to zarr (a task reruns and rewrites its tile)."""
     address, procs = scheduler
+    source, out = small, None
+    if stored:
+        import zarr
+
+        source, out = str(tmp_path / "image.zarr"), str(tmp_path / "events.zarr")
+        zarr.create_array(source, shape=small.shape, chunks=(128, 128), dtype="float64")[...] = small
     from dask.distributed import Client
 
     with Client(address) as c:
@@ -162,7 +247,8 @@ def test_killed_worker_does_not_change_the_result(scheduler, small, kernel):
         procs.append(victim)
         _wait_workers(c, 3)
         result = {}
-        thread = threading.Thread(target=lambda: result.update(y=_solve_small(small, kernel, address).events))
+        thread = threading.Thread(target=lambda: result.update(
+            y=np.asarray(_solve_small(source, kernel, address, out=out).events[...])))
         thread.start()
         deadline = time.time() + 60
         killed = False

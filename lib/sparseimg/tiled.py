@@ -19,9 +19,10 @@ restricted additive Schwarz step) solves every window again, warm-started from r
 the round-0 events around the window held fixed: their contribution is subtracted from the data.
 Each local problem is exact for its variables — the data term covers every pixel a window's
 events touch (the window plus ``r``), masked outside the image — and is solved by the library's
-one proximal-gradient core (FISTA with restart). Each tile and round is one Dask task
-(``overlap`` + ``map_blocks`` with ``block_info``); the whole solve is a handful of graph
-submissions.
+one proximal-gradient core (FISTA with restart; one FFT pair per iteration inside the image, two on
+its border). Each tile and round is one Dask task whose inputs are the 3 × 3 neighbouring tiles
+(:func:`neighbourhood_map`); both rounds are one graph, so the whole solve is two submissions (λ,
+then the rounds) and a tile's round 1 waits only for its neighbours' round 0.
 
 Halo rule and error: the round-0 error of a core comes from the events the window cut off;
 the coupling ``AᵀA`` has range ``2r``, and the influence of a wrong boundary decays with the
@@ -34,11 +35,9 @@ memory.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import shutil
-import time
-from dataclasses import dataclass, field
+import uuid
+from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
@@ -47,14 +46,16 @@ from scipy.signal import fftconvolve
 
 from ._validate import check_choice, check_int, check_real
 from .objectives import LeastSquares
-from .operators.base import LinearOperator
+from .operators.base import LinearOperator, PreparedData
 from .operators.convolution import LinearConvolution
 from .operators.fourier import FourierConvolution, transfer_from_centered, transfer_from_kernel
+from .dask_tiles import (as_dask, cluster_client, is_stored, neighbourhood_map, open_source, starts as _offsets,
+                         zarr_like)
 from .prox import L1Norm
 from .solvers import proximal_gradient
 
-__all__ = ["BOUNDARIES", "truncated_kernel", "kernel_tail", "TileConvolution", "solve_window", "TiledSolve",
-           "solve_tiled", "lambda_max", "global_operator", "solve_global", "objective", "cluster_client",
+__all__ = ["BOUNDARIES", "truncated_kernel", "kernel_tail", "TileConvolution", "solve_window", "neighbourhood_map",
+           "TiledSolve", "solve_tiled", "lambda_max", "global_operator", "solve_global", "objective", "cluster_client",
            "check_tiling", "as_dask"]
 
 #: Boundary models of the tiled solver.
@@ -161,6 +162,56 @@ class TileConvolution(LinearOperator):
     def lipschitz_constant(self) -> float:
         return self._conv.lipschitz_constant()
 
+    def _pad(self, x: np.ndarray, at: int) -> np.ndarray:
+        padded = np.zeros(self._conv.shape)
+        padded[at:at + x.shape[0], at:at + x.shape[1]] = x
+        return padded
+
+    def _crop(self, z: np.ndarray) -> np.ndarray:
+        r = self.radius
+        return np.ascontiguousarray(z[r:r + self.shape[0], r:r + self.shape[1]])
+
+    # -- the data term: one FFT pair when nothing is masked ------------------------------------------------
+    # Unmasked, A = C P (P places the window on the FFT grid, C is the circular convolution there, whose
+    # output beyond the window-plus-r grid is exactly 0), so ½‖A x − b‖² is the circular data term of
+    # ``P x`` against ``b`` padded with zeros, and AᵀA = Pᵀ CᵀC P: value (Parseval) and gradient come from
+    # one FFT pair instead of two. A mask sits between C and Cᵀ and keeps the two-pair default.
+    def normal(self, x: np.ndarray) -> np.ndarray:
+        if self.observed is not None:
+            return self.adjoint(self.forward(x))
+        return self._crop(self._conv.normal(self._pad(x, self.radius)))
+
+    def prepare_data(self, data: np.ndarray) -> PreparedData:
+        b = np.asarray(data, dtype=np.float64)
+        if b.shape != self.grid:
+            raise ValueError(f"data has shape {b.shape}: expected {self.grid}")
+        if self.observed is not None:
+            return PreparedData(b * self.observed)
+        return PreparedData(b, self._conv.prepare_data(self._pad(b, 0)))
+
+    def adjoint_data(self, prepared: PreparedData) -> np.ndarray:
+        if prepared.extra is None:
+            return super().adjoint_data(prepared)
+        if prepared._adjoint is None:
+            prepared._adjoint = self._crop(self._conv.adjoint_data(prepared.extra))
+        return prepared._adjoint
+
+    def residual_value(self, x: np.ndarray, prepared: PreparedData) -> float:
+        if prepared.extra is None:
+            return super().residual_value(x, prepared)
+        return self._conv.residual_value(self._pad(x, self.radius), prepared.extra)
+
+    def residual_grad(self, x: np.ndarray, prepared: PreparedData) -> np.ndarray:
+        if prepared.extra is None:
+            return super().residual_grad(x, prepared)
+        return self._crop(self._conv.residual_grad(self._pad(x, self.radius), prepared.extra))
+
+    def residual_value_and_grad(self, x: np.ndarray, prepared: PreparedData) -> tuple[float, np.ndarray]:
+        if prepared.extra is None:
+            return super().residual_value_and_grad(x, prepared)
+        value, g = self._conv.residual_value_and_grad(self._pad(x, self.radius), prepared.extra)
+        return value, self._crop(g)
+
 
 def solve_window(data: np.ndarray, previous: np.ndarray | None, kernel: np.ndarray, lam: float, *,
                  window: tuple[slice, slice], observed: np.ndarray | None, n_iter: int, tol: float) -> np.ndarray:
@@ -204,13 +255,9 @@ def solve_window(data: np.ndarray, previous: np.ndarray | None, kernel: np.ndarr
 
 
 # -- one round as one map_blocks over overlapped arrays ---------------------------------------------------
-def _offsets(chunks):
-    return [np.concatenate([[0], np.cumsum(c)]).astype(int) for c in chunks]
-
-
-def _tile_task(xb, yb=None, *, kernel, lam, halo, depth, shape, offsets, boundary, n_iter, tol, block_info=None):
+def _tile_task(location, xb, yb=None, *, kernel, lam, halo, depth, shape, offsets, boundary, n_iter, tol):
     r = _radius(kernel)
-    i, j = block_info[0]["chunk-location"]
+    i, j = location
     origin = (offsets[0][i], offsets[1][j])
     core = (offsets[0][i + 1] - origin[0], offsets[1][j + 1] - origin[1])
     lo, hi = [], []
@@ -251,90 +298,55 @@ def check_tiling(shape, tile: int, halo: int, radius: int, *, boundary: str = "m
                              f"= {tile + 2 * depth} <= {n} (a window must not wrap onto itself)")
 
 
-def as_dask(image, tile: int):
-    """A dask array of ``image`` (numpy, zarr array, dask array or path of a zarr array) in ``tile`` chunks."""
-    import dask.array as da
-
-    if isinstance(image, (str, os.PathLike)):
-        import zarr
-
-        image = zarr.open_array(str(image), mode="r")
-    if isinstance(image, da.Array):
-        return image.rechunk((tile, tile)).astype(np.float64)
-    if isinstance(image, np.ndarray):
-        return da.from_array(image.astype(np.float64, copy=False), chunks=(tile, tile))
-    return da.from_array(image, chunks=(tile, tile), asarray=True).astype(np.float64)  # a zarr array
-
-
-def _round(x, y_prev, kernel, lam, *, halo, boundary, n_iter, tol):
-    import dask.array as da
-
+def _round(x, y_prev, kernel, lam, *, grid, halo, boundary, n_iter, tol, solve_id, write=None, after=None):
     r = _radius(kernel)
     depth = halo + 2 * r
-    bnd = "periodic" if boundary == "periodic" else 0.0
-    xo = da.overlap.overlap(x, depth={0: depth, 1: depth}, boundary={0: bnd, 1: bnd}, allow_rechunk=False)
-    args = [xo] if y_prev is None else [xo, da.overlap.overlap(y_prev, depth={0: depth, 1: depth},
-                                                                boundary={0: bnd, 1: bnd}, allow_rechunk=False)]
-    task = partial(_tile_task, kernel=kernel, lam=float(lam), halo=halo, depth=depth, shape=x.shape,
-                   offsets=_offsets(x.chunks), boundary=boundary, n_iter=n_iter, tol=tol)
-    from dask.base import tokenize
-
-    token = tokenize(*args, kernel, float(lam), halo, boundary, n_iter, tol)
-    return da.map_blocks(task, *args, chunks=x.chunks, dtype=np.float64,
-                         name=f"csc-round{0 if y_prev is None else 1}-{token}")  # prefix names the round
+    shape = tuple(sum(c) for c in grid)
+    task = partial(_tile_task, kernel=kernel, lam=float(lam), halo=halo, depth=depth, shape=shape,
+                   offsets=_offsets(grid), boundary=boundary, n_iter=n_iter, tol=tol)
+    sources = [x] if y_prev is None else [x, y_prev]
+    # one name per solve (two solves in one cluster never share results); the first word of a key survives
+    # Dask's fusion, so the task stream tells the rounds apart
+    return neighbourhood_map(task, sources, depth=depth, boundary=boundary, grid=grid, write=write, after=after,
+                             name=f"csc_round{0 if y_prev is None else 1}-{solve_id}")
 
 
 # -- the driver -------------------------------------------------------------------------------------------
-@contextlib.contextmanager
-def cluster_client(client=None, *, n_workers: int | None = None):
-    """A ``dask.distributed.Client``: the one given, one connected to an address, or a new ``LocalCluster``.
-
-    ``client=None`` starts ``LocalCluster(n_workers=cores, threads_per_worker=1)`` (dashboard on a free
-    port) and closes it on exit; a string connects to that scheduler; a ``Client`` is used as is.
-    """
-    from distributed import Client, LocalCluster
-
-    if client is not None and not isinstance(client, str):
-        yield client
-        return
-    if isinstance(client, str):
-        with Client(client) as c:
-            yield c
-        return
-    workers = n_workers or os.cpu_count() or 1
-    with LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=":0",
-                      processes=True) as cluster, Client(cluster) as c:
-        yield c
+def _abs_correlation_max(location, frame, *, flipped):
+    return np.array([[np.abs(fftconvolve(frame, flipped, mode="valid")).max()]])
 
 
-def lambda_max(x, kernel: np.ndarray, *, boundary: str):
-    """``‖Aᵀx‖∞`` as a lazy Dask reduction (tile by tile, overlap ``r``): above it the solution is 0."""
-    import dask.array as da
+def lambda_max(x, kernel: np.ndarray, *, boundary: str, grid=None, name: str | None = None):
+    """``‖Aᵀx‖∞`` as a lazy Dask reduction (one task per tile on its frame of ``r`` more pixels, then a tree
+    of maxima): above it the solution is 0. ``x`` is a dask array, or a stored (zarr) array with its tile
+    ``grid``."""
+    from dask.base import tokenize
 
     r = _radius(kernel)
     flipped = np.ascontiguousarray(kernel[::-1, ::-1])
-    bnd = "periodic" if boundary == "periodic" else 0.0
-    xo = da.overlap.overlap(x, depth={0: r, 1: r}, boundary={0: bnd, 1: bnd}, allow_rechunk=False)
-    corr = da.map_blocks(lambda b: fftconvolve(b, flipped, mode="valid"), xo, chunks=x.chunks, dtype=np.float64)
-    return abs(corr).max()
+    grid = grid or x.chunks
+    name = name or f"csc_lambda-{tokenize(x, grid, kernel, boundary)}"
+    maxima = neighbourhood_map(partial(_abs_correlation_max, flipped=flipped), [x], depth=r, boundary=boundary,
+                               name=name, grid=grid, chunks=tuple((1,) * len(c) for c in grid))
+    return maxima.max()
 
 
 @dataclass
 class TiledSolve:
-    """Result of :func:`solve_tiled`: the events (numpy, or the zarr array written), per-round
-    events of round 0 (numpy only when small), the absolute λ and the kernel radius."""
+    """Result of :func:`solve_tiled`: the events (numpy, or the zarr array written), the round-0 events
+    (numpy, only with ``keep_round0``), the absolute λ, the kernel radius and the number of rounds."""
 
     events: object
     lam: float
     radius: int
     rounds: int
     round0: np.ndarray | None = None
-    windows: list = field(default_factory=list)  # (start, stop) epoch seconds of each round's submission
 
 
 def solve_tiled(image, kernel: np.ndarray, *, lam: float, tile: int, halo: int, boundary: str = "periodic",
                 rounds: int = 2, lam_absolute: bool = False, n_iter: int = 2000, tol: float = 1e-10,
-                client=None, out=None, progress: bool = False, keep_round0: bool = False) -> TiledSolve:
+                round0_tol: float | None = None, client=None, out=None, progress: bool = False,
+                keep_round0: bool = False) -> TiledSolve:
     """Convolutional sparse coding of a large image, tiled, on a Dask cluster.
 
     Parameters
@@ -351,80 +363,86 @@ def solve_tiled(image, kernel: np.ndarray, *, lam: float, tile: int, halo: int, 
         1: independent windows; 2: plus the correction round.
     n_iter, tol : int, float
         Cap and relative-change tolerance of every local FISTA solve.
+    round0_tol : float, optional
+        Tolerance of the round-0 solves when a correction round follows (default ``tol``): round 0 only
+        provides the warm start and the frozen neighbours of round 1, whose own error (the halo's, ~1e-5
+        and below) is far above ``tol``.
     client : None, str or distributed.Client
         See :func:`cluster_client`.
     out : str or None
-        Path of the output zarr array (chunks ``tile × tile``, written chunk-aligned, so no lock);
-        None returns a numpy array. The round-0 events go to ``<out>.round0`` beside it.
+        Path of the output zarr array (chunks ``tile × tile``, each written by its own task, so no lock);
+        round 0 goes to ``<out>.round0`` beside it (removed at the end). None returns a numpy array.
     progress : bool
-        Dask's progress bar for every submission.
+        Dask's progress bar.
 
     Returns
     -------
     TiledSolve
+
+    Notes
+    -----
+    Two submissions: the λ reduction (unless ``lam_absolute``), then both rounds as one graph, one task
+    per tile and round. A round-1 task waits only for the round-0 tasks of its neighbours, so round 1
+    starts while round 0 is still running elsewhere (no barrier, no idle tail between rounds). With a
+    zarr input and ``out``, every task reads its frames from storage and writes its tile: nothing is
+    held or moved between tasks, and a worker's memory is set by the tile, not by the image. Otherwise
+    a round-0 tile lives in the workers' memory until its neighbours' round 1 has read it.
     """
-    import dask.array as da
-    from distributed import progress as dask_progress, wait
+    from distributed import progress as dask_progress
 
     check_choice("boundary", boundary, BOUNDARIES)
     rounds = check_int("rounds", rounds, low=1, high=2)
     tile = check_int("tile", tile, low=8)
     halo = check_int("halo", halo, low=0)
     lam = check_real("lam", lam, low=0.0, low_open=True)
+    tol = check_real("tol", tol, low=0.0, high=1.0, high_open=True)
+    round0_tol = tol if round0_tol is None else check_real("round0_tol", round0_tol, low=0.0, high=1.0,
+                                                           high_open=True)
+    if rounds == 1:  # round 0 is the answer
+        round0_tol = tol
     r = _radius(kernel)
     kernel = np.ascontiguousarray(kernel, dtype=np.float64)
+    solve_id = uuid.uuid4().hex  # task names: two solves in one cluster never share results
+    source = open_source(image)
+    stored = is_stored(source)
+    x = source if stored else as_dask(source, tile)
+    if len(x.shape) != 2:
+        raise ValueError(f"image has shape {tuple(x.shape)}: expected a 2-D array")
+    shape = tuple(int(n) for n in x.shape)
+    check_tiling(shape, tile, halo, r, boundary=boundary)
+    grid = tuple((tile,) * (n // tile) + ((n % tile,) if n % tile else ()) for n in shape)
+    opts = dict(grid=grid, halo=halo, boundary=boundary, n_iter=n_iter, solve_id=solve_id)
+    scratch = None
     with cluster_client(client) as c:
-        x = as_dask(image, tile)
-        check_tiling(x.shape, tile, halo, r, boundary=boundary)
         if not lam_absolute:
-            lam = lam * float(c.compute(lambda_max(x, kernel, boundary=boundary)).result())
-        opts = dict(halo=halo, boundary=boundary, n_iter=n_iter, tol=tol)
-        y = _round(x, None, kernel, lam, **opts)
-        round0, windows = None, []
-        for k in range(1, rounds + 1):
-            last = k == rounds
-            begin = time.time()
-            if last and out is not None:
-                target = _zarr_like(out, x.shape, tile)
-                stored = da.store(y, target, lock=False, compute=False)
-                future = c.compute(stored)
-                if progress:
-                    dask_progress(future)
-                future.result()
-                result = target
-            elif last:
-                future = c.compute(y)
-                if progress:
-                    dask_progress(future)
-                result = future.result()
-            else:  # keep round 0 where the next round reads it: zarr beside the output, else cluster memory
-                if out is not None:
-                    scratch = _zarr_like(str(out) + ".round0", x.shape, tile)
-                    stored = c.compute(da.store(y, scratch, lock=False, compute=False))
-                    if progress:
-                        dask_progress(stored)
-                    stored.result()
-                    y_prev = da.from_array(scratch, chunks=(tile, tile), asarray=True)
-                    scratch_path = str(out) + ".round0"
-                else:
-                    y_prev = c.persist(y)
-                    if progress:
-                        dask_progress(y_prev)
-                    wait(y_prev)
-                if keep_round0:
-                    round0 = np.asarray(c.compute(y_prev).result())
-                y = _round(x, y_prev, kernel, lam, **opts)
-            windows.append((begin, time.time()))
-    if out is not None and rounds > 1 and os.path.isdir(scratch_path):
-        shutil.rmtree(scratch_path)  # round 0 was only the next round's input
-    return TiledSolve(events=result, lam=float(lam), radius=r, rounds=rounds, round0=round0, windows=windows)
-
-
-def _zarr_like(path, shape, tile):
-    import zarr
-
-    return zarr.open_array(str(path), mode="w", shape=shape, chunks=(tile, tile), dtype="float64", fill_value=0.0,
-                           config={"write_empty_chunks": True})  # every tile is written, even an all-zero one
+            lam = lam * float(c.compute(lambda_max(x, kernel, boundary=boundary, grid=grid,
+                                                   name=f"csc_lambda-{solve_id}")).result())
+        if out is None:  # in memory: a round-0 tile lives on the workers until its neighbours' round 1
+            y0 = _round(x, None, kernel, lam, tol=round0_tol, **opts)
+            y = y0 if rounds == 1 else _round(x, y0, kernel, lam, tol=tol, **opts)
+            futures = c.compute([y] + ([y0] if keep_round0 and rounds > 1 else []))
+        else:  # stored: every task writes its tile and reads its frames, so nothing is held between tasks
+            events = zarr_like(out, shape, tile)
+            if rounds == 1:
+                tokens = _round(x, None, kernel, lam, tol=tol, write=events, **opts)
+            else:
+                scratch = zarr_like(f"{out}.round0", shape, tile)
+                first = _round(x, None, kernel, lam, tol=round0_tol, write=scratch, **opts)
+                tokens = _round(x, scratch, kernel, lam, tol=tol, write=events, after=first, **opts)
+            futures = c.compute([tokens])
+        if progress:
+            dask_progress(futures)
+        values = c.gather(futures)
+    round0 = None
+    if out is None:
+        events = np.asarray(values[0])
+        if keep_round0:
+            round0 = np.asarray(values[-1])
+    elif keep_round0:
+        round0 = np.asarray((scratch if scratch is not None else events)[...])
+    if scratch is not None:
+        shutil.rmtree(f"{out}.round0", ignore_errors=True)  # only round 1's input
+    return TiledSolve(events=events, lam=float(lam), radius=r, rounds=rounds, round0=round0)
 
 
 # -- the global reference (in memory) ---------------------------------------------------------------------

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import resource
 import time
-import tracemalloc
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -102,7 +102,8 @@ def synthesize(size: int, tile: int, kernel: np.ndarray, *, rho: float, y_lambda
 
 
 def compare(source, events: np.ndarray, kernel: np.ndarray, lam: float, *, tile: int, halo: int,
-            boundary: str, n_iter: int, tol: float, global_iter: int, client=None) -> dict:
+            boundary: str, n_iter: int, tol: float, global_iter: int, round0_tol: float | None = None,
+            client=None) -> dict:
     """Tiled (round 0 and round 1) against the global FISTA minimizer on an image that fits in memory.
 
     ``source`` is the image (zarr array or its path, or numpy); the tiled solve reads it tile by tile, the
@@ -119,7 +120,7 @@ def compare(source, events: np.ndarray, kernel: np.ndarray, lam: float, *, tile:
     image = np.asarray(source[...], dtype=np.float64)
     start = time.perf_counter()
     tiled = solve_tiled(source, kernel, lam=lam, tile=tile, halo=halo, boundary=boundary, n_iter=n_iter, tol=tol,
-                        client=client, keep_round0=True)
+                        round0_tol=round0_tol, client=client, keep_round0=True)
     tiled_seconds = time.perf_counter() - start
     start = time.perf_counter()
     ref, hist = solve_global(image, kernel, tiled.lam, boundary=boundary, n_iter=global_iter, tol=1e-12)
@@ -166,16 +167,51 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: kilobytes
 
 
+class _RssGrowth:
+    """Largest growth of this process's resident memory over its value on entry, sampled every ``interval``
+    seconds by a thread (``tracemalloc`` would slow the driver's Python several-fold and show up as idle
+    workers)."""
+
+    def __init__(self, interval: float = 0.02):
+        import psutil
+
+        self._process, self._interval = psutil.Process(), interval
+        self._stop = threading.Event()
+        self.peak_mb = 0.0
+
+    def _sample(self):
+        while not self._stop.wait(self._interval):
+            self.peak_mb = max(self.peak_mb, (self._process.memory_info().rss - self._start) / 2**20)
+
+    def __enter__(self):
+        self._start = self._process.memory_info().rss
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.peak_mb = max(self.peak_mb, (self._process.memory_info().rss - self._start) / 2**20)
+
+
+def _round_of(name: str) -> int | None:
+    """Round of a task from its key (``csc_round0-…``, ``csc_round1-…``; the first word of a key survives
+    Dask's fusion); None for the rest (λ, zarr reads of an in-memory solve)."""
+    return int(name[len("csc_round")]) if name.startswith("csc_round") else None
+
+
 def measure_scaling(size: int, kernel: np.ndarray, *, tile: int, halo: int, lam: float, rho: float, y_lambda: float,
                     noise: float, seed: int, boundary: str, n_iter: int, tol: float, workers: int, directory,
-                    synth_client=None) -> dict:
+                    round0_tol: float | None = None, synth_client=None) -> dict:
     """One tiled solve of a synthetic ``size²`` image from zarr to zarr on a fresh ``LocalCluster``.
 
     Returns wall seconds, seconds per megapixel, the task stream's busy time and the scheduler's
-    share (``1 − busy / (wall × workers)``: idle workers, transfers and scheduling), seconds per tile
-    and round, peak resident memory of each worker (MB; fresh processes, so the peak of this solve)
-    and the driver's peak of traced allocations during the solve (MB). ``synth_client`` writes the
-    synthetic image (default: a LocalCluster of its own).
+    share (``1 − busy / (wall × workers)``: idle workers, transfers and scheduling, the driver building
+    the graph, the final drain), seconds per tile and round (from the task keys), peak resident memory of
+    each worker (MB; fresh processes, so the peak of this solve) and the largest growth of the driver's
+    resident memory during the solve (MB; the LocalCluster's scheduler lives in the driver, so this
+    includes the graph). ``synth_client`` writes the synthetic image (default: a LocalCluster of its own).
     """
     from distributed import Client, LocalCluster, get_task_stream
 
@@ -184,23 +220,20 @@ def measure_scaling(size: int, kernel: np.ndarray, *, tile: int, halo: int, lam:
                           directory=directory, client=synth_client)
     with LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=":0", processes=True) as cl, \
             Client(cl) as c:
-        tracemalloc.start()
-        with get_task_stream(client=c) as stream:
+        with _RssGrowth() as driver, get_task_stream(client=c) as stream:
             start = time.perf_counter()
-            result = solve_tiled(str(directory / "image.zarr"), kernel, lam=lam, tile=tile, halo=halo, boundary=boundary,
-                        n_iter=n_iter, tol=tol, client=c, out=str(directory / "events_hat.zarr"))
+            solve_tiled(str(directory / "image.zarr"), kernel, lam=lam, tile=tile, halo=halo, boundary=boundary,
+                        n_iter=n_iter, tol=tol, round0_tol=round0_tol, client=c, out=str(directory / "events_hat.zarr"))
             wall = time.perf_counter() - start
-        _, driver_peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
         worker_peaks = sorted(c.run(_peak_rss_mb).values())
-    busy, per_round = 0.0, {0: 0.0, 1: 0.0}
-    for task in stream.data:  # a round's tasks are those computed during its submission (store tasks are fused)
+    busy, per_round = 0.0, [0.0, 0.0]
+    for task in stream.data:
+        name = task["key"][0] if isinstance(task["key"], tuple) else task["key"]
+        k = _round_of(str(name))
         for s in task["startstops"]:
-            if s["action"] != "compute":
-                continue
-            busy += s["stop"] - s["start"]
-            for k, (begin, end) in enumerate(result.windows):
-                if begin <= s["start"] <= end:
+            if s["action"] == "compute":
+                busy += s["stop"] - s["start"]
+                if k is not None:
                     per_round[k] += s["stop"] - s["start"]
     tiles = math.ceil(size / tile) ** 2
     return {"size": size, "tile": tile, "halo": halo, "tiles": tiles, "workers": workers, "wall_s": wall,
@@ -208,7 +241,7 @@ def measure_scaling(size: int, kernel: np.ndarray, *, tile: int, halo: int, lam:
             "scheduler_share": max(0.0, 1.0 - busy / (wall * workers)),
             "round0_s_per_tile": per_round[0] / math.ceil(size / tile) ** 2,
             "round1_s_per_tile": per_round[1] / math.ceil(size / tile) ** 2,
-            "worker_peak_mb": max(worker_peaks), "driver_peak_mb": driver_peak / 2**20}
+            "worker_peak_mb": max(worker_peaks), "driver_peak_mb": driver.peak_mb}
 
 
 def cluster_estimate(side: int, *, tile: int, halo: int, radius: int, round0_s_per_tile: float,

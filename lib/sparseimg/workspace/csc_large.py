@@ -32,7 +32,9 @@ def add_parser(sub) -> None:
     p.add_argument("--sf0", type=float, default=0.15, help="MotionClouds preferred spatial frequency, (0, 0.5]")
     p.add_argument("--bsf", type=float, default=0.15, help="MotionClouds radial bandwidth, > 0")
     p.add_argument("--n-iter", type=int, default=2000, help="iteration cap of each local FISTA solve")
-    p.add_argument("--tol", type=float, default=1e-10, help="relative-change tolerance of each local solve")
+    p.add_argument("--tol", type=float, default=1e-10, help="relative-change tolerance of the last round's local solves")
+    p.add_argument("--round0-tol", type=float, default=1e-7,
+                   help="relative-change tolerance of round 0 when a correction round follows")
     p.add_argument("--scheduler", default=None, help="address of a running dask scheduler (default: a LocalCluster)")
     p.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")
     p.add_argument("--progress", action="store_true", help="Dask's progress bar and dashboard link (stderr)")
@@ -82,7 +84,8 @@ def validate(args):
     _check(0 < args.sf0 <= 0.5, f"--sf0={args.sf0!r} is not allowed: expected 0 < sf0 <= 0.5")
     _check(args.bsf > 0, f"--bsf={args.bsf!r} is not allowed: expected > 0")
     _check(args.n_iter >= 1, f"--n-iter={args.n_iter!r} is not allowed: expected an integer >= 1")
-    _check(args.tol >= 0, f"--tol={args.tol!r} is not allowed: expected >= 0")
+    _check(0 <= args.tol < 1, f"--tol={args.tol!r} is not allowed: expected 0 <= tol < 1")
+    _check(0 <= args.round0_tol < 1, f"--round0-tol={args.round0_tol!r} is not allowed: expected 0 <= tol < 1")
     _check(args.scheduler is None or bool(_ADDRESS.match(args.scheduler)),
            f"--scheduler={args.scheduler!r} is not allowed: expected an address such as tcp://127.0.0.1:8786")
     out = Path(args.output)
@@ -122,7 +125,8 @@ def run(args) -> int:
         if args.progress:
             print(f"csc-large: Dask dashboard at {client.dashboard_link}", file=sys.stderr)
         result = solve_tiled(image, kernel, lam=args.lam, tile=args.tile, halo=halo, boundary=args.boundary,
-                             rounds=args.rounds, n_iter=args.n_iter, tol=args.tol, client=client,
+                             rounds=args.rounds, n_iter=args.n_iter, tol=args.tol, round0_tol=args.round0_tol,
+                             client=client,
                              out=args.output, progress=args.progress)
     print(f"csc-large: {shape[0]}x{shape[1]} image, kernel radius {result.radius}, halo {halo}, "
           f"λ = {result.lam:.6g}, {args.rounds} round(s): events written to {args.output} "
