@@ -15,7 +15,13 @@ import os
 
 import numpy as np
 
-__all__ = ["neighbourhood_map", "starts", "as_dask", "open_source", "is_stored", "zarr_like", "cluster_client"]
+__all__ = ["neighbourhood_map", "tile_grid", "starts", "as_dask", "open_source", "is_stored", "zarr_like",
+           "cluster_client"]
+
+
+def tile_grid(shape, tile: int):
+    """Dask chunks of ``tile × tile`` tiles over ``shape`` (the last tile of an axis takes the remainder)."""
+    return tuple((tile,) * (n // tile) + ((n % tile,) if n % tile else ()) for n in shape)
 
 
 def starts(chunks):

@@ -50,7 +50,7 @@ from .operators.base import LinearOperator, PreparedData
 from .operators.convolution import LinearConvolution
 from .operators.fourier import FourierConvolution, transfer_from_centered, transfer_from_kernel
 from .dask_tiles import (as_dask, cluster_client, is_stored, neighbourhood_map, open_source, starts as _offsets,
-                         zarr_like)
+                         tile_grid, zarr_like)
 from .prox import L1Norm
 from .solvers import proximal_gradient
 
@@ -147,17 +147,12 @@ class TileConvolution(LinearOperator):
         self.observed = None if observed is None or observed.all() else observed
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        r, (g0, g1) = self.radius, self.grid
-        padded = np.zeros(self._conv.shape)
-        padded[r:r + self.shape[0], r:r + self.shape[1]] = x
-        out = self._conv.forward(padded)[:g0, :g1]
+        g0, g1 = self.grid
+        out = self._conv.forward(self._pad(x, self.radius))[:g0, :g1]
         return out * self.observed if self.observed is not None else np.ascontiguousarray(out)
 
     def adjoint(self, y: np.ndarray) -> np.ndarray:
-        r, (g0, g1) = self.radius, self.grid
-        padded = np.zeros(self._conv.shape)
-        padded[:g0, :g1] = y * self.observed if self.observed is not None else y
-        return np.ascontiguousarray(self._conv.adjoint(padded)[r:r + self.shape[0], r:r + self.shape[1]])
+        return self._crop(self._conv.adjoint(self._pad(y * self.observed if self.observed is not None else y, 0)))
 
     def lipschitz_constant(self) -> float:
         return self._conv.lipschitz_constant()
@@ -246,15 +241,13 @@ def solve_window(data: np.ndarray, previous: np.ndarray | None, kernel: np.ndarr
         b -= fftconvolve(fixed, kernel, mode="valid")  # A of the frozen events, on window + r
     else:
         start = np.zeros(shape)
-    if observed is not None:
-        b[~observed] = 0.0
-    op = TileConvolution(kernel, shape, observed=observed)
+    op = TileConvolution(kernel, shape, observed=observed)  # its data term masks b
     y, _ = proximal_gradient(LeastSquares(op, b), L1Norm(lam), start, n_iter=n_iter, tol=tol,
                              accelerate=True, restart=True)
     return y
 
 
-# -- one round as one map_blocks over overlapped arrays ---------------------------------------------------
+# -- one round: one task per tile (see dask_tiles.neighbourhood_map) ----------------------------------------
 def _tile_task(location, xb, yb=None, *, kernel, lam, halo, depth, shape, offsets, boundary, n_iter, tol):
     r = _radius(kernel)
     i, j = location
@@ -410,7 +403,7 @@ def solve_tiled(image, kernel: np.ndarray, *, lam: float, tile: int, halo: int, 
         raise ValueError(f"image has shape {tuple(x.shape)}: expected a 2-D array")
     shape = tuple(int(n) for n in x.shape)
     check_tiling(shape, tile, halo, r, boundary=boundary)
-    grid = tuple((tile,) * (n // tile) + ((n % tile,) if n % tile else ()) for n in shape)
+    grid = tile_grid(shape, tile)
     opts = dict(grid=grid, halo=halo, boundary=boundary, n_iter=n_iter, solve_id=solve_id)
     scratch = None
     with cluster_client(client) as c:

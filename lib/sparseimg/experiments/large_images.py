@@ -22,6 +22,7 @@ import numpy as np
 from scipy.signal import fftconvolve
 
 from .._validate import check_int, check_real
+from ..dask_tiles import tile_grid
 from ..tiled import cluster_client, lambda_max, objective, solve_global, solve_tiled
 from . import Registry
 
@@ -77,7 +78,7 @@ def synthesize(size: int, tile: int, kernel: np.ndarray, *, rho: float, y_lambda
 
     size, tile = check_int("size", size, low=1), check_int("tile", tile, low=1)
     r = kernel.shape[0] // 2
-    chunks = ((tile,) * (size // tile) + ((size % tile,) if size % tile else ()),) * 2
+    chunks = tile_grid((size, size), tile)
     from dask.base import tokenize
 
     token = tokenize(size, tile, rho, y_lambda, seed)
