@@ -17,7 +17,7 @@ Both noise cases of the section (noiseless, and Gaussian noise ``noise_sigma``),
 the section's image (``image``, ``scale``, ``crop``) and PSF. Every solver starts
 from the document's random start (``seed``) and stops on its own criterion:
 
-- ``autograd + Newton-CG (document)``: :func:`sparseimg.deconvolution.solve_document`,
+- ``autograd + Newton-CG (document)``: :func:`sparseimg.restoration.deconvolution.solve_document`,
   scipy's defaults (``xtol=1e-5``);
 - ``FFT gradient + Newton-CG (finite-difference Hessian)``: the document's optimizer
   with the analytic gradient (separates the gradient's share of the speed-up);
@@ -44,12 +44,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from sparseimg.deconvolution import minimize_loss, random_start, solve_document
+from sparseimg.restoration.deconvolution import minimize_loss, random_start, solve_document
 from sparseimg.experiments.deblurring import DeblurProblem, make_problem
 from sparseimg.images import prepare_image
 from sparseimg.kernels import gaussian_psf
 from sparseimg.metrics import quality
-from sparseimg.objectives import SquareRootLoss
+from sparseimg.optim.objectives import SquareRootLoss
 from sparseimg.workspace.reporting import Reporter
 from sparseimg.workspace.runner import load_section_params
 from sparseimg.workspace.timing import format_duration, measure_interleaved

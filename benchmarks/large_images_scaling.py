@@ -24,7 +24,7 @@ import yaml
 from threadpoolctl import threadpool_limits
 
 from sparseimg.experiments.large_images import measure_scaling
-from sparseimg.tiled import truncated_kernel
+from sparseimg.large.tiled import truncated_kernel
 from sparseimg.workspace.reporting import markdown_table
 
 COLUMNS = ["size", "tile", "halo", "tiles", "workers", "wall_s", "s_per_mpixel", "busy_s", "scheduler_share",

@@ -10,7 +10,7 @@ The questions (issue 10)
 ------------------------
 - OMP: the same supports as ``sklearn.linear_model.orthogonal_mp_gram`` on the digits, at
   least 5× faster. Both get the Gram matrix ``DᵀD`` and the correlations ``DᵀX`` (sklearn's
-  ``Xy``) precomputed; ours is :func:`sparseimg.dictionary.batch_omp` given the same Gram
+  ``Xy``) precomputed; ours is :func:`sparseimg.sparsemodels.dictionary.batch_omp` given the same Gram
   matrix. The dictionary is the K-SVD dictionary of the digits (a dictionary of raw training
   digits has near-duplicate atoms, where sklearn stops early with a warning). Same supports:
   the fraction of signals whose set of chosen atoms is identical; the coefficients' largest
@@ -40,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sparseimg.dictionary import batch_omp, ksvd, sparse_rmse
+from sparseimg.sparsemodels.dictionary import batch_omp, ksvd, sparse_rmse
 
 __all__ = ["BLOCK", "OMP_COLUMNS", "KSVD_COLUMNS", "load_parameters", "omp_rows", "ksvd_rows", "main"]
 

@@ -48,7 +48,7 @@ Method
 3. Every solver that reached the tolerance is run again for exactly that many
    iterations, un-instrumented (SPORCO: ``FastSolve=True``, ``Verbose=False``,
    ``RelStopTol=0`` so that no residual test stops it early; FISTA:
-   ``sparseimg.solvers.fista`` with ``tol=0, track=False``), set-up included
+   ``sparseimg.optim.solvers.fista`` with ``tol=0, track=False``), set-up included
    (SPORCO's constructor; FISTA's data term), alternating the solvers in one
    process (A, B, C, A, B, C …) ``--repeats`` times after one warm-up round
    (FFTW plans, caches); the table reports medians.
@@ -57,7 +57,7 @@ Method
 configuration that reached the tolerance; ``objective_ratio`` is its final
 objective over that configuration's final objective.
 
-The library's ADMM (:func:`sparseimg.admm.admm`) runs with its defaults: nothing tuned
+The library's ADMM (:func:`sparseimg.optim.admm.admm`) runs with its defaults: nothing tuned
 (ρ₀ = trace(AᵀA)/n, residual balancing, α = 1.8), fused iterations.
 
 One iteration
@@ -109,13 +109,13 @@ from typing import Callable
 
 import numpy as np
 
-from sparseimg.admm import admm
+from sparseimg.optim.admm import admm
 from sparseimg.experiments import sparse_coding as csc
 from sparseimg.kernels import motion_cloud_operator
 from sparseimg.operators.fourier import FourierConvolution
-from sparseimg.prox import L1Norm
-from sparseimg.solvers import fista
-from sparseimg.synthesis import sparse_events
+from sparseimg.optim.prox import L1Norm
+from sparseimg.optim.solvers import fista
+from sparseimg.sparsemodels.synthesis import sparse_events
 
 __all__ = [
     "DEFAULTS", "COLUMNS", "Candidate", "load_parameters", "build_problem", "build_oriented_problem",
@@ -423,11 +423,11 @@ def default_candidates(lipschitz: float, *, probe_cap: int = 100, all_configs: b
     from sporco.pgm.backtrack import BacktrackRobust
 
     cands = [
-        Candidate("FISTA (sparseimg)", "fista", note="sparseimg.solvers.fista, step 1/‖A‖², tol=0, track=False"),
+        Candidate("FISTA (sparseimg)", "fista", note="sparseimg.optim.solvers.fista, step 1/‖A‖², tol=0, track=False"),
         Candidate("FISTA + restart (sparseimg)", "fista", lambda: {"restart": True},
                   note="the same with adaptive restart (function scheme, O'Donoghue & Candès)"),
         Candidate("ADMM (sparseimg)", "admm_lib",
-                  note="sparseimg.admm.admm defaults: rho0 = trace(AᵀA)/n, residual balancing (mu=10, tau=2), "
+                  note="sparseimg.optim.admm.admm defaults: rho0 = trace(AᵀA)/n, residual balancing (mu=10, tau=2), "
                        "relax=1.8, fused iterations; nothing tuned"),
         Candidate("SPORCO PGM, L=‖A‖², no backtracking", "pgm", lambda: {"L": lipschitz},
                   note="Backtrack=None (SPORCO default), L set to the Lipschitz constant"),
@@ -581,7 +581,7 @@ def iteration_rows(size: int, *, repeats: int, short: int = 20, long: int = 120,
     (``tol=1e-300``), so that everything an iteration normally computes is computed; ADMM
     with its defaults (``tol=1e-300``).
     """
-    from sparseimg import _fused
+    from sparseimg.optim import _fused
 
     rows = []
     for dtype in (np.float64, np.float32):

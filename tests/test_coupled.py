@@ -1,4 +1,4 @@
-"""sparseimg.coupled: masked resampling, guided filter, patches, coupled dictionaries, coupled ISTA."""
+"""sparseimg.learn.coupled: masked resampling, guided filter, patches, coupled dictionaries, coupled ISTA."""
 
 import autograd.numpy as anp
 import numpy as np
@@ -6,7 +6,7 @@ import pytest
 from autograd import grad
 from autograd.test_util import check_grads
 
-from sparseimg import coupled
+from sparseimg.learn import coupled
 
 
 def test_downsample_masked_averages_valid_pixels_only():

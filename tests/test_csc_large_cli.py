@@ -15,7 +15,7 @@ def image_zarr(tmp_path_factory):
     path = tmp_path_factory.mktemp("in") / "image.zarr"
     rng = np.random.default_rng(0)
     y = np.where(rng.random((256, 256)) < 2e-3, rng.laplace(size=(256, 256)) * 10, 0.0)
-    from sparseimg.tiled import global_operator, truncated_kernel
+    from sparseimg.large.tiled import global_operator, truncated_kernel
 
     x = global_operator(truncated_kernel(tol=1e-3)[0], y.shape, boundary="masked").forward(y)
     arr = zarr.open_array(str(path), mode="w", shape=x.shape, chunks=(128, 128), dtype="float64")

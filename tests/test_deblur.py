@@ -10,16 +10,16 @@ import pytest
 import scipy.ndimage as ndi
 import scipy.signal
 
-from sparseimg import deconvolution
+from sparseimg.restoration import deconvolution
 from sparseimg.experiments import UnknownMethodError
 from sparseimg.experiments import deblurring as db
 from sparseimg.images import prepare_image
 from sparseimg.kernels import gaussian_psf
 from sparseimg.metrics import interior_psnr, psnr, quality
-from sparseimg.objectives import GradientTikhonov, SquareRootLoss, implicit_tikhonov_weight
+from sparseimg.optim.objectives import GradientTikhonov, SquareRootLoss, implicit_tikhonov_weight
 from sparseimg.operators import LinearConvolution
 from sparseimg.operators.gradient import divergence, gradient, gradient_adjoint
-from sparseimg.tv import DiscBallIndicator, DualTVObjective, TotalVariation, total_variation, tv_prox
+from sparseimg.optim.tv import DiscBallIndicator, DualTVObjective, TotalVariation, total_variation, tv_prox
 from sparseimg.workspace.params import ParamError, validate_block
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,11 +1,11 @@
-"""Batch OMP and K-SVD (sparseimg.dictionary)."""
+"""Batch OMP and K-SVD (sparseimg.sparsemodels.dictionary)."""
 
 import warnings
 
 import numpy as np
 import pytest
 
-from sparseimg.dictionary import batch_omp, ksvd, normalize_atoms, sparse_rmse
+from sparseimg.sparsemodels.dictionary import batch_omp, ksvd, normalize_atoms, sparse_rmse
 
 
 @pytest.fixture(scope="module")

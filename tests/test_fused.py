@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
-from sparseimg import _fused
-from sparseimg.admm import admm, initial_penalty
-from sparseimg.objectives import LeastSquares
+from sparseimg.optim import _fused
+from sparseimg.optim.admm import admm, initial_penalty
+from sparseimg.optim.objectives import LeastSquares
 from sparseimg.operators import FourierConvolution, transfer_from_kernel
-from sparseimg.prox import L1Norm, Zero
-from sparseimg.solvers import fista, proximal_gradient
+from sparseimg.optim.prox import L1Norm, Zero
+from sparseimg.optim.solvers import fista, proximal_gradient
 
 
 def _problem(op, rng, *, density=0.05, noise=0.01):

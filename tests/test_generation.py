@@ -1,9 +1,9 @@
-"""The sparsity generative model (sparseimg.generation)."""
+"""The sparsity generative model (sparseimg.sparsemodels.generation)."""
 
 import numpy as np
 import pytest
 
-from sparseimg.generation import (code_supports, double_codes, double_dictionary, em_gaussian_missing,
+from sparseimg.sparsemodels.generation import (code_supports, double_codes, double_dictionary, em_gaussian_missing,
                                   fit_support_model, gibbs_fixed_size, gibbs_on_off, random_supports,
                                   support_energy, synthesize)
 

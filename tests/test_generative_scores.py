@@ -1,9 +1,9 @@
-"""Scores of generated images (sparseimg.generative_scores)."""
+"""Scores of generated images (sparseimg.sparsemodels.generative_scores)."""
 
 import numpy as np
 import pytest
 
-from sparseimg.generative_scores import (bootstrap_interval, classifier_scores, data_copying_ct, frechet_distance,
+from sparseimg.sparsemodels.generative_scores import (bootstrap_interval, classifier_scores, data_copying_ct, frechet_distance,
                                          precision_recall, support_copy_fraction)
 
 

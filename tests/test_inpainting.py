@@ -1,26 +1,26 @@
 """Unit and property tests of section 4's library code, on small images: masks
-(:mod:`sparseimg.operators.mask`), matrix completion (:mod:`sparseimg.completion`),
-held-out selection (:mod:`sparseimg.selection`), DCT frames and denoisers, the slimmed
-:mod:`sparseimg.inpainting`, the method registry and the section's parameter schema."""
+(:mod:`sparseimg.operators.mask`), matrix completion (:mod:`sparseimg.restoration.completion`),
+held-out selection (:mod:`sparseimg.restoration.selection`), DCT frames and denoisers, the slimmed
+:mod:`sparseimg.restoration.inpainting`, the method registry and the section's parameter schema."""
 
 import numpy as np
 import pytest
 
-from sparseimg.completion import (
+from sparseimg.restoration.completion import (
     _masked_gram, adam_factorize, als_factorize, als_inpaint, reconstruct, soft_impute, soft_impute_inpaint,
     soft_impute_path,
 )
-from sparseimg.denoisers import DenoiserProx, shifted_dct_threshold
+from sparseimg.restoration.denoisers import DenoiserProx, shifted_dct_threshold
 from sparseimg.images import check_color_image
-from sparseimg.inpainting import (
+from sparseimg.restoration.inpainting import (
     biharmonic_inpaint, dct_l1_inpaint, dct_threshold_inpaint, normalized_convolution, rff_features, rff_inpaint,
 )
 from sparseimg.metrics import inpainting_scores, psnr
 from sparseimg.operators.dct import MaskedDCTSynthesis, shifted_block_dct, shifted_block_idct
 from sparseimg.operators.mask import MaskOperator, apply_mask, fixed_count_mask, keep_observed, random_mask
-from sparseimg.prox import NuclearNorm
-from sparseimg.selection import holdout_split, select_along_path, select_by_holdout
-from sparseimg.solvers import adam_minimize
+from sparseimg.optim.prox import NuclearNorm
+from sparseimg.restoration.selection import holdout_split, select_along_path, select_by_holdout
+from sparseimg.optim.solvers import adam_minimize
 
 
 # --------------------------------------------------------------------------- fixtures

@@ -60,7 +60,7 @@ def test_science_never_imports_workspace_or_experiments():
     mods = _modules()
     science = {m: p for m, p in mods.items()
                if not m.startswith(("sparseimg.workspace", "sparseimg.experiments")) and m != "sparseimg.__main__"}
-    assert "sparseimg.operators.fourier" in science and "sparseimg.solvers" in science
+    assert "sparseimg.operators.fourier" in science and "sparseimg.optim.solvers" in science
     bad = {m: sorted(i for i in _all_imports(m, p, set(mods))
                      if i.startswith(("sparseimg.workspace", "sparseimg.experiments")))
            for m, p in science.items()}

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from autograd.test_util import check_grads
 
-from sparseimg import learned_lifting as LL
+from sparseimg.learn import learned_lifting as LL
 from sparseimg.operators.lifting import dwt2
 
 

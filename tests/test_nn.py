@@ -5,7 +5,7 @@ import pytest
 from autograd import grad
 from autograd.test_util import check_grads
 
-from sparseimg.nn import conv2d, conv2d_reference, conv_net, count_params, init_conv_net
+from sparseimg.learn.nn import conv2d, conv2d_reference, conv_net, count_params, init_conv_net
 
 
 @pytest.mark.parametrize("kernel, origin", [((3, 3), None), ((4, 3), (1, 1)), ((4, 3), (2, 1)), ((3, 4), (1, 2)),

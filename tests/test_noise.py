@@ -1,11 +1,11 @@
-"""sparseimg.noise: the weak-texture patch noise estimator."""
+"""sparseimg.restoration.noise: the weak-texture patch noise estimator."""
 
 import numpy as np
 import pytest
 
 from sparseimg.images import load_image
-from sparseimg.noise import eigenvalue_tail_variance, estimate_sigma_patches
-from sparseimg.shrinkage import estimate_sigma
+from sparseimg.restoration.noise import eigenvalue_tail_variance, estimate_sigma_patches
+from sparseimg.restoration.shrinkage import estimate_sigma
 
 
 def test_eigenvalue_tail_variance():

@@ -9,7 +9,7 @@ import pytest
 
 import sparseimg.operators as ops
 from sparseimg.kernels import gaussian_psf, motion_cloud_operator
-from sparseimg.objectives import LeastSquares
+from sparseimg.optim.objectives import LeastSquares
 from sparseimg.operators import (BlockDCTFrame, Composition, FourierConvolution, Gradient, LinearConvolution,
                                  LinearOperator, MaskedDCTSynthesis, MaskOperator, Synthesis, WaveletTransform,
                                  transfer_from_kernel)

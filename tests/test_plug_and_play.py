@@ -7,8 +7,8 @@ import pytest
 from sparseimg.kernels import gaussian_operator, gaussian_psf
 from sparseimg.metrics import psnr
 from sparseimg.operators import LinearConvolution
-from sparseimg.plug_and_play import pnp_deblur, pnp_hqs, pnp_ista, x_step
-from sparseimg.tv import tv_prox
+from sparseimg.optim.plug_and_play import pnp_deblur, pnp_hqs, pnp_ista, x_step
+from sparseimg.optim.tv import tv_prox
 
 
 @pytest.fixture(scope="module")

@@ -1,13 +1,13 @@
 import numpy as np
 import pytest
 
-from sparseimg.denoisers import DenoiserProx, shifted_dct_threshold
-from sparseimg.objectives import LeastSquares
+from sparseimg.restoration.denoisers import DenoiserProx, shifted_dct_threshold
+from sparseimg.optim.objectives import LeastSquares
 from sparseimg.operators import MaskOperator
-from sparseimg.prox import Box, L0Norm, L1Norm, NuclearNorm, Zero, hard_threshold, soft_threshold
-from sparseimg.solvers import proximal_gradient
+from sparseimg.optim.prox import Box, L0Norm, L1Norm, NuclearNorm, Zero, hard_threshold, soft_threshold
+from sparseimg.optim.solvers import proximal_gradient
 from sparseimg.testing import check_moreau, check_prox
-from sparseimg.tv import DiscBallIndicator, TotalVariation
+from sparseimg.optim.tv import DiscBallIndicator, TotalVariation
 
 
 def test_soft_threshold_formula(rng):

@@ -6,7 +6,7 @@ import pytest
 
 from sparseimg.kernels import motion_cloud_envelope
 from sparseimg.metrics import event_statistics
-from sparseimg.synthesis import sparse_events
+from sparseimg.sparsemodels.synthesis import sparse_events
 
 
 @pytest.fixture(scope="module")

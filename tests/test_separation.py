@@ -1,4 +1,4 @@
-"""sparseimg.separation: DCT filter bank, convolutional synthesis (operator and autograd primitive),
+"""sparseimg.restoration.separation: DCT filter bank, convolutional synthesis (operator and autograd primitive),
 exclusion term, side gains, separation."""
 
 import autograd.numpy as anp
@@ -7,7 +7,7 @@ import pytest
 from autograd import grad
 from autograd.test_util import check_grads
 
-from sparseimg import separation as sep
+from sparseimg.restoration import separation as sep
 
 
 def _dot_test(op, rng):

@@ -8,9 +8,9 @@ import pytest
 from skimage import color, data, img_as_float
 from skimage.restoration import denoise_wavelet
 
-from sparseimg.denoisers import DenoiserProx
+from sparseimg.restoration.denoisers import DenoiserProx
 from sparseimg.operators.lifting import dwt2, subbands
-from sparseimg.shrinkage import (bayesshrink_threshold, default_levels, denoise, denoise_ti, detail_gain,
+from sparseimg.restoration.shrinkage import (bayesshrink_threshold, default_levels, denoise, denoise_ti, detail_gain,
                                  estimate_sigma, threshold_bands, visushrink_threshold)
 
 

@@ -1,11 +1,11 @@
 import numpy as np
 import pytest
 
-from sparseimg.objectives import LeastSquares
+from sparseimg.optim.objectives import LeastSquares
 from sparseimg.operators import FourierConvolution, LinearOperator, transfer_from_kernel
-from sparseimg.prox import L1Norm
-from sparseimg.solvers import conjugate_gradient, fista, gradient_descent, ista, proximal_gradient
-from sparseimg.synthesis import sparse_events
+from sparseimg.optim.prox import L1Norm
+from sparseimg.optim.solvers import conjugate_gradient, fista, gradient_descent, ista, proximal_gradient
+from sparseimg.sparsemodels.synthesis import sparse_events
 
 
 class MatrixOperator(LinearOperator):

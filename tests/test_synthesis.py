@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from sparseimg.synthesis import laplace_events, sparse_events, synthesize, threshold_to_sparsity
+from sparseimg.sparsemodels.synthesis import laplace_events, sparse_events, synthesize, threshold_to_sparsity
 
 
 def test_sparsity_and_threshold():

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from sparseimg.operators.convolution import LinearConvolution
-from sparseimg.objectives import LeastSquares
+from sparseimg.optim.objectives import LeastSquares
 from sparseimg.operators.base import LinearOperator
-from sparseimg.tiled import (TileConvolution, check_tiling, global_operator, neighbourhood_map, objective,
+from sparseimg.large.tiled import (TileConvolution, check_tiling, global_operator, neighbourhood_map, objective,
                              solve_global, solve_tiled, truncated_kernel)
 
 pytest.importorskip("dask.distributed")

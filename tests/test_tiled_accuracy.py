@@ -5,7 +5,7 @@ the global FISTA minimizer <= 1e-5 after round 0 and <= 1e-6 after the Schwarz r
 import numpy as np
 import pytest
 
-from sparseimg.tiled import global_operator, objective, solve_global, solve_tiled, truncated_kernel
+from sparseimg.large.tiled import global_operator, objective, solve_global, solve_tiled, truncated_kernel
 
 pytest.importorskip("dask.distributed")
 

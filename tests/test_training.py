@@ -1,11 +1,11 @@
-"""sparseimg.training: the seeded Adam loop, weights on disk, load-or-train."""
+"""sparseimg.learn.training: the seeded Adam loop, weights on disk, load-or-train."""
 
 import autograd.numpy as anp
 import numpy as np
 import pytest
 
-from sparseimg.solvers import adam_minimize
-from sparseimg.training import Adam, WeightsError, fit, load_or_train, load_weights, save_weights
+from sparseimg.optim.solvers import adam_minimize
+from sparseimg.learn.training import Adam, WeightsError, fit, load_or_train, load_weights, save_weights
 
 
 def _problem(seed=0):
@@ -126,7 +126,7 @@ def test_load_or_train(tmp_path):
 def test_load_or_train_required_by_the_pipeline(tmp_path, monkeypatch):
     """Under the section runner (SPARSEIMG_REQUIRE_MODELS=1) a missing or mismatched model is an
     error naming the file, never a silent retraining inside the notebook."""
-    from sparseimg.training import REQUIRE_MODELS_ENV
+    from sparseimg.learn.training import REQUIRE_MODELS_ENV
 
     def train():
         raise AssertionError("trained")
@@ -145,7 +145,7 @@ def test_model_path(monkeypatch, tmp_path):
     from pathlib import Path
 
     import sparseimg
-    from sparseimg.training import model_path
+    from sparseimg.learn.training import model_path
 
     monkeypatch.delenv("SPARSEIMG_MODELS_DIR", raising=False)
     (tmp_path / "ws" / "notebooks").mkdir(parents=True)

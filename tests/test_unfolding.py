@@ -1,4 +1,4 @@
-"""Unfolded ISTA (sparseimg.unfolding) and its experiments module (LISTA part of section 3b)."""
+"""Unfolded ISTA (sparseimg.learn.unfolding) and its experiments module (LISTA part of section 3b)."""
 
 import math
 
@@ -7,10 +7,10 @@ import pytest
 from autograd import grad
 from autograd.test_util import check_grads
 
-from sparseimg import unfolding as uf
-from sparseimg.objectives import LeastSquares
-from sparseimg.prox import L1Norm
-from sparseimg.solvers import proximal_gradient
+from sparseimg.learn import unfolding as uf
+from sparseimg.optim.objectives import LeastSquares
+from sparseimg.optim.prox import L1Norm
+from sparseimg.optim.solvers import proximal_gradient
 
 MODELS = tuple(uf.MODELS)
 

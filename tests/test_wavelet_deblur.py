@@ -4,11 +4,11 @@ FISTA, and the translation-invariant analysis form."""
 import numpy as np
 import pytest
 
-from sparseimg.deconvolution import WaveletShrinkageProx, wavelet_deblur
+from sparseimg.restoration.deconvolution import WaveletShrinkageProx, wavelet_deblur
 from sparseimg.kernels import gaussian_operator
 from sparseimg.metrics import psnr
 from sparseimg.operators import WaveletTransform
-from sparseimg.prox import soft_threshold
+from sparseimg.optim.prox import soft_threshold
 
 
 @pytest.fixture(scope="module")

@@ -131,7 +131,7 @@ def test_runner_forbids_training_inside_a_section_notebook(monkeypatch, tmp_path
 
     import papermill
 
-    from sparseimg.training import REQUIRE_MODELS_ENV
+    from sparseimg.learn.training import REQUIRE_MODELS_ENV
     from sparseimg.workspace import runner
 
     seen = []

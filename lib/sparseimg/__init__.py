@@ -5,15 +5,15 @@ Where things live (arrays and operators in, arrays out):
 - :mod:`sparseimg.operators` — linear operators (Fourier and cropped linear convolution,
   masks, gradient, block-DCT frames), each with ``forward``/``adjoint``/``normal``/
   ``lipschitz_constant`` and its own fast path for the data term;
-- :mod:`sparseimg.prox`, :mod:`sparseimg.tv` — penalties and their proxes;
-  :mod:`sparseimg.denoisers` — ``denoise(x, sigma)`` functions and the adapter that makes
-  one a prox; :mod:`sparseimg.objectives` — data terms; :mod:`sparseimg.solvers` — the one
+- :mod:`sparseimg.optim.prox`, :mod:`sparseimg.optim.tv` — penalties and their proxes;
+  :mod:`sparseimg.restoration.denoisers` — ``denoise(x, sigma)`` functions and the adapter that makes
+  one a prox; :mod:`sparseimg.optim.objectives` — data terms; :mod:`sparseimg.optim.solvers` — the one
   proximal-gradient core, CG, scipy and Adam wrappers, one iteration recorder;
-  :mod:`sparseimg.admm` — over-relaxed ADMM with a self-tuning penalty (convolutional sparse
-  coding); ``sparseimg._fused`` — the numba-fused iterations both take on Fourier problems;
-- methods by concern: :mod:`sparseimg.deconvolution`, :mod:`sparseimg.completion`,
-  :mod:`sparseimg.inpainting`, :mod:`sparseimg.selection`;
-- :mod:`sparseimg.kernels`, :mod:`sparseimg.synthesis`, :mod:`sparseimg.images`,
+  :mod:`sparseimg.optim.admm` — over-relaxed ADMM with a self-tuning penalty (convolutional sparse
+  coding); ``sparseimg.optim._fused`` — the numba-fused iterations both take on Fourier problems;
+- methods by concern: :mod:`sparseimg.restoration.deconvolution`, :mod:`sparseimg.restoration.completion`,
+  :mod:`sparseimg.restoration.inpainting`, :mod:`sparseimg.restoration.selection`;
+- :mod:`sparseimg.kernels`, :mod:`sparseimg.sparsemodels.synthesis`, :mod:`sparseimg.images`,
   :mod:`sparseimg.metrics` — kernels, synthetic data, test images, measurements;
 - :mod:`sparseimg.testing` — the dot test and prox checks the test suite shares;
 - :mod:`sparseimg.experiments` — one module per section (problems with their ground
@@ -31,14 +31,14 @@ _EXPORTS = {
     "transfer_from_centered": "operators", "transfer_from_kernel": "operators",
     "gaussian_psf": "kernels", "motion_cloud_envelope": "kernels", "motion_cloud_operator": "kernels",
     "psnr": "metrics", "rmse": "metrics", "support_precision_recall": "metrics",
-    "LeastSquares": "objectives",
-    "L0Norm": "prox", "L1Norm": "prox", "Zero": "prox", "hard_threshold": "prox", "soft_threshold": "prox",
-    "History": "solvers", "conjugate_gradient": "solvers", "fista": "solvers", "gradient_descent": "solvers",
-    "ista": "solvers", "proximal_gradient": "solvers",
-    "sparse_events": "synthesis", "synthesize": "synthesis",
-    "batch_omp": "dictionary", "ksvd": "dictionary",
-    "fit_support_model": "generation", "gibbs_fixed_size": "generation", "em_gaussian_missing": "generation",
-    "frechet_distance": "generative_scores", "precision_recall": "generative_scores",
+    "LeastSquares": "optim.objectives",
+    "L0Norm": "optim.prox", "L1Norm": "optim.prox", "Zero": "optim.prox", "hard_threshold": "optim.prox", "soft_threshold": "optim.prox",
+    "History": "optim.solvers", "conjugate_gradient": "optim.solvers", "fista": "optim.solvers", "gradient_descent": "optim.solvers",
+    "ista": "optim.solvers", "proximal_gradient": "optim.solvers",
+    "sparse_events": "sparsemodels.synthesis", "synthesize": "sparsemodels.synthesis",
+    "batch_omp": "sparsemodels.dictionary", "ksvd": "sparsemodels.dictionary",
+    "fit_support_model": "sparsemodels.generation", "gibbs_fixed_size": "sparsemodels.generation", "em_gaussian_missing": "sparsemodels.generation",
+    "frechet_distance": "sparsemodels.generative_scores", "precision_recall": "sparsemodels.generative_scores",
 }
 __all__ = list(_EXPORTS)
 __version__ = "0.1.0"

@@ -2,7 +2,7 @@
 
 import sys
 
-from .workspace.cli import main
+from sparseimg.workspace.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validate import check_int, check_real
+from sparseimg._validate import check_int, check_real
 
 __all__ = [
     "PACKAGED_IMAGES",

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.ndimage as ndi
 
-from ._validate import check_int, check_real, check_shape2d
-from .operators.fourier import FourierConvolution, transfer_from_centered, transfer_from_kernel
+from sparseimg._validate import check_int, check_real, check_shape2d
+from sparseimg.operators.fourier import FourierConvolution, transfer_from_centered, transfer_from_kernel
 
 __all__ = [
     "motion_cloud_envelope",

@@ -3,7 +3,7 @@
 A :class:`DeblurProblem` holds the ground truth, the PSF, the exact blur operator
 (:class:`~sparseimg.operators.LinearConvolution`, a crop of the full convolution as in the
 document) and the observation. :data:`METHODS` runs every deblurrer of
-:mod:`sparseimg.deconvolution` on it the same way (:func:`run_method`), with the weights
+:mod:`sparseimg.restoration.deconvolution` on it the same way (:func:`run_method`), with the weights
 chosen by :func:`choose_by_sweep` on a *tuning* image, never on the reported one.
 
 Source: "Image deblurring (Part 2)", a blog article on autograd and SciPy's Newton-CG (the extracted
@@ -17,15 +17,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validate import check_array, check_choice, check_real
-from ..deconvolution import (minimize_loss, random_start, richardson_lucy_deblur,
+from sparseimg._validate import check_array, check_choice, check_real
+from sparseimg.restoration.deconvolution import (minimize_loss, random_start, richardson_lucy_deblur,
                              richardson_lucy_normalized, solve_document, tikhonov_deblur, tv_deblur, unsupervised_wiener_deblur,
                              wiener_deblur)
-from ..metrics import psnr
-from ..objectives import SquareRootLoss
-from ..operators.convolution import LinearConvolution
-from ..solvers import History, OptimizeRun
-from . import Registry
+from sparseimg.metrics import psnr
+from sparseimg.optim.objectives import SquareRootLoss
+from sparseimg.operators.convolution import LinearConvolution
+from sparseimg.optim.solvers import History, OptimizeRun
+from sparseimg.experiments import Registry
 
 __all__ = ["DeblurProblem", "make_problem", "METHODS", "BOUNDARY_MODELS", "TUNED_WEIGHTS", "SolverSettings",
            "MethodResult", "run_method", "sweep", "choose_by_sweep"]

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..dictionary import batch_omp, ksvd, sparse_rmse
-from ..generation import (code_supports, double_codes, double_dictionary, fit_support_model, gibbs_fixed_size,
+from sparseimg.sparsemodels.dictionary import batch_omp, ksvd, sparse_rmse
+from sparseimg.sparsemodels.generation import (code_supports, double_codes, double_dictionary, fit_support_model, gibbs_fixed_size,
                           random_supports, synthesize)
-from ..generative_scores import (classifier_scores, data_copying_ct, frechet_distance, nearest_distances,
+from sparseimg.sparsemodels.generative_scores import (classifier_scores, data_copying_ct, frechet_distance, nearest_distances,
                                  precision_recall, support_copy_fraction)
-from . import Registry
+from sparseimg.experiments import Registry
 
 __all__ = ["load_digit_split", "load_face_split", "SparseModel", "fit_sparse_model", "held_out_rmse", "METHODS",
            "generate", "random_atom_images", "Scorer", "fit_digit_scorer", "fit_face_scorer"]

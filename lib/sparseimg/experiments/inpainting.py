@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..completion import adam_factorize, als_inpaint, reconstruct, soft_impute_inpaint
-from ..inpainting import biharmonic_inpaint, dct_l1_inpaint, dct_threshold_inpaint, normalized_convolution, rff_inpaint
-from ..operators.mask import keep_observed
-from . import Registry
+from sparseimg.restoration.completion import adam_factorize, als_inpaint, reconstruct, soft_impute_inpaint
+from sparseimg.restoration.inpainting import biharmonic_inpaint, dct_l1_inpaint, dct_threshold_inpaint, normalized_convolution, rff_inpaint
+from sparseimg.operators.mask import keep_observed
+from sparseimg.experiments import Registry
 
 __all__ = ["METHODS"]
 

@@ -1,6 +1,6 @@
 """Section 1 at scale: synthetic large images, tiled against global solves, cost and memory per size.
 
-The science is in :mod:`sparseimg.tiled`; here live the ground truth (events drawn tile by tile,
+The science is in :mod:`sparseimg.large.tiled`; here live the ground truth (events drawn tile by tile,
 straight into zarr), the accuracy comparison with the global minimizer, the scaling measurement
 (wall time, task stream, peak memory of every worker and of the driver) and the back-of-the-envelope
 estimate for a cluster-sized image.
@@ -21,10 +21,10 @@ from pathlib import Path
 import numpy as np
 from scipy.signal import fftconvolve
 
-from .._validate import check_int, check_real
-from ..dask_tiles import tile_grid
-from ..tiled import cluster_client, lambda_max, objective, solve_global, solve_tiled
-from . import Registry
+from sparseimg._validate import check_int, check_real
+from sparseimg.large.dask_tiles import tile_grid
+from sparseimg.large.tiled import cluster_client, lambda_max, objective, solve_global, solve_tiled
+from sparseimg.experiments import Registry
 
 __all__ = ["METHODS", "event_threshold", "image_std", "synthesize", "compare", "measure_scaling", "cluster_estimate"]
 

@@ -26,17 +26,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import check_real
-from ..admm import admm
-from ..deconvolution import masked_inverse_filter
-from ..metrics import psnr, relative_error, support_precision_recall
-from ..objectives import LeastSquares
-from ..operators.fourier import FourierConvolution
-from ..prox import L1Norm
-from ..solvers import History, conjugate_gradient, gradient_descent, proximal_gradient
-from ..synthesis import synthesize
-from ..workspace.timing import measure_interleaved, summarize
-from . import Registry
+from sparseimg._validate import check_real
+from sparseimg.optim.admm import admm
+from sparseimg.restoration.deconvolution import masked_inverse_filter
+from sparseimg.metrics import psnr, relative_error, support_precision_recall
+from sparseimg.optim.objectives import LeastSquares
+from sparseimg.operators.fourier import FourierConvolution
+from sparseimg.optim.prox import L1Norm
+from sparseimg.optim.solvers import History, conjugate_gradient, gradient_descent, proximal_gradient
+from sparseimg.sparsemodels.synthesis import synthesize
+from sparseimg.workspace.timing import measure_interleaved, summarize
+from sparseimg.experiments import Registry
 
 __all__ = ["METHODS", "Problem", "make_problem", "recover", "evaluate", "reference_minimum",
            "noise_scan", "lambda_scan", "document_formulation", "timing_table", "SUPPORT_FRACTION"]
@@ -218,7 +218,7 @@ def timing_table(envelope: np.ndarray, events: np.ndarray, problem: Problem, *, 
     included), and, for reference, the ``scipy.fft`` pair when the operator uses FFTW. Medians of ``repeats``
     interleaved repeats.
     """
-    from ..kernels import motion_cloud_envelope
+    from sparseimg.kernels import motion_cloud_envelope
 
     rows = []
     for dtype in (np.float64, np.float32):

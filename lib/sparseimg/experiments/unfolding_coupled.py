@@ -17,7 +17,7 @@ Super-resolution (keys ``csr_*``)
     floor; patches flatter than ``csr_min_contrast`` keep the bicubic values; training draws
     minibatches under the 8 flips/rotations of the square.
 
-Separation (keys ``sep_*``): see :mod:`sparseimg.separation`.
+Separation (keys ``sep_*``): see :mod:`sparseimg.restoration.separation`.
 
 Sources: X. Deng and P. L. Dragotti, "Deep Coupled ISTA Network for Multi-Modal Image
 Super-Resolution", IEEE TIP 29, 2020; W. Pu, J.-J. Huang et al., "Mixed X-Ray Image Separation
@@ -32,9 +32,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import coupled
-from .._parallel import process_map
-from ..workspace.params import Bool, Float, Int, ListOf
+from sparseimg.learn import coupled
+from sparseimg._parallel import process_map
+from sparseimg.workspace.params import Bool, Float, Int, ListOf
 
 __all__ = ["SCHEMA", "TRAIN_KEYS", "train", "SRProblem", "sr_problem", "train_sr_network", "sr_predict",
            "tune_guided_filter", "evaluate_sr", "network_weights", "SR_LABELS", "SEP_LABELS", "SEP_VARIANTS",
@@ -186,13 +186,13 @@ def train_sr_network(problem: SRProblem, *, patch: int, guided: bool, atoms: int
                      min_contrast: float = 0.5, augment: bool = True, progress: bool = True) -> tuple[dict, dict]:
     """Learn the coupled dictionary on the training half, then train the unfolded coupled ISTA.
 
-    Returns ``(weights, log)``: weights = the network (:func:`sparseimg.coupled.init_coupled_ista`
+    Returns ``(weights, log)``: weights = the network (:func:`sparseimg.learn.coupled.init_coupled_ista`
     keys) plus the feature scales ``scale_a``, ``scale_b``, ``scale_h`` and ``dictionary_*``
     copies of the untrained network; log = losses, times.
     """
     import autograd.numpy as anp
 
-    from ..training import fit
+    from sparseimg.learn.training import fit
 
     t0, c0 = time.perf_counter(), time.process_time()
     a, b, h, valid, _, _, contrast = _features(problem, patch, stride, "train")
@@ -399,8 +399,8 @@ def evaluate_separation(block: dict, *, progress: bool = False) -> tuple[list[di
     Returns ``(rows, estimates)`` with rows ``{"method", "psnr_x1", "psnr_x2", "seconds",
     "cpu_seconds"}`` and ``estimates[method] = (x1, x2)`` (plus ``"problem"`` and ``"gains"``).
     """
-    from .. import separation
-    from ..metrics import psnr
+    from sparseimg.restoration import separation
+    from sparseimg.metrics import psnr
 
     problem = separation_problem(block["sep_size"])
     operator = separation.FilterBankSynthesis(separation.dct_filter_bank(block["sep_filter"]), problem.x1.shape)
@@ -426,7 +426,7 @@ def evaluate_separation(block: dict, *, progress: bool = False) -> tuple[list[di
 
 def _separate_variant(problem, operator, gains, block, use_side, use_exclusion, lipschitz):
     """One variant of :func:`evaluate_separation`: ``(x1, x2, wall seconds, CPU seconds)``."""
-    from .. import separation
+    from sparseimg.restoration import separation
 
     t0, c0 = time.perf_counter(), time.process_time()
     result = separation.separate(problem.mixture, operator, side=problem.side, gains=gains, lam=block["sep_lam"],

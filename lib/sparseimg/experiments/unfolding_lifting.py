@@ -1,5 +1,5 @@
 """Section 3, part 2 (learned lifting): training the lifting denoiser of
-:mod:`sparseimg.learned_lifting`, the denoising table against part 1's translation-invariant wavelet
+:mod:`sparseimg.learn.learned_lifting`, the denoising table against part 1's translation-invariant wavelet
 shrinkage, BM3D and scikit-image, the noise estimate, and plug-and-play deblurring with it.
 
 The section's block (``unfolding``) holds this part's keys under the prefix ``lift_``:
@@ -20,15 +20,15 @@ import warnings
 
 import numpy as np
 
-from .. import learned_lifting as ll
-from .. import shrinkage
-from ..images import center_crop, load_image
-from ..metrics import psnr
-from ..noise import estimate_sigma_patches
-from ..plug_and_play import pnp_deblur, pnp_hqs
-from ..workspace.params import Bool, Choice, Float, Int, ListOf, ParamError, image_spec
-from . import wavelets as wv
-from .deblurring import choose_by_sweep
+from sparseimg.learn import learned_lifting as ll
+from sparseimg.restoration import shrinkage
+from sparseimg.images import center_crop, load_image
+from sparseimg.metrics import psnr
+from sparseimg.restoration.noise import estimate_sigma_patches
+from sparseimg.optim.plug_and_play import pnp_deblur, pnp_hqs
+from sparseimg.workspace.params import Bool, Choice, Float, Int, ListOf, ParamError, image_spec
+from sparseimg.experiments import wavelets as wv
+from sparseimg.experiments.deblurring import choose_by_sweep
 
 __all__ = ["SCHEMA", "TRAIN_KEYS", "check_block", "model_config", "train", "make_denoiser", "seed_of",
            "PEERS", "ESTIMATORS", "denoising_table", "headline", "noise_estimate_table", "deblur_problems", "PNP_METHODS",

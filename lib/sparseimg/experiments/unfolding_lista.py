@@ -35,12 +35,12 @@ import time
 
 import numpy as np
 
-from .. import unfolding as uf
-from .._parallel import process_map
-from ..objectives import LeastSquares
-from ..prox import L1Norm
-from ..solvers import proximal_gradient
-from ..workspace.params import Float, Int, ListOf
+from sparseimg.learn import unfolding as uf
+from sparseimg._parallel import process_map
+from sparseimg.optim.objectives import LeastSquares
+from sparseimg.optim.prox import L1Norm
+from sparseimg.optim.solvers import proximal_gradient
+from sparseimg.workspace.params import Float, Int, ListOf
 
 __all__ = ["SCHEMA", "TRAIN_KEYS", "MODEL_ORDER", "train", "cases", "case_name", "held_out", "tuning_set",
            "model_params", "solver_curves", "iterations_to_reach", "tune_lambda", "layer_nmse", "solver_comparison", "comparison_rows", "plot_curves"]
@@ -186,7 +186,7 @@ def solver_curves(matrix: np.ndarray, y: np.ndarray, x: np.ndarray, lam: float, 
                   accelerate: bool = False) -> np.ndarray:
     """NMSE (dB) of ISTA (or FISTA) from 0 at iterations ``0 … n_iter``, all columns at once.
 
-    Runs :func:`sparseimg.solvers.proximal_gradient` on ``½‖A X − Y‖² + λ‖X‖₁`` (a sum over
+    Runs :func:`sparseimg.optim.solvers.proximal_gradient` on ``½‖A X − Y‖² + λ‖X‖₁`` (a sum over
     columns, so each column follows its own ISTA path) with step ``1/L``, no early stop.
     """
     operator = uf.MatrixOperator(np.asarray(matrix, dtype=np.float64))

@@ -5,16 +5,16 @@ Two registries, one shape each (keys in metrics and tables, labels in figures):
 
 - :data:`DENOISERS` — ``key -> denoise(noisy, sigma, params) -> image`` with ``sigma`` the noise
   standard deviation in the image's units and ``params`` a :class:`DenoiseSettings`: our lifting
-  wavelets (VisuShrink, BayesShrink, cycle-spun BayesShrink), TV (:func:`sparseimg.tv.tv_prox`) and
+  wavelets (VisuShrink, BayesShrink, cycle-spun BayesShrink), TV (:func:`sparseimg.optim.tv.tv_prox`) and
   the peers (scikit-image's ``denoise_wavelet``, ``cycle_spin``, ``denoise_tv_chambolle``; ``bm3d``).
   The two TV weights are ``factor · sigma`` with the factor chosen per ``sigma`` on a *tuning* image
   (:func:`tune_denoisers`), never on a reported one.
 - :data:`DEBLURRERS` — ``key -> run(problem, lam, params, reference)`` run by :func:`run_deblurrer`
   on a :class:`~sparseimg.experiments.deblurring.DeblurProblem`: the talk's iterative shrinkage
   (ISTA on the synthesis form), FISTA on the synthesis and on the translation-invariant analysis
-  form (:func:`sparseimg.deconvolution.wavelet_deblur`), section 2's TV-FISTA, the talk's
-  Algorithm 1 (:func:`sparseimg.plug_and_play.pnp_deblur`) and half-quadratic splitting with a fixed
-  schedule (:func:`sparseimg.plug_and_play.pnp_hqs`), each with three denoisers of
+  form (:func:`sparseimg.restoration.deconvolution.wavelet_deblur`), section 2's TV-FISTA, the talk's
+  Algorithm 1 (:func:`sparseimg.optim.plug_and_play.pnp_deblur`) and half-quadratic splitting with a fixed
+  schedule (:func:`sparseimg.optim.plug_and_play.pnp_hqs`), each with three denoisers of
   :data:`DENOISERS`. :func:`tune_deblurrers` chooses their λ on a tuning problem, over the grids
   :data:`LAMBDA_GRIDS` names (:data:`SHARED_LAMBDA`: the exception).
 
@@ -36,17 +36,17 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .._validate import check_array, check_choice, check_int, check_real
-from ..deconvolution import tv_deblur, wavelet_deblur
-from ..images import prepare_image
-from ..kernels import gaussian_psf
-from ..operators.fourier import FourierConvolution, transfer_from_kernel
-from ..operators.lifting import dwt2, get_wavelet, idwt2, subbands
-from ..plug_and_play import pnp_deblur, pnp_hqs
-from .. import shrinkage
-from ..tv import tv_prox
-from . import Registry
-from .deblurring import DeblurProblem, choose_by_sweep, make_problem
+from sparseimg._validate import check_array, check_choice, check_int, check_real
+from sparseimg.restoration.deconvolution import tv_deblur, wavelet_deblur
+from sparseimg.images import prepare_image
+from sparseimg.kernels import gaussian_psf
+from sparseimg.operators.fourier import FourierConvolution, transfer_from_kernel
+from sparseimg.operators.lifting import dwt2, get_wavelet, idwt2, subbands
+from sparseimg.optim.plug_and_play import pnp_deblur, pnp_hqs
+from sparseimg.restoration import shrinkage
+from sparseimg.optim.tv import tv_prox
+from sparseimg.experiments import Registry
+from sparseimg.experiments.deblurring import DeblurProblem, choose_by_sweep, make_problem
 
 __all__ = ["DenoiseSettings", "DENOISERS", "TUNED_DENOISERS", "tune_denoisers", "add_noise",
            "DeblurSettings", "DEBLURRERS", "LAMBDA_GRIDS", "SHARED_LAMBDA", "DeblurResult", "run_deblurrer",

@@ -8,13 +8,13 @@
 - :mod:`.lifting` — wavelets by the lifting scheme (Haar, CDF 5/3, CDF 9/7, learned steps).
 """
 
-from .base import Composition, LinearOperator, PreparedData, Synthesis
-from .convolution import LinearConvolution
-from .dct import BlockDCTFrame, MaskedDCTSynthesis
-from .fourier import FourierConvolution, transfer_from_centered, transfer_from_kernel
-from .gradient import Gradient
-from .lifting import WaveletTransform
-from .mask import MaskOperator
+from sparseimg.operators.base import Composition, LinearOperator, PreparedData, Synthesis
+from sparseimg.operators.convolution import LinearConvolution
+from sparseimg.operators.dct import BlockDCTFrame, MaskedDCTSynthesis
+from sparseimg.operators.fourier import FourierConvolution, transfer_from_centered, transfer_from_kernel
+from sparseimg.operators.gradient import Gradient
+from sparseimg.operators.lifting import WaveletTransform
+from sparseimg.operators.mask import MaskOperator
 
 __all__ = ["LinearOperator", "PreparedData", "Composition", "FourierConvolution", "transfer_from_centered", "transfer_from_kernel",
            "LinearConvolution", "MaskOperator", "Gradient", "BlockDCTFrame", "MaskedDCTSynthesis", "WaveletTransform",

@@ -13,7 +13,7 @@ An operator maps arrays of ``shape`` (its domain) to arrays of its range:
 - ``prepare_data(b)`` / ``residual_value_and_grad(x, prepared)`` — the data term
   ``(½‖A x − b‖², Aᵀ(A x − b))`` with whatever precomputation of ``b`` saves work
   (the Fourier convolution keeps the spectrum of ``b`` and gets both from one FFT
-  pair); :class:`~sparseimg.objectives.LeastSquares` calls only these, so solvers
+  pair); :class:`~sparseimg.optim.objectives.LeastSquares` calls only these, so solvers
   never look at an operator's class.
 
 Operators are safe to share between threads: none keeps per-call state on the
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._linalg import sq_norm
+from sparseimg._linalg import sq_norm
 
 __all__ = ["LinearOperator", "PreparedData", "Composition", "Synthesis", "power_norm_sq"]
 
@@ -41,7 +41,7 @@ class PreparedData:
 
 
 class _ShiftedNormal:
-    """The system ``(AᵀA + shift·I) x = rhs`` in the form :func:`~sparseimg.solvers.conjugate_gradient` solves."""
+    """The system ``(AᵀA + shift·I) x = rhs`` in the form :func:`~sparseimg.optim.solvers.conjugate_gradient` solves."""
 
     def __init__(self, operator, rhs: np.ndarray, shift: float):
         self.operator, self.adjoint_data, self.shift = operator, rhs, shift
@@ -77,7 +77,7 @@ class LinearOperator:
         """
         if not shift > 0:
             raise ValueError(f"shift={shift!r} is not allowed: expected > 0")
-        from ..solvers import conjugate_gradient  # lazily: the solvers sit above the operators
+        from sparseimg.optim.solvers import conjugate_gradient  # lazily: the solvers sit above the operators
 
         rhs = np.asarray(rhs)
         start = np.zeros_like(rhs) if x0 is None else np.array(x0, dtype=rhs.dtype)

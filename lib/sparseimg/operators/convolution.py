@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import scipy.fft as sfft
 
-from .._validate import check_array, check_dtype, check_int
-from .base import LinearOperator
-from .fourier import FourierConvolution, transfer_from_kernel
+from sparseimg._validate import check_array, check_dtype, check_int
+from sparseimg.operators.base import LinearOperator
+from sparseimg.operators.fourier import FourierConvolution, transfer_from_kernel
 
 __all__ = ["LinearConvolution"]
 

@@ -12,10 +12,10 @@ import math
 import numpy as np
 from scipy import fft as sfft
 
-from .._validate import check_int
-from ..images import from_opponent, to_opponent
-from .base import LinearOperator
-from .mask import MaskOperator
+from sparseimg._validate import check_int
+from sparseimg.images import from_opponent, to_opponent
+from sparseimg.operators.base import LinearOperator
+from sparseimg.operators.mask import MaskOperator
 
 __all__ = ["shifted_block_dct", "shifted_block_idct", "check_frame", "frame_layout", "block_transform",
            "BlockDCTFrame", "MaskedDCTSynthesis"]

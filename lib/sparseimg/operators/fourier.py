@@ -24,9 +24,9 @@ import threading
 import numpy as np
 import scipy.fft as sfft
 
-from .._linalg import sq_norm
-from .._validate import check_array, check_choice, check_dtype, check_shape2d
-from .base import LinearOperator, PreparedData
+from sparseimg._linalg import sq_norm
+from sparseimg._validate import check_array, check_choice, check_dtype, check_shape2d
+from sparseimg.operators.base import LinearOperator, PreparedData
 
 __all__ = [
     "FourierConvolution",

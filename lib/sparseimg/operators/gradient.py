@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import check_shape2d
-from .base import LinearOperator
+from sparseimg._validate import check_shape2d
+from sparseimg.operators.base import LinearOperator
 
 __all__ = ["GRADIENT_NORM_SQ_BOUND", "gradient", "gradient_adjoint", "divergence", "Gradient"]
 

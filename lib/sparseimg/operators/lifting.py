@@ -29,8 +29,8 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from .._validate import check_array, check_choice, check_int
-from .base import LinearOperator
+from sparseimg._validate import check_array, check_choice, check_int
+from sparseimg.operators.base import LinearOperator
 
 __all__ = ["LiftingStep", "LiftingWavelet", "HAAR", "CDF53", "CDF97", "ALPHA", "BETA", "GAMMA", "DELTA",
            "ZETA", "WAVELETS", "BOUNDARIES", "get_wavelet",

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import check_int, check_real
-from .base import LinearOperator
+from sparseimg._validate import check_int, check_real
+from sparseimg.operators.base import LinearOperator
 
 __all__ = ["check_missing", "observed_channels", "channels_to_image", "observed_means", "random_mask",
            "fixed_count_mask", "apply_mask", "keep_observed", "MaskOperator"]

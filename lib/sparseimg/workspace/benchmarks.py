@@ -8,7 +8,7 @@ as the section schemas are for the notebooks).
 
 from pathlib import Path
 
-from .params import Bool, Float, Int, Spec, quick_values, read_params_file, validate_block
+from sparseimg.workspace.params import Bool, Float, Int, Spec, quick_values, read_params_file, validate_block
 
 __all__ = ["BENCHMARK_SCHEMAS", "benchmark_quick_params", "load_benchmark_params"]
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .params import ParamError
-from .sections import HeadlineError
+from sparseimg.workspace.params import ParamError
+from sparseimg.workspace.sections import HeadlineError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,36 +40,36 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--quick", action="store_true", help="the schema's quick values (seconds), not params.yaml")
     train.add_argument("--models-dir", default=None, help="default: the repository's models/")
     train.add_argument("--reports", default="reports", help="where runs/train_<model>.json goes")
-    from . import csc_large
+    from sparseimg.workspace import csc_large
     csc_large.add_parser(sub)
     args = parser.parse_args(argv)
 
     try:
         if args.command == "run":
-            from .runner import run_section
+            from sparseimg.workspace.runner import run_section
             out = run_section(args.section, args.params, log_output=args.log_output)
             print(f"{args.section}: executed notebook written to {out}")
         elif args.command == "validate":
-            from .runner import load_section_params
-            from .sections import SECTIONS
+            from sparseimg.workspace.runner import load_section_params
+            from sparseimg.workspace.sections import SECTIONS
             for name in args.sections or list(SECTIONS):
                 load_section_params(name, args.params)
                 print(f"{name}: parameters OK")
         elif args.command == "code":
-            from .runner import write_code_fingerprint
+            from sparseimg.workspace.runner import write_code_fingerprint
             write_code_fingerprint(args.notebook, args.destination)
         elif args.command == "report":
-            from .report import build_report
+            from sparseimg.workspace.report import build_report
             md, page = build_report(args.reports)
             print(f"wrote {md} and {page}")
         elif args.command == "sections":
-            from .sections import SECTIONS
+            from sparseimg.workspace.sections import SECTIONS
             for name, sec in SECTIONS.items():
                 print(f"{name}\t{sec.notebook}\t{sec.title}")
         elif args.command == "deps":
             return _deps(args.root, check=args.check)
         elif args.command == "train":
-            from .train import train_model
+            from sparseimg.workspace.train import train_model
             path = train_model(args.model, args.params, quick=args.quick, models_dir=args.models_dir,
                                reports_dir=args.reports)
             print(f"{args.model}: weights written to {path}")
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _deps(root: str, *, check: bool) -> int:
-    from .deps import DepsError, check_deps, update_deps
+    from sparseimg.workspace.deps import DepsError, check_deps, update_deps
 
     unresolved: set[str] = set()
     try:

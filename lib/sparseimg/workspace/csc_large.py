@@ -12,7 +12,7 @@ import re
 import time
 from pathlib import Path
 
-from .params import ParamError
+from sparseimg.workspace.params import ParamError
 
 __all__ = ["add_parser", "run"]
 
@@ -71,7 +71,7 @@ def _image_shape(path: Path):
 
 def validate(args):
     """Check every argument; returns ``(shape, kernel, halo)``."""
-    from ..tiled import BOUNDARIES, check_tiling, truncated_kernel
+    from sparseimg.large.tiled import BOUNDARIES, check_tiling, truncated_kernel
 
     _check(math.isfinite(args.lam) and 0 < args.lam < 1, f"--lam={args.lam!r} is not allowed: expected 0 < lam < 1 "
            "(λ / ‖Aᵀx‖∞; at 1 or above the solution is 0)")
@@ -113,11 +113,11 @@ def run(args) -> int:
     shape, kernel, halo = validate(args)
     import sys
 
-    from ..tiled import cluster_client, solve_tiled
+    from sparseimg.large.tiled import cluster_client, solve_tiled
 
     image = args.input
     if Path(image).suffix.lower() == ".png":
-        from ..images import load_image
+        from sparseimg.images import load_image
 
         image = load_image(image, gray=True)
     start = time.perf_counter()

@@ -132,7 +132,7 @@ def _rel(paths, root: Path) -> list[str]:
 
 def stage_deps(root, stage: dict, *, unresolved: set | None = None) -> tuple[list[str], list[str]] | None:
     """``(required non-library deps, library deps)`` of a stage, or None if it is not managed here."""
-    from .sections import SECTIONS
+    from sparseimg.workspace.sections import SECTIONS
 
     root = Path(root).resolve()
     lib = root / "lib"
@@ -147,7 +147,7 @@ def stage_deps(root, stage: dict, *, unresolved: set | None = None) -> tuple[lis
         modules |= {f"{WORKSPACE}.runner", sec.module}
         required = [f"build/code/{Path(sec.notebook).stem}.json"]
     elif m := _TRAIN_CMD.match(cmd):
-        from .train import trainable_models
+        from sparseimg.workspace.train import trainable_models
 
         models = trainable_models()
         if m.group(1) not in models:

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from .. import images as _images
+from sparseimg import images as _images
 
 __all__ = ["ParamError", "Spec", "Int", "Float", "Bool", "Choice", "ListOf", "image_spec",
            "validate_block", "read_params_file", "quick_values", "COMMON_SCHEMA"]

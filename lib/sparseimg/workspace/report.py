@@ -15,9 +15,9 @@ import html
 import json
 from pathlib import Path
 
-from .provenance import cpu_count, cpu_model, file_sha256, git_state
-from .reporting import format_value
-from .sections import SECTIONS
+from sparseimg.workspace.provenance import cpu_count, cpu_model, file_sha256, git_state
+from sparseimg.workspace.reporting import format_value
+from sparseimg.workspace.sections import SECTIONS
 
 __all__ = ["build_report"]
 

@@ -24,10 +24,10 @@ from pathlib import Path
 
 import nbformat
 
-from ..training import REQUIRE_MODELS_ENV
-from .params import COMMON_SCHEMA, ParamError, read_params_file, validate_block
-from .provenance import run_record, utc_now
-from .sections import HeadlineError, get_section
+from sparseimg.learn.training import REQUIRE_MODELS_ENV
+from sparseimg.workspace.params import COMMON_SCHEMA, ParamError, read_params_file, validate_block
+from sparseimg.workspace.provenance import run_record, utc_now
+from sparseimg.workspace.sections import HeadlineError, get_section
 
 __all__ = ["load_section_params", "notebook_code", "strip_notebook", "run_section", "publish",
            "write_headline", "HeadlineError"]

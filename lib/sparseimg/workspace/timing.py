@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import check_int
+from sparseimg._validate import check_int
 
 __all__ = ["Timing", "summarize", "measure", "measure_interleaved", "format_duration"]
 

@@ -5,10 +5,10 @@ A section that learns declares ``MODELS = {name: experiments module}`` in its sc
 of the section's block that training reads) and ``train(block, *, progress) -> (weights, log)``.
 The command validates the whole block (schema and cross-field rules) before any work,
 trains with a progress bar, and writes ``models/<name>.npz``
-(:func:`sparseimg.training.save_weights`, configuration = the ``TRAIN_KEYS`` values;
-:func:`sparseimg.training.model_path`) and the
+(:func:`sparseimg.learn.training.save_weights`, configuration = the ``TRAIN_KEYS`` values;
+:func:`sparseimg.learn.training.model_path`) and the
 run record ``reports/runs/train_<name>.json``. The notebook reads the weights through
-:func:`sparseimg.training.load_or_train`, which checks the configuration.
+:func:`sparseimg.learn.training.load_or_train`, which checks the configuration.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-from .params import ParamError
-from .provenance import recorded_run
-from .sections import SECTIONS
+from sparseimg.workspace.params import ParamError
+from sparseimg.workspace.provenance import recorded_run
+from sparseimg.workspace.sections import SECTIONS
 
 __all__ = ["trainable_models", "training_config", "train_model"]
 
@@ -41,9 +41,9 @@ def training_config(module, block: dict) -> dict:
 def train_model(model: str, params_path="params.yaml", *, quick: bool = False, models_dir=None,
                 reports_dir="reports", progress: bool = True) -> Path:
     """Validate, train ``model`` and write its weights; returns the weights' path."""
-    from ..training import model_path, save_weights
-    from .runner import load_section_params
-    from .sections import get_section
+    from sparseimg.learn.training import model_path, save_weights
+    from sparseimg.workspace.runner import load_section_params
+    from sparseimg.workspace.sections import get_section
 
     models = trainable_models()
     if model not in models:

@@ -22,7 +22,7 @@ import numbers
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ..params import COMMON_SCHEMA, ParamError, Spec, quick_values
+from sparseimg.workspace.params import COMMON_SCHEMA, ParamError, Spec, quick_values
 
 __all__ = ["Section", "SECTIONS", "get_section", "HeadlineError", "extract_headline"]
 

@@ -4,8 +4,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ...images import PACKAGED_IMAGES
-from ..params import Choice, Float, Int, ListOf, ParamError, Spec, image_spec
+from sparseimg.images import PACKAGED_IMAGES
+from sparseimg.workspace.params import Choice, Float, Int, ListOf, ParamError, Spec, image_spec
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 
 import functools
 
-from ..params import Choice, Float, Int, ListOf, ParamError
+from sparseimg.workspace.params import Choice, Float, Int, ListOf, ParamError
 
 TITLE = "1b. Sparse coding of large images, tiled on Dask"
 NOTEBOOK = "notebooks/01b_large_images.ipynb"
@@ -37,13 +37,13 @@ SCHEMA = {
 
 @functools.lru_cache(maxsize=8)
 def _radius(kernel_tol: float, sf_0: float, B_sf: float) -> int:
-    from ...tiled import truncated_kernel
+    from sparseimg.large.tiled import truncated_kernel
 
     return truncated_kernel(tol=kernel_tol, sf_0=sf_0, B_sf=B_sf)[0].shape[0] // 2
 
 
 def _tiles_fit(block: dict) -> None:
-    from ...tiled import check_tiling
+    from sparseimg.large.tiled import check_tiling
 
     r = _radius(block["kernel_tol"], block["sf_0"], block["B_sf"])
     halo = 2 * r if block["halo"] is None else block["halo"]

@@ -6,7 +6,7 @@ Source: the second half of "Sparsity and Deep Neural Networks: a Match Made in H
 ``train_<model>`` (``python -m sparseimg train <model>``, see :mod:`sparseimg.workspace.train`).
 """
 
-from ...experiments import unfolding_coupled, unfolding_lifting, unfolding_lista
+from sparseimg.experiments import unfolding_coupled, unfolding_lifting, unfolding_lista
 
 TITLE = "3b. Learning from sparsity: LISTA, a learned lifting denoiser, coupled ISTA"
 NOTEBOOK = "notebooks/03b_unfolding.ipynb"

@@ -6,9 +6,9 @@ London), talk slides, 7 February 2022.
 
 import functools
 
-from ...experiments.wavelets import SECTION2
-from ...operators.lifting import max_levels
-from ..params import Choice, Float, Int, ListOf, ParamError, image_spec
+from sparseimg.experiments.wavelets import SECTION2
+from sparseimg.operators.lifting import max_levels
+from sparseimg.workspace.params import Choice, Float, Int, ListOf, ParamError, image_spec
 
 TITLE = "3. Wavelets by lifting, shrinkage and plug-and-play"
 NOTEBOOK = "notebooks/03_wavelets.ipynb"
@@ -89,7 +89,7 @@ SCHEMA = {
 
 @functools.lru_cache(maxsize=32)
 def _shape(source: str) -> tuple[int, int]:
-    from ...images import load_image
+    from sparseimg.images import load_image
 
     return load_image(source, gray=True).shape[:2]
 

@@ -11,10 +11,10 @@ pixels only.
 - :func:`als_factorize` — alternating ridge regressions, every row's ``r × r`` system
   solved at once by a batched ``numpy.linalg.solve``.
 - :func:`soft_impute` / :func:`soft_impute_path` — ``min ½‖P_Ω(X − A)‖² + λ‖X‖_*`` by
-  the library's proximal-gradient core with :class:`~sparseimg.prox.NuclearNorm`
+  the library's proximal-gradient core with :class:`~sparseimg.optim.prox.NuclearNorm`
   (Mazumder, Hastie & Tibshirani 2010; FISTA momentum by default).
 - :func:`als_inpaint`, :func:`soft_impute_inpaint` — the same with rank, ridge or λ chosen
-  on held-out observed pixels (:mod:`sparseimg.selection`).
+  on held-out observed pixels (:mod:`sparseimg.restoration.selection`).
 
 Shapes: public functions take images channel-last and return the same layout; factors
 work channel-first ``(C, n0, n1)``.
@@ -26,13 +26,13 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
-from ._validate import check_int, check_real
-from .objectives import LeastSquares
-from .operators.mask import (MaskOperator, apply_mask, channels_to_image, keep_observed, observed_channels,
+from sparseimg._validate import check_int, check_real
+from sparseimg.optim.objectives import LeastSquares
+from sparseimg.operators.mask import (MaskOperator, apply_mask, channels_to_image, keep_observed, observed_channels,
                              observed_means)
-from .prox import NuclearNorm
-from .selection import select_along_path, select_by_holdout
-from .solvers import History, adam_minimize, proximal_gradient
+from sparseimg.optim.prox import NuclearNorm
+from sparseimg.restoration.selection import select_along_path, select_by_holdout
+from sparseimg.optim.solvers import History, adam_minimize, proximal_gradient
 
 __all__ = ["Factorization", "reconstruct", "adam_factorize", "als_factorize", "soft_impute_path", "soft_impute",
            "als_inpaint", "soft_impute_inpaint"]
@@ -237,7 +237,7 @@ def soft_impute_path(image, missing, lams: Sequence[float], *, n_iter: int = 30,
                      progress: bool = False) -> tuple[list[np.ndarray], list[History]]:
     """Nuclear-norm completion along a decreasing path of λ, warm-started.
 
-    For each ``λ`` runs :func:`~sparseimg.solvers.proximal_gradient` on
+    For each ``λ`` runs :func:`~sparseimg.optim.solvers.proximal_gradient` on
     ``½‖P_Ω(X − A)‖² + λ Σ_c ‖X_c‖_*`` with step 1 — soft-impute's update
     ``X ← SVT_λ(P_Ω A + P_Ωᶜ X)`` — from the previous solution; with
     ``accelerate`` (default) the same update with FISTA's momentum, which needs far

@@ -3,7 +3,7 @@
 A denoiser maps a noisy image and a noise level (or threshold) to an estimate; it
 keeps no state. :class:`DenoiserProx` wraps one as the "penalty" of a
 proximal-gradient iteration (plug-and-play): it has a ``prox`` but no ``value``
-(``has_value = False``), so :func:`~sparseimg.solvers.proximal_gradient` refuses to
+(``has_value = False``), so :func:`~sparseimg.optim.solvers.proximal_gradient` refuses to
 track an objective that would not exist.
 """
 
@@ -15,9 +15,9 @@ from typing import Callable
 import numpy as np
 from scipy import fft as sfft
 
-from ._validate import check_choice, check_real
-from .images import from_opponent, to_opponent
-from .operators.dct import block_transform, check_frame, frame_layout
+from sparseimg._validate import check_choice, check_real
+from sparseimg.images import from_opponent, to_opponent
+from sparseimg.operators.dct import block_transform, check_frame, frame_layout
 
 __all__ = ["shifted_dct_threshold", "DenoiserProx"]
 

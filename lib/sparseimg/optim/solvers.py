@@ -1,8 +1,8 @@
 """One proximal-gradient core and the solvers built on it.
 
 ``proximal_gradient`` minimizes ``F(x) = f(x) + g(x)`` with ``f`` smooth (see
-:mod:`sparseimg.objectives`) and ``g`` a penalty with a prox (see
-:mod:`sparseimg.prox`):
+:mod:`sparseimg.optim.objectives`) and ``g`` a penalty with a prox (see
+:mod:`sparseimg.optim.prox`):
 
 - ``g = Zero()`` and no acceleration: gradient descent;
 - ``g = L1Norm(λ)`` and no acceleration: ISTA;
@@ -32,10 +32,10 @@ import numpy as np
 from scipy.optimize import minimize
 from tqdm import tqdm
 
-from ._linalg import inner, norm, sq_norm
-from ._validate import check_int, check_real
-from .metrics import psnr, support_precision_recall
-from .prox import L1Norm, Zero
+from sparseimg._linalg import inner, norm, sq_norm
+from sparseimg._validate import check_int, check_real
+from sparseimg.metrics import psnr, support_precision_recall
+from sparseimg.optim.prox import L1Norm, Zero
 
 __all__ = [
     "History",
@@ -64,7 +64,7 @@ class History:
         Filled when a ``reference`` is given (PSNR in dB of ``x_k`` against it;
         support precision/recall of ``x_k``).
     rho : list of float
-        ADMM's penalty per iterate (:func:`sparseimg.admm.admm` only).
+        ADMM's penalty per iterate (:func:`sparseimg.optim.admm.admm` only).
     converged : bool
         True if the relative change fell below ``tol`` before ``n_iter``.
     step : float
@@ -158,9 +158,9 @@ def proximal_gradient(smooth, penalty, x0: np.ndarray, *, step: float | None = N
     ----------
     smooth
         Smooth term: ``value``, ``grad``, ``value_and_grad``, ``lipschitz_constant()``,
-        ``affine_gradient`` (see :mod:`sparseimg.objectives`).
+        ``affine_gradient`` (see :mod:`sparseimg.optim.objectives`).
     penalty
-        Penalty with ``value(x)`` and ``prox(x, step)`` (see :mod:`sparseimg.prox`).
+        Penalty with ``value(x)`` and ``prox(x, step)`` (see :mod:`sparseimg.optim.prox`).
     x0 : ndarray
         Starting point; its dtype is the working precision.
     step : float, optional
@@ -191,7 +191,7 @@ def proximal_gradient(smooth, penalty, x0: np.ndarray, *, step: float | None = N
     progress : bool
         Show a tqdm progress bar (stderr).
     fused : bool or None
-        The fused loop of :mod:`sparseimg._fused` (one FFT pair and two elementwise passes
+        The fused loop of :mod:`sparseimg.optim._fused` (one FFT pair and two elementwise passes
         per iteration) for least squares on a FourierConvolution plus a scalar ℓ1 penalty:
         None takes it when it applies, False never (the plain numpy loop), True requires it
         (ValueError saying why not). Both loops give the same iterates up to rounding.
@@ -230,7 +230,7 @@ def proximal_gradient(smooth, penalty, x0: np.ndarray, *, step: float | None = N
                        track=track)
     has_value = getattr(penalty, "has_value", True)
     if fused is not False and affine and has_value:
-        from . import _fused
+        from sparseimg.optim import _fused
 
         ok, why = _fused.available(smooth, penalty)
         if ok and x0.dtype != smooth.operator.dtype:
@@ -332,7 +332,7 @@ def conjugate_gradient(smooth, x0: np.ndarray, *, n_iter: int = 100, tol: float 
                        desc: str | None = None) -> tuple[np.ndarray, History]:
     """Conjugate gradient on the normal equations ``(AᵀA + ridge I) x = Aᵀb``.
 
-    ``smooth`` is a :class:`~sparseimg.objectives.LeastSquares`. Stops when the
+    ``smooth`` is a :class:`~sparseimg.optim.objectives.LeastSquares`. Stops when the
     normal-equation residual satisfies ``‖r_k‖ <= tol ‖Aᵀb‖``. The objective
     ``½‖Ax − b‖² + ½ ridge ‖x‖²`` is tracked at no extra cost from the residual:
     ``f(x) = ½‖b‖² − ½ xᵀ(Aᵀb + r)``.
@@ -471,7 +471,7 @@ def adam_minimize(value_and_grad: Callable, params: list[np.ndarray], *, learnin
     """
     n_iter = check_int("n_iter", n_iter, low=0)
     params = [np.array(p, copy=True) for p in params]
-    from .training import AdamState  # the one Adam; training imports nothing from here
+    from sparseimg.learn.training import AdamState  # the one Adam; training imports nothing from here
 
     adam = AdamState(params, learning_rate=learning_rate, betas=betas, eps=eps)
     losses = np.empty(n_iter)

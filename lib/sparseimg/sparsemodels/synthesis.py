@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import check_int, check_real, check_shape2d
-from .operators.fourier import FourierConvolution
+from sparseimg._validate import check_int, check_real, check_shape2d
+from sparseimg.operators.fourier import FourierConvolution
 
 __all__ = ["SparseEvents", "laplace_events", "threshold_to_sparsity", "sparse_events", "synthesize"]
 

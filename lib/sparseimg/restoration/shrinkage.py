@@ -26,9 +26,9 @@ import math
 
 import numpy as np
 
-from ._validate import check_choice, check_int, check_real
-from .operators.lifting import BOUNDARIES, dwt, dwt2, get_wavelet, idwt2, max_levels, subbands
-from .prox import hard_threshold, soft_threshold
+from sparseimg._validate import check_choice, check_int, check_real
+from sparseimg.operators.lifting import BOUNDARIES, dwt, dwt2, get_wavelet, idwt2, max_levels, subbands
+from sparseimg.optim.prox import hard_threshold, soft_threshold
 
 __all__ = ["METHODS", "MODES", "MAD_SCALE", "estimate_sigma", "detail_gain", "default_levels",
            "visushrink_threshold", "bayesshrink_threshold", "threshold_bands", "denoise", "denoise_ti"]

@@ -27,7 +27,7 @@ from typing import Callable
 import numpy as np
 from tqdm import tqdm
 
-from ._validate import check_int, check_real
+from sparseimg._validate import check_int, check_real
 
 __all__ = ["Adam", "AdamState", "TrainResult", "fit", "save_weights", "load_weights", "load_or_train", "model_path",
            "WeightsError"]
@@ -48,7 +48,7 @@ def model_path(name: str) -> Path:
         return Path(root) / f"{name}.npz"
     here = Path.cwd().resolve()
     workspace = next((d for d in (here, *here.parents) if (d / "dvc.yaml").is_file()),
-                     Path(__file__).resolve().parents[2])
+                     Path(__file__).resolve().parents[3])
     return workspace / "models" / f"{name}.npz"
 
 
@@ -64,7 +64,7 @@ class AdamState:
     """Adam's state (Kingma & Ba 2015) for a list of arrays, updated in place.
 
     PyTorch's defaults and bias correction; the moments have each array's dtype, so the
-    working precision is the parameters'. :func:`sparseimg.solvers.adam_minimize` and
+    working precision is the parameters'. :func:`sparseimg.optim.solvers.adam_minimize` and
     :func:`fit` both step through it.
     """
 

@@ -28,15 +28,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import check_array, check_choice, check_int, check_real
-from .objectives import GradientTikhonov, LeastSquares, SquareRootLoss
-from .operators.base import Composition, Synthesis
-from .operators.convolution import LinearConvolution
-from .operators.fourier import FourierConvolution
-from .operators.lifting import WaveletTransform
-from .prox import L1Norm
-from .solvers import History, OptimizeRun, conjugate_gradient, proximal_gradient, scipy_minimize
-from .tv import TotalVariation
+from sparseimg._validate import check_array, check_choice, check_int, check_real
+from sparseimg.optim.objectives import GradientTikhonov, LeastSquares, SquareRootLoss
+from sparseimg.operators.base import Composition, Synthesis
+from sparseimg.operators.convolution import LinearConvolution
+from sparseimg.operators.fourier import FourierConvolution
+from sparseimg.operators.lifting import WaveletTransform
+from sparseimg.optim.prox import L1Norm
+from sparseimg.optim.solvers import History, OptimizeRun, conjugate_gradient, proximal_gradient, scipy_minimize
+from sparseimg.optim.tv import TotalVariation
 
 __all__ = [
     "band_mask", "masked_inverse_filter", "half_grid_radius",
@@ -269,9 +269,9 @@ def tv_deblur(blurred: np.ndarray, operator, lam: float, *, n_iter: int = 200, i
               reference: np.ndarray | None = None, progress: bool = False) -> tuple[np.ndarray, History]:
     """Isotropic TV deblurring ``½‖Au − b‖² + lam · TV(u)`` by FISTA.
 
-    Runs :func:`sparseimg.solvers.proximal_gradient` (accelerated) on
-    :class:`~sparseimg.objectives.LeastSquares` with the exact blur operator and
-    :class:`~sparseimg.tv.TotalVariation`, whose prox is itself dual FISTA
+    Runs :func:`sparseimg.optim.solvers.proximal_gradient` (accelerated) on
+    :class:`~sparseimg.optim.objectives.LeastSquares` with the exact blur operator and
+    :class:`~sparseimg.optim.tv.TotalVariation`, whose prox is itself dual FISTA
     (``inner_iter`` iterations at most, cold-started). Starts from ``b``.
     """
     smooth = LeastSquares(operator, blurred)
@@ -366,7 +366,7 @@ class WaveletShrinkageProx:
     has_value = False
 
     def __init__(self, lam: float, *, wavelet="cdf97", levels: int = 4, boundary: str = "periodic", shifts: int = 1):
-        from . import shrinkage
+        from sparseimg.restoration import shrinkage
 
         self.lam = check_real("lam", lam, low=0.0)
         self.options = dict(wavelet=wavelet, levels=check_int("levels", levels, low=1), boundary=boundary,
@@ -452,6 +452,6 @@ def wavelet_deblur(blurred: np.ndarray, operator, lam: float, *, wavelet="cdf97"
 
 
 def _psnr(reference, estimate):
-    from .metrics import psnr
+    from sparseimg.metrics import psnr
 
     return psnr(reference, estimate, data_range=1.0)

@@ -31,10 +31,10 @@ Bernoulli–Gaussian codes, optional white noise at a given SNR; vectors are the
 Training (:func:`train_layerwise`): greedy layer by layer (each new layer trained alone, the
 earlier ones frozen, then the truncated network fine-tuned), then all layers together; or, with
 ``init``, from another network's weights (:func:`convert_params`: ALISTA → LISTA-CP → LISTA compute
-the same outputs). Fresh minibatches from a seeded generator, Adam by :func:`sparseimg.training.fit`.
+the same outputs). Fresh minibatches from a seeded generator, Adam by :func:`sparseimg.learn.training.fit`.
 
 ISTA and FISTA for the comparison run through the library's one proximal-gradient core
-(:func:`sparseimg.solvers.proximal_gradient`) on a :class:`MatrixOperator`
+(:func:`sparseimg.optim.solvers.proximal_gradient`) on a :class:`MatrixOperator`
 (:mod:`sparseimg.experiments.unfolding_lista`).
 """
 
@@ -46,8 +46,8 @@ from dataclasses import dataclass
 import numpy as np
 from autograd.extend import defvjp, primitive
 
-from ._validate import check_choice, check_int, check_real
-from .operators.base import LinearOperator
+from sparseimg._validate import check_choice, check_int, check_real
+from sparseimg.operators.base import LinearOperator
 
 __all__ = ["MatrixOperator", "SparseProblem", "make_problem", "nmse_db", "noise_sigma", "lipschitz_constant",
            "MODELS", "Network", "network", "analytic_weight", "layer_keys", "n_layers_of", "init_params",
@@ -438,7 +438,7 @@ def train_layerwise(net: Network, problem: SparseProblem, n_layers: int, *, lam:
     network (earlier layers frozen), then the ``t`` layers are fine-tuned together for
     ``tune_steps`` at ``tune_lr``. Finally all ``K`` layers are fine-tuned for ``final_steps``
     at ``final_lr``. Every phase uses a cosine schedule and fresh minibatches of ``batch_size``
-    vectors drawn by :func:`sparseimg.training.fit` from ``default_rng(seed + phase number)``.
+    vectors drawn by :func:`sparseimg.learn.training.fit` from ``default_rng(seed + phase number)``.
 
     Returns
     -------
@@ -449,7 +449,7 @@ def train_layerwise(net: Network, problem: SparseProblem, n_layers: int, *, lam:
         training NMSE (dB, mean over the last 20 steps) after each stage, the final phase's
         losses every 10 steps, the training time (s) and the number of Adam steps.
     """
-    from .training import fit
+    from sparseimg.learn.training import fit
 
     n_layers = check_int("n_layers", n_layers, low=1)
     batch_size = check_int("batch_size", batch_size, low=1)

@@ -14,7 +14,7 @@ noise from the image alone, combining two published ideas:
   underestimates ``σ²`` (by ~5 % here); the estimate is the mean of the tail of eigenvalues that
   first has a mean no larger than its median.
 
-Beside :func:`sparseimg.shrinkage.estimate_sigma` (the median absolute deviation of the finest
+Beside :func:`sparseimg.restoration.shrinkage.estimate_sigma` (the median absolute deviation of the finest
 diagonal wavelet band, the estimate wavelet shrinkage uses), this is the more accurate one on
 textured images (notebook 03: largest error 0.49 against 1.07, 0–255 scale, σ from 5 to 55 on
 four images).
@@ -28,7 +28,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy.special import gammaincinv
 
-from ._validate import check_array, check_int, check_real
+from sparseimg._validate import check_array, check_int, check_real
 
 __all__ = ["estimate_sigma_patches", "eigenvalue_tail_variance"]
 

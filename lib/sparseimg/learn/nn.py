@@ -6,7 +6,7 @@
   products on contiguous slices of the periodically padded, row-flattened input (no im2col
   copy); its vector-Jacobian products are the same kind of products (the input's: a correlation
   with the flipped, transposed kernel; the kernel's: the columns against the output gradient).
-  Periodic boundaries suit the lifting transform of :mod:`sparseimg.learned_lifting`, which is
+  Periodic boundaries suit the lifting transform of :mod:`sparseimg.learn.learned_lifting`, which is
   periodic, and make the adjoint exact (no border terms).
 - :func:`conv_net` / :func:`init_conv_net` — a stack of such convolutions with ReLUs between them.
 

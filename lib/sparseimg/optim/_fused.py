@@ -53,9 +53,9 @@ def available(smooth=None, penalty=None) -> tuple[bool, str]:
         return False, "numba is not installed"
     if smooth is None:
         return True, ""
-    from .objectives import LeastSquares
-    from .operators.fourier import FourierConvolution
-    from .prox import L1Norm
+    from sparseimg.optim.objectives import LeastSquares
+    from sparseimg.operators.fourier import FourierConvolution
+    from sparseimg.optim.prox import L1Norm
 
     if type(smooth) is not LeastSquares or smooth.ridge:
         return False, "the smooth term is not a plain LeastSquares"
@@ -274,7 +274,7 @@ def plans_for(operator) -> FourierPlans:
 
 def fista_l1(smooth, lam: float, x0: np.ndarray, *, step: float, n_iter: int, tol: float, accelerate: bool,
              restart: bool, monitor, bar) -> np.ndarray:
-    """The loop of :func:`~sparseimg.solvers.proximal_gradient` for ``LeastSquares(FourierConvolution)
+    """The loop of :func:`~sparseimg.optim.solvers.proximal_gradient` for ``LeastSquares(FourierConvolution)
     + λ‖·‖₁``, fused: per iteration one FFT pair, one pass over the half spectrum (residual, its
     norm, the gradient's spectrum) and one over the image (forward step, extrapolation, soft
     threshold, ℓ1 value, stopping-test norms). Same iterates, objectives, restarts and stopping

@@ -12,9 +12,9 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ._validate import check_real
-from .metrics import rmse
-from .operators.mask import apply_mask, check_missing
+from sparseimg._validate import check_real
+from sparseimg.metrics import rmse
+from sparseimg.operators.mask import apply_mask, check_missing
 
 __all__ = ["holdout_split", "select_by_holdout", "select_along_path"]
 

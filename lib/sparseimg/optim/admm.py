@@ -37,9 +37,9 @@ import math
 import numpy as np
 from tqdm import tqdm
 
-from ._linalg import sq_norm
-from ._validate import check_int, check_real
-from .solvers import History, _Monitor
+from sparseimg._linalg import sq_norm
+from sparseimg._validate import check_int, check_real
+from sparseimg.optim.solvers import History, _Monitor
 
 __all__ = ["admm", "initial_penalty"]
 
@@ -81,7 +81,7 @@ def admm(smooth, penalty, x0: np.ndarray, *, rho: float | None = None, relax: fl
     smooth : LeastSquares
         ``½‖A x − b‖²`` (its operator must have ``solve_normal``).
     penalty
-        Anything with ``prox(v, step)`` and ``value(x)`` (see :mod:`sparseimg.prox`).
+        Anything with ``prox(v, step)`` and ``value(x)`` (see :mod:`sparseimg.optim.prox`).
     x0 : ndarray
         Start of ``z`` (``u`` starts at 0); its dtype is the working precision.
     rho : float, optional
@@ -95,7 +95,7 @@ def admm(smooth, penalty, x0: np.ndarray, *, rho: float | None = None, relax: fl
     track : bool
         Record ``F(z_k)`` every iteration (costs one extra FFT pair per iteration).
     reference, support_tol, data_range, callback, progress, desc
-        As for :func:`~sparseimg.solvers.proximal_gradient`.
+        As for :func:`~sparseimg.optim.solvers.proximal_gradient`.
     fused : bool or None
         The fused loop (one FFT pair and two elementwise passes per iteration) when the problem
         is least squares on a FourierConvolution plus a scalar ℓ1 penalty: None when it applies,
@@ -123,7 +123,7 @@ def admm(smooth, penalty, x0: np.ndarray, *, rho: float | None = None, relax: fl
     monitor = _Monitor(history, reference, support_tol=support_tol, data_range=data_range, callback=callback,
                        track=True)
 
-    from . import _fused
+    from sparseimg.optim import _fused
 
     ok, why = _fused.available(smooth, penalty)
     if ok and x0.dtype != op.dtype:
@@ -192,7 +192,7 @@ def _plain_loop(smooth, penalty, x0, *, rho, relax, balance, mu, tau, n_iter, to
 
 
 def _fused_loop(smooth, penalty, x0, *, rho, relax, balance, mu, tau, n_iter, tol, monitor, objective, bar):
-    from . import _fused
+    from sparseimg.optim import _fused
 
     op = smooth.operator
     plans = _fused.plans_for(op)

@@ -14,7 +14,7 @@ parts should not coincide (exclusion term). The separation minimizes
 
 with :math:`E(x₁, x₂) = \\sum_p |∇x₁(p)|² |∇x₂(p)|²` (the squared product of the gradient
 magnitudes: smooth, zero when the edges do not overlap), by accelerated proximal gradient
-(:func:`sparseimg.solvers.proximal_gradient`) with autograd gradients of the smooth part.
+(:func:`sparseimg.optim.solvers.proximal_gradient`) with autograd gradients of the smooth part.
 
 Pieces:
 
@@ -38,9 +38,9 @@ import numpy as np
 import scipy.fft as sfft
 from autograd.extend import defvjp, primitive
 
-from ._validate import check_int, check_real
-from .operators.base import LinearOperator
-from .operators.fourier import transfer_from_kernel
+from sparseimg._validate import check_int, check_real
+from sparseimg.operators.base import LinearOperator
+from sparseimg.operators.fourier import transfer_from_kernel
 
 __all__ = ["dct_filter_bank", "FilterBankSynthesis", "synthesize", "exclusion", "learn_side_gains",
            "separate", "separation_lipschitz", "SeparationResult", "colour_atoms"]
@@ -195,9 +195,9 @@ def learn_side_gains(image: np.ndarray, side: np.ndarray, operator: FilterBankSy
 
 
 def _prox_fista(operator, image, weights, z0, n_iter):
-    from .objectives import LeastSquares
-    from .prox import L1Norm
-    from .solvers import proximal_gradient
+    from sparseimg.optim.objectives import LeastSquares
+    from sparseimg.optim.prox import L1Norm
+    from sparseimg.optim.solvers import proximal_gradient
 
     z, _ = proximal_gradient(LeastSquares(operator, np.asarray(image, dtype=np.float64)), L1Norm(weights), z0,
                              n_iter=n_iter, tol=0.0, accelerate=True, track=False)
@@ -280,8 +280,8 @@ def separate(mixture: np.ndarray, operator: FilterBankSynthesis, *, side: np.nda
     -------
     SeparationResult
     """
-    from .prox import L1Norm
-    from .solvers import proximal_gradient
+    from sparseimg.optim.prox import L1Norm
+    from sparseimg.optim.solvers import proximal_gradient
 
     lam = check_real("lam", lam, low=0.0)
     alpha = check_real("alpha", alpha, low=0.0)

@@ -17,7 +17,7 @@
   (half-quadratic splitting, Geman & Yang 1995; Zhang et al., "Plug-and-play image restoration
   with deep denoiser prior", 2021).
 - :func:`pnp_ista` — proximal gradient with the denoiser as the prox step (through the one
-  proximal-gradient core and :class:`~sparseimg.denoisers.DenoiserProx`).
+  proximal-gradient core and :class:`~sparseimg.restoration.denoisers.DenoiserProx`).
 
 Everything takes the observation, the blur operator and the denoiser; a ``reference`` only
 records PSNR per iteration.
@@ -31,11 +31,11 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ._validate import check_int, check_real
-from .denoisers import DenoiserProx
-from .metrics import psnr
-from .objectives import LeastSquares
-from .solvers import History, proximal_gradient
+from sparseimg._validate import check_int, check_real
+from sparseimg.restoration.denoisers import DenoiserProx
+from sparseimg.metrics import psnr
+from sparseimg.optim.objectives import LeastSquares
+from sparseimg.optim.solvers import History, proximal_gradient
 
 __all__ = ["PnPRun", "x_step", "pnp_deblur", "pnp_hqs", "pnp_ista"]
 

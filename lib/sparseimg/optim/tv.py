@@ -12,7 +12,7 @@ deblurring problems"), it is computed from the dual problem::
 
 a smooth quadratic (gradient ``∇(∇ᵀq − x)``, Lipschitz constant 8) plus the
 indicator of a product of discs, solved by FISTA through the library's one
-proximal-gradient core, :func:`sparseimg.solvers.proximal_gradient`.
+proximal-gradient core, :func:`sparseimg.optim.solvers.proximal_gradient`.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._linalg import sq_norm
-from ._validate import check_array, check_int, check_real
-from .operators.gradient import GRADIENT_NORM_SQ_BOUND, gradient, gradient_adjoint
-from .solvers import proximal_gradient
+from sparseimg._linalg import sq_norm
+from sparseimg._validate import check_array, check_int, check_real
+from sparseimg.operators.gradient import GRADIENT_NORM_SQ_BOUND, gradient, gradient_adjoint
+from sparseimg.optim.solvers import proximal_gradient
 
 __all__ = [
     "total_variation",
@@ -45,7 +45,7 @@ def total_variation(u: np.ndarray) -> float:
 class DiscBallIndicator:
     """Indicator of ``{q : |q[:, i, j]|₂ <= radius for all i, j}``; its prox is the projection.
 
-    A penalty in the sense of :mod:`sparseimg.prox` acting on fields of shape
+    A penalty in the sense of :mod:`sparseimg.optim.prox` acting on fields of shape
     ``(2, n0, n1)``.
     """
 
@@ -69,7 +69,7 @@ class DiscBallIndicator:
 class DualTVObjective:
     """Smooth dual term ``h(q) = ½ ‖∇ᵀq − x‖²`` of the TV prox at ``x``.
 
-    Follows the smooth-term protocol of :mod:`sparseimg.objectives`: ``value``,
+    Follows the smooth-term protocol of :mod:`sparseimg.optim.objectives`: ``value``,
     ``grad``, ``value_and_grad``, ``lipschitz_constant()`` (``‖∇‖² <= 8``) and
     ``affine_gradient = True``.
 
@@ -103,7 +103,7 @@ def tv_prox(x: np.ndarray, weight: float, *, n_iter: int = 50, tol: float = 1e-5
     """``prox_{weight · TV}(x) = argmin_z ½‖z − x‖² + weight · TV(z)``.
 
     Computed by FISTA on the dual (see the module docstring) through
-    :func:`sparseimg.solvers.proximal_gradient`, started from ``q = 0``
+    :func:`sparseimg.optim.solvers.proximal_gradient`, started from ``q = 0``
     (so the result depends only on the arguments).
 
     Parameters
@@ -136,7 +136,7 @@ def tv_prox(x: np.ndarray, weight: float, *, n_iter: int = 50, tol: float = 1e-5
 class TotalVariation:
     """Penalty ``g(u) = lam · TV(u)`` with an inexact prox (dual FISTA).
 
-    A penalty in the sense of :mod:`sparseimg.prox`, for 2-D images.
+    A penalty in the sense of :mod:`sparseimg.optim.prox`, for 2-D images.
 
     Parameters
     ----------

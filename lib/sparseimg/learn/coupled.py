@@ -37,7 +37,7 @@ import autograd.numpy as anp
 import numpy as np
 from scipy import ndimage
 
-from ._validate import check_int, check_real
+from sparseimg._validate import check_int, check_real
 
 __all__ = ["downsample_masked", "fill_invalid", "upsample_bicubic", "box_mean", "guided_filter",
            "extract_patches", "assemble_patches", "soft_threshold", "learn_coupled_dictionary",

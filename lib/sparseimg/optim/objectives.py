@@ -8,7 +8,7 @@ A smooth term is an object with
 - ``affine_gradient: bool``: True when ``∇f`` is affine (``f`` quadratic), which
   lets FISTA extrapolate gradients instead of recomputing them.
 
-Quadratic terms also offer what :func:`~sparseimg.solvers.conjugate_gradient` needs:
+Quadratic terms also offer what :func:`~sparseimg.optim.solvers.conjugate_gradient` needs:
 ``normal(x)``, ``adjoint_data`` and ``residual_norm_sq()``.
 
 Terms here: :class:`LeastSquares` ``½‖A x − b‖² (+ ½ ridge ‖x‖²)`` for any operator of
@@ -24,9 +24,9 @@ import math
 
 import numpy as np
 
-from ._linalg import inner, sq_norm
-from ._validate import check_array, check_real
-from .operators.gradient import GRADIENT_NORM_SQ_BOUND, gradient, gradient_adjoint
+from sparseimg._linalg import inner, sq_norm
+from sparseimg._validate import check_array, check_real
+from sparseimg.operators.gradient import GRADIENT_NORM_SQ_BOUND, gradient, gradient_adjoint
 
 __all__ = ["LeastSquares", "GradientTikhonov", "SquareRootLoss", "implicit_tikhonov_weight"]
 
@@ -182,8 +182,8 @@ class SquareRootLoss:
 class GradientTikhonov:
     """Squared loss ``f(u) = ½‖A u − b‖² + ½ lam ‖∇u‖²`` (a quadratic smooth term).
 
-    Implements the smooth-term protocol of :mod:`sparseimg.objectives` and what
-    :func:`sparseimg.solvers.conjugate_gradient` needs (``normal``,
+    Implements the smooth-term protocol of :mod:`sparseimg.optim.objectives` and what
+    :func:`sparseimg.optim.solvers.conjugate_gradient` needs (``normal``,
     ``adjoint_data``, ``residual_norm_sq``).
 
     Parameters

@@ -30,7 +30,7 @@ is kept. At test time the estimate is averaged over ``shifts × shifts`` circula
 reflect-padded image (cycle spinning, Coifman & Donoho 1995).
 
 Blind use: one model over ``σ ∈ [sigma_min, sigma_max]``; ``σ`` unknown is estimated by
-:func:`sparseimg.noise.estimate_sigma_patches` (not learned: weak-texture patches and the tail of
+:func:`sparseimg.restoration.noise.estimate_sigma_patches` (not learned: weak-texture patches and the tail of
 the patch-covariance eigenvalues), with stride 2 (its fast setting).
 
 References
@@ -52,9 +52,9 @@ import time
 import autograd.numpy as anp
 import numpy as np
 
-from ._validate import check_int, check_real
-from .nn import conv2d, conv_net, init_conv_net
-from .operators.lifting import ALPHA, BETA, DELTA, GAMMA, ZETA
+from sparseimg._validate import check_int, check_real
+from sparseimg.learn.nn import conv2d, conv_net, init_conv_net
+from sparseimg.operators.lifting import ALPHA, BETA, DELTA, GAMMA, ZETA
 
 __all__ = ["TRAINING_IMAGES", "DEFAULT_CONFIG", "init_params", "forward", "inverse", "denoise_bands",
            "denoise_patches", "pilot_estimate", "denoise", "make_denoiser", "architecture", "training_images", "make_pool", "sample_batch", "loss",
@@ -252,20 +252,20 @@ def pilot_estimate(noisy, sigma, shifts: int = 4):
 
     ``noisy`` (n0, n1) or a stack (C, n0, n1) with ``sigma`` a number or one per image.
     """
-    from .shrinkage import denoise_ti
+    from sparseimg.restoration.shrinkage import denoise_ti
 
     return denoise_ti(noisy, sigma, shifts=shifts, wavelet="cdf97", levels=4, method="BayesShrink")
 
 
 def denoise(noisy, sigma, params: dict, *, shifts: int = 2, pad: int = 16, pilot_shifts: int = 4) -> np.ndarray:
     """Denoise an image (n0, n1) with noise ``sigma`` (image units; None: estimated by
-    :func:`sparseimg.noise.estimate_sigma_patches` with stride 2).
+    :func:`sparseimg.restoration.noise.estimate_sigma_patches` with stride 2).
 
     The image (and its pilot, :func:`pilot_estimate`, for a model with a pilot) is reflect-padded by
     ``pad`` and to a multiple of ``2**levels``; the network (periodic) runs on ``shifts × shifts``
     circular translations by one pixel, whose results are shifted back and averaged.
     """
-    from .noise import estimate_sigma_patches
+    from sparseimg.restoration.noise import estimate_sigma_patches
 
     x = np.asarray(noisy, dtype=np.float64)
     if x.ndim != 2:
@@ -305,7 +305,7 @@ def make_denoiser(params: dict, *, shifts: int = 2, sigma_range=(2.0 / 255, 75.0
 # ---------------------------------------------------------------------------------------------
 def training_images(names=TRAINING_IMAGES, max_side: int = 512) -> list:
     """The training images, greyscale float64 in [0, 1], central crops of at most ``max_side``."""
-    from .images import center_crop, load_image
+    from sparseimg.images import center_crop, load_image
 
     reported = {"camera", "astronaut", "moon", "coins"}
     bad = reported.intersection(names)
@@ -373,7 +373,7 @@ def train_model(config: dict, *, patch: int = 64, batch: int = 16, n_steps: int 
                 sigma_range=(5.0 / 255, 55.0 / 255), n_draws: int = 6, seed: int = 0, images=TRAINING_IMAGES,
                 progress: bool = True, max_side: int = 512, pilot_shifts: int = 4):
     """Train from the 9/7 start; returns ``(params, log)`` (losses, seconds wall and CPU)."""
-    from .training import fit
+    from sparseimg.learn.training import fit
 
     cfg = {**DEFAULT_CONFIG, **config}
     t0, c0 = time.perf_counter(), time.process_time()

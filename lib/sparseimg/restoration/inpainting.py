@@ -8,14 +8,14 @@ shape that keeps the observed pixels as measured.
   a (shifted) block-DCT frame, by FISTA through the one proximal-gradient core;
 - :func:`dct_threshold_inpaint` — iterated translation-invariant DCT thresholding with a
   decreasing threshold (Guleryuz 2006; Elad, Starck et al. 2005): proximal-gradient
-  steps whose "prox" is the denoiser :func:`~sparseimg.denoisers.shifted_dct_threshold`
-  (plug-and-play, through :class:`~sparseimg.denoisers.DenoiserProx`);
+  steps whose "prox" is the denoiser :func:`~sparseimg.restoration.denoisers.shifted_dct_threshold`
+  (plug-and-play, through :class:`~sparseimg.restoration.denoisers.DenoiserProx`);
 - :func:`rff_inpaint` — the section-4 document's random-Fourier-features regression of
   colour on pixel coordinates (closed-form ridge instead of Adam);
 - :func:`normalized_convolution` — a Gaussian-weighted mean of the observed neighbours
   (Knutsson & Westin 1993); :func:`biharmonic_inpaint` — scikit-image's peer.
 
-Low-rank completion lives in :mod:`sparseimg.completion`.
+Low-rank completion lives in :mod:`sparseimg.restoration.completion`.
 """
 
 from __future__ import annotations
@@ -25,13 +25,13 @@ from typing import Callable
 
 import numpy as np
 
-from ._validate import check_choice, check_int, check_real
-from .denoisers import DenoiserProx, shifted_dct_threshold
-from .objectives import LeastSquares
-from .operators.dct import MaskedDCTSynthesis, check_frame
-from .operators.mask import MaskOperator, channels_to_image, keep_observed, observed_channels, observed_means
-from .prox import L1Norm
-from .solvers import History, proximal_gradient
+from sparseimg._validate import check_choice, check_int, check_real
+from sparseimg.restoration.denoisers import DenoiserProx, shifted_dct_threshold
+from sparseimg.optim.objectives import LeastSquares
+from sparseimg.operators.dct import MaskedDCTSynthesis, check_frame
+from sparseimg.operators.mask import MaskOperator, channels_to_image, keep_observed, observed_channels, observed_means
+from sparseimg.optim.prox import L1Norm
+from sparseimg.optim.solvers import History, proximal_gradient
 
 __all__ = ["normalized_convolution", "dct_l1_inpaint", "dct_threshold_inpaint", "rff_features", "rff_inpaint",
            "biharmonic_inpaint"]
@@ -85,7 +85,7 @@ def dct_l1_inpaint(image, missing, *, lam: float = 0.003, block: int | None = 16
 
     ``D`` is the shifted block-DCT frame of :func:`shifted_block_dct` (block DC
     coefficients unpenalized); the solver is the library's
-    :func:`~sparseimg.solvers.proximal_gradient` with :class:`~sparseimg.prox.L1Norm`
+    :func:`~sparseimg.optim.solvers.proximal_gradient` with :class:`~sparseimg.optim.prox.L1Norm`
     and ``accelerate=True``, started from the analysis of the
     :func:`normalized_convolution` of the data (the problem is convex, so the start
     only changes how fast FISTA gets there). Observed pixels are kept as measured in
@@ -129,8 +129,8 @@ def dct_threshold_inpaint(image, missing, *, threshold_start: float = 0.5, thres
     """Inpainting by iterated shift-invariant DCT thresholding with a decreasing threshold.
 
     Each iteration is a proximal-gradient step with step 1 on ``½‖P_Ω(x − A)‖²``
-    followed by the denoiser :func:`~sparseimg.denoisers.shifted_dct_threshold` — i.e. ``x ← T_τ(P_Ω A + P_Ωᶜ x)`` — run
-    by :func:`~sparseimg.solvers.proximal_gradient` for ``iter_per_stage`` iterations
+    followed by the denoiser :func:`~sparseimg.restoration.denoisers.shifted_dct_threshold` — i.e. ``x ← T_τ(P_Ω A + P_Ωᶜ x)`` — run
+    by :func:`~sparseimg.optim.solvers.proximal_gradient` for ``iter_per_stage`` iterations
     at each of ``n_stages`` thresholds geometrically spaced from ``threshold_start``
     to ``threshold_end`` (warm-started). The iteration is not convex: it starts
     from :func:`normalized_convolution` (a local weighted mean of the observed

@@ -2,7 +2,7 @@
 
 ``dask.array.overlap`` (under ``map_overlap``) gives every block its margin through about nine slicing
 tasks and a join per block and array; at a millisecond or so of scheduling per task, that was 4–8 % of
-the wall time of the tiled solver (:mod:`sparseimg.tiled`). :func:`neighbourhood_map` builds one task
+the wall time of the tiled solver (:mod:`sparseimg.large.tiled`). :func:`neighbourhood_map` builds one task
 per tile instead, as a high-level-graph layer: a dask source's 3 × 3 neighbouring blocks are the task's
 inputs and the frame is cut inside it; a stored source (zarr) is read by the task itself, only the
 chunks the frame touches, so nothing is held or moved between tasks.

@@ -3,8 +3,8 @@
 A penalty ``g`` is an object with ``value(x)`` and ``prox(x, step)`` where
 ``prox(x, step) = argmin_z ½‖z − x‖² + step · g(z)``. Penalties are immutable
 (frozen dataclasses); none keeps state between calls. The total-variation penalty,
-whose prox is itself an iterative solve, lives in :mod:`sparseimg.tv`; any denoiser
-becomes a prox-only "penalty" through :class:`sparseimg.denoisers.DenoiserProx`.
+whose prox is itself an iterative solve, lives in :mod:`sparseimg.optim.tv`; any denoiser
+becomes a prox-only "penalty" through :class:`sparseimg.restoration.denoisers.DenoiserProx`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import check_real
+from sparseimg._validate import check_real
 
 __all__ = [
     "soft_threshold",

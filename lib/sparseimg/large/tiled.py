@@ -44,15 +44,15 @@ import numpy as np
 import scipy.fft as sfft
 from scipy.signal import fftconvolve
 
-from ._validate import check_choice, check_int, check_real
-from .objectives import LeastSquares
-from .operators.base import LinearOperator, PreparedData
-from .operators.convolution import LinearConvolution
-from .operators.fourier import FourierConvolution, transfer_from_centered, transfer_from_kernel
-from .dask_tiles import (as_dask, cluster_client, is_stored, neighbourhood_map, open_source, starts as _offsets,
+from sparseimg._validate import check_choice, check_int, check_real
+from sparseimg.optim.objectives import LeastSquares
+from sparseimg.operators.base import LinearOperator, PreparedData
+from sparseimg.operators.convolution import LinearConvolution
+from sparseimg.operators.fourier import FourierConvolution, transfer_from_centered, transfer_from_kernel
+from sparseimg.large.dask_tiles import (as_dask, cluster_client, is_stored, neighbourhood_map, open_source, starts as _offsets,
                          tile_grid, zarr_like)
-from .prox import L1Norm
-from .solvers import proximal_gradient
+from sparseimg.optim.prox import L1Norm
+from sparseimg.optim.solvers import proximal_gradient
 
 __all__ = ["BOUNDARIES", "truncated_kernel", "kernel_tail", "TileConvolution", "solve_window", "neighbourhood_map",
            "TiledSolve", "solve_tiled", "lambda_max", "global_operator", "solve_global", "objective", "cluster_client",
@@ -95,7 +95,7 @@ def truncated_kernel(*, tol: float = 1e-8, grid: int = 1024, **envelope_options)
     tail : float
         Fraction of the energy left outside (``< tol``).
     """
-    from .kernels import motion_cloud_envelope
+    from sparseimg.kernels import motion_cloud_envelope
 
     tol = check_real("tol", tol, low=0.0, high=1.0, low_open=True)
     grid = check_int("grid", grid, low=16)

@@ -1,0 +1,1 @@
+"""Large images: sparse coding tiled on Dask, and its task-graph plumbing."""
