@@ -148,3 +148,22 @@ def test_admm_rejects_bad_parameters(mc_operator_64, rng, bad, match):
     smooth, lam = _problem(mc_operator_64, rng)
     with pytest.raises(ValueError, match=match):
         admm(smooth, L1Norm(lam), np.zeros(mc_operator_64.shape), **bad)
+
+
+def test_the_fused_form_is_declared_by_the_operator_and_penalty(rng):
+    """The fused loops read named arrays the terms hand over (no class check): a user's operator that
+    declares a Fourier form is served; a ridge, per-entry weights or the scipy backend are not."""
+    from sparseimg.contracts import FourierDataTerm
+    from sparseimg.operators.fourier import SpectralData
+
+    op = FourierConvolution(transfer_from_kernel(np.outer(np.hanning(7), np.hanning(7)), (32, 32)), (32, 32))
+    b = rng.standard_normal((32, 32))
+    form = LeastSquares(op, b).fourier_form()
+    assert isinstance(form, FourierDataTerm) and form.operator is op
+    prepared = op.prepare_data(b)
+    assert isinstance(prepared, SpectralData)
+    np.testing.assert_allclose(prepared.data_spectrum, op.rfft(b))
+    np.testing.assert_allclose(op.irfft(prepared.adjoint_spectrum), op.adjoint(b), atol=1e-12)
+    assert LeastSquares(op, b, ridge=0.1).fourier_form() is None
+    assert L1Norm(0.1).scalar_l1_weight() == 0.1 and L1Norm(np.full((32, 32), 0.1)).scalar_l1_weight() is None
+    assert FourierConvolution(op.transfer, (32, 32), backend="scipy").fourier_data_term(prepared) is None

@@ -1,5 +1,6 @@
-"""The library's layout holds: science never imports the workspace or the experiments, no import
-cycles, no module over ~500 lines, and one registry shape for every section's methods."""
+"""The library's layout holds: science never imports the workspace or the experiments, lower layers never
+import upper ones, no import cycle (function-level imports included), and one registry shape for every
+section's methods. Module length is a review flag (a warning), not a rule."""
 
 import ast
 import importlib
@@ -89,18 +90,58 @@ def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
     return None
 
 
-def test_no_import_cycles():
+def _import_graph(lazy: bool) -> dict[str, set[str]]:
+    """Module -> the library modules it imports; ``lazy`` adds the imports inside functions.
+
+    ``from package import name`` counts as an import of ``package.name`` when that is a module,
+    else of the package (whose ``__init__`` runs).
+    """
     mods = _modules()
-    graph = {m: _top_level_imports(m, p, set(mods)) - {m} for m, p in mods.items()}
+    known = set(mods)
+    graph = {}
+    for m, p in mods.items():
+        found = _all_imports(m, p, known) if lazy else _top_level_imports(m, p, known)
+        edges = set()
+        for name in found:
+            while name and name not in known:
+                name = name.rpartition(".")[0]
+            if name and name != m:
+                edges.add(name)
+        graph[m] = edges
+    return graph
+
+
+@pytest.mark.parametrize("lazy", [False, True], ids=["module-level", "with-function-level"])
+def test_no_import_cycles(lazy):
+    """No cycle, counting the imports inside functions too: a lazy import that closes a cycle only
+    hides it from the import system, not from a reader (or from the pipeline's deps lists)."""
+    graph = _import_graph(lazy)
     assert sum(map(len, graph.values())) > 50  # the graph was really read
     assert _find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     cycle = _find_cycle(graph)
     assert cycle is None, "import cycle: " + " -> ".join(cycle)
 
 
-def test_no_module_over_500_lines():
-    long = {str(p.relative_to(LIB)): n for p in LIB.rglob("*.py") if (n := len(p.read_text().splitlines())) > 500}
-    assert not long, long
+def test_the_bottom_layer_imports_nothing_of_the_library():
+    """contracts, _validate and _linalg are the floor every layer stands on: they import no library module
+    (function-level imports included), so any module may use them without a cycle."""
+    graph = _import_graph(lazy=True)
+    bottom = ("sparseimg.contracts", "sparseimg._validate", "sparseimg._linalg")
+    assert all(m in graph for m in bottom)
+    bad = {m: sorted(graph[m]) for m in bottom if graph[m]}
+    assert not bad, bad
+
+
+def test_long_modules_are_a_review_flag_not_a_failure():
+    """Module size is a review signal (README, layout): modules over 500 lines are listed in the
+    test report as a warning, never a failure. This test fails only if the count cannot be read."""
+    lengths = {str(p.relative_to(LIB)): len(p.read_text().splitlines()) for p in LIB.rglob("*.py")}
+    assert lengths and all(n > 0 for n in lengths.values())
+    long = {k: n for k, n in lengths.items() if n > 500}
+    if long:
+        import warnings
+
+        warnings.warn(f"review flag: modules over 500 lines: {long}", stacklevel=1)
 
 
 @pytest.mark.parametrize("section", SECTIONS)

@@ -1,6 +1,8 @@
 import numpy as np
 import pytest
 
+from sparseimg.contracts import SmoothTermBase
+
 from sparseimg.optim.objectives import LeastSquares
 from sparseimg.operators import FourierConvolution, LinearOperator, transfer_from_kernel
 from sparseimg.optim.prox import L1Norm
@@ -97,7 +99,7 @@ def test_tracked_objective_is_the_true_objective(sparse_problem):
 def test_untracked_fista_gives_the_same_iterates(sparse_problem):
     data, lam, _ = sparse_problem
 
-    class NonAffine:  # forces the generic path: gradient at the extrapolated point
+    class NonAffine(SmoothTermBase):  # forces the generic path: gradient at the extrapolated point
         affine_gradient = False
         value, grad, value_and_grad, lipschitz_constant = data.value, data.grad, data.value_and_grad, data.lipschitz_constant
 
@@ -193,3 +195,19 @@ def test_adjoint_data_does_not_change_the_gradient(mc_operator_64, rng):
     data.adjoint_data
     np.testing.assert_allclose(data.grad(y), before, atol=1e-15)
     np.testing.assert_allclose(data.value_and_grad(y)[1], before, atol=1e-15)
+
+
+def test_a_term_that_breaks_the_contract_is_named_in_one_line(sparse_problem):
+    """The solver checks the roles' members at its entry (no class check, no getattr fallback)."""
+    data, lam, _ = sparse_problem
+
+    class Bare:  # value/grad only: no lipschitz_constant, affine_gradient, fourier_form
+        value, grad, value_and_grad = data.value, data.grad, data.value_and_grad
+
+    with pytest.raises(TypeError) as info:
+        fista(Bare(), lam, np.zeros((64, 64)), n_iter=3)
+    message = str(info.value)
+    assert message.startswith("smooth=Bare is not a smooth term") and "lipschitz_constant" in message
+    assert "fourier_form" in message and "\n" not in message
+    with pytest.raises(TypeError, match=r"penalty=an array of shape \(2,\) is not a penalty"):
+        proximal_gradient(data, np.zeros(2), np.zeros((64, 64)), n_iter=3)

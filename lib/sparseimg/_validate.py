@@ -19,6 +19,7 @@ __all__ = [
     "check_array",
     "check_shape2d",
     "check_dtype",
+    "check_missing",
 ]
 
 _FLOAT_DTYPES = {np.dtype(np.float32), np.dtype(np.float64)}
@@ -89,4 +90,18 @@ def check_array(name: str, value: Any, *, ndim: int | None = None, shape: tuple 
         raise ValueError(f"{name} has shape {arr.shape}: expected shape {tuple(shape)}")
     if finite and arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} contains NaN or infinite values: expected finite values")
+    return arr
+
+
+def check_missing(missing, shape2d=None) -> np.ndarray:
+    """``missing`` checked: a 2-D boolean mask (True = missing), of ``shape2d`` if given, not all True."""
+    arr = np.asarray(missing)
+    if arr.dtype != bool:
+        raise TypeError(f"missing has dtype {arr.dtype}: expected a boolean mask (True = missing pixel)")
+    if arr.ndim != 2:
+        raise ValueError(f"missing has shape {arr.shape}: expected a 2-D mask (rows, columns)")
+    if shape2d is not None and arr.shape != tuple(shape2d):
+        raise ValueError(f"missing has shape {arr.shape}: expected the image's shape {tuple(shape2d)}")
+    if arr.all():
+        raise ValueError("missing marks every pixel as missing: expected at least one observed pixel")
     return arr

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sparseimg._validate import check_int
-from sparseimg.operators.mask import check_missing
+from sparseimg._validate import check_int, check_missing
 
 __all__ = ["rmse", "psnr", "relative_error", "support_precision_recall", "event_statistics", "quality",
            "interior_psnr", "inpainting_scores"]

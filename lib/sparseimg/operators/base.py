@@ -14,7 +14,12 @@ An operator maps arrays of ``shape`` (its domain) to arrays of its range:
   ``(½‖A x − b‖², Aᵀ(A x − b))`` with whatever precomputation of ``b`` saves work
   (the Fourier convolution keeps the spectrum of ``b`` and gets both from one FFT
   pair); :class:`~sparseimg.optim.objectives.LeastSquares` calls only these, so solvers
-  never look at an operator's class.
+  never look at an operator's class;
+- ``fourier_data_term(prepared)`` — the operator's declaration of the fused fast path: the
+  named arrays of :class:`~sparseimg.contracts.FourierDataTerm` when it is diagonal in the
+  real-FFT basis and can serve the fused loops, else None (the default).
+
+The protocol is written as a type in :class:`sparseimg.contracts.Operator`.
 
 Operators are safe to share between threads: none keeps per-call state on the
 object (scratch buffers, where used, are per thread).
@@ -25,12 +30,16 @@ from __future__ import annotations
 import numpy as np
 
 from sparseimg._linalg import sq_norm
+from sparseimg.contracts import FourierDataTerm
 
 __all__ = ["LinearOperator", "PreparedData", "Composition", "Synthesis", "power_norm_sq"]
 
 
 class PreparedData:
-    """``b`` and what an operator precomputed from it (see :meth:`LinearOperator.prepare_data`)."""
+    """``b`` and what an operator precomputed from it (see :meth:`LinearOperator.prepare_data`).
+
+    ``extra`` is the operator's own object (None by default), read only by the operator that made it.
+    """
 
     __slots__ = ("data", "extra", "_adjoint")
 
@@ -48,9 +57,6 @@ class _ShiftedNormal:
 
     def normal(self, x: np.ndarray) -> np.ndarray:
         return self.operator.normal(x) + self.shift * x
-
-    def residual_norm_sq(self) -> float:  # only enters the objective CG records, unused here
-        return 0.0
 
 
 class LinearOperator:
@@ -81,7 +87,7 @@ class LinearOperator:
 
         rhs = np.asarray(rhs)
         start = np.zeros_like(rhs) if x0 is None else np.array(x0, dtype=rhs.dtype)
-        x, _ = conjugate_gradient(_ShiftedNormal(self, rhs, shift), start, n_iter=n_iter, tol=tol)
+        x, _ = conjugate_gradient(_ShiftedNormal(self, rhs, shift), start, n_iter=n_iter, tol=tol, track=False)
         return x
 
     def prepare_data(self, data: np.ndarray) -> PreparedData:
@@ -106,6 +112,10 @@ class LinearOperator:
         """``(½‖A x − b‖², Aᵀ(A x − b))`` sharing the residual."""
         r = self.forward(x) - prepared.data
         return 0.5 * sq_norm(r), self.adjoint(r)
+
+    def fourier_data_term(self, prepared: PreparedData) -> FourierDataTerm | None:
+        """The data term as named Fourier arrays for the fused loops, or None (this default: no fused path)."""
+        return None
 
 
 class Composition(LinearOperator):

@@ -26,6 +26,7 @@ import scipy.fft as sfft
 
 from sparseimg._linalg import sq_norm
 from sparseimg._validate import check_array, check_choice, check_dtype, check_shape2d
+from sparseimg.contracts import FourierDataTerm
 from sparseimg.operators.base import LinearOperator, PreparedData
 
 __all__ = [
@@ -343,39 +344,50 @@ class FourierConvolution(LinearOperator):
         return float(np.max(self.power))
 
     # -- the data term ½‖A x − b‖² in one FFT pair (see LinearOperator) ----------
-    def prepare_data(self, data: np.ndarray) -> PreparedData:
+    def prepare_data(self, data: np.ndarray) -> "SpectralData":
         """Keep ``b``, its spectrum ``B`` and ``conj(H) B`` (the spectrum of ``Aᵀb``)."""
         b = np.asarray(data, dtype=self.dtype)
         if b.shape != self.shape:
             raise ValueError(f"data has shape {b.shape}: expected {self.shape}")
         spec = self.rfft(b)
-        return PreparedData(b, (spec, self._conj_transfer * spec))
+        return SpectralData(b, spec, self._conj_transfer * spec)
 
-    def adjoint_data(self, prepared: PreparedData) -> np.ndarray:
+    def fourier_data_term(self, prepared: "SpectralData") -> FourierDataTerm | None:
+        """The named arrays of the fused loops (with the fftw backend, whose plans they use), else None."""
+        if self.backend != "fftw":
+            return None
+        return FourierDataTerm(self, self.transfer, self.power, prepared.data_spectrum, prepared.adjoint_spectrum)
+
+    def adjoint_data(self, prepared: "SpectralData") -> np.ndarray:
         if prepared._adjoint is None:
-            prepared._adjoint = self.irfft(prepared.extra[1])
+            prepared._adjoint = self.irfft(prepared.adjoint_spectrum)
         return prepared._adjoint
 
     def residual_value(self, x: np.ndarray, prepared: PreparedData) -> float:
         """``½‖A x − b‖²`` by Parseval on the residual spectrum (one ``rfft2``)."""
-        resid = self.rfft(x) * self.transfer - prepared.extra[0]
+        resid = self.rfft(x) * self.transfer - prepared.data_spectrum
         return 0.5 * half_spectrum_sq_norm(resid, self.shape[1])
 
     def residual_grad(self, x: np.ndarray, prepared: PreparedData) -> np.ndarray:
         """``Aᵀ(A x − b) = irfft2(|H|² X − conj(H) B)`` (one FFT pair)."""
-        return self.irfft(self.rfft(x) * self.power - prepared.extra[1])
+        return self.irfft(self.rfft(x) * self.power - prepared.adjoint_spectrum)
 
     def residual_value_and_grad(self, x: np.ndarray, prepared: PreparedData) -> tuple[float, np.ndarray]:
         """Both from one FFT pair: the residual spectrum lives in this thread's inverse-plan input."""
         fft = self._fft
         resid = np.multiply(fft.rfft_scratch(np.asarray(x, dtype=self.dtype)), self.transfer, out=fft.irfft_input)
-        resid -= prepared.extra[0]
+        resid -= prepared.data_spectrum
         value = 0.5 * half_spectrum_sq_norm(resid, self.shape[1])
         resid *= self._conj_transfer
         return value, fft.irfft_from_input()
 
-    def solve_normal(self, rhs: np.ndarray, shift: float, **_) -> np.ndarray:
-        """``(AᵀA + shift·I)⁻¹ rhs`` exactly: ``irfft2(rfft2(rhs) / (|H|² + shift))`` (one FFT pair)."""
+    def solve_normal(self, rhs: np.ndarray, shift: float, *, x0: np.ndarray | None = None, tol: float = 1e-12,
+                     n_iter: int = 1000) -> np.ndarray:
+        """``(AᵀA + shift·I)⁻¹ rhs`` exactly: ``irfft2(rfft2(rhs) / (|H|² + shift))`` (one FFT pair).
+
+        ``x0``, ``tol`` and ``n_iter`` are the protocol's options for iterative solves; an exact
+        solve needs no start and no stopping rule, so they do not change the result.
+        """
         if not shift > 0:
             raise ValueError(f"shift={shift!r} is not allowed: expected > 0")
         return self._filter(self._check(rhs, "rhs"), 1.0 / (self.power + self.dtype.type(shift)))
@@ -392,3 +404,14 @@ class FourierConvolution(LinearOperator):
         kind = "complex" if np.iscomplexobj(self.transfer) else "real"
         return (f"FourierConvolution(shape={self.shape}, dtype={self.dtype.name}, transfer={kind}, "
                 f"backend={self.backend!r})")
+
+
+class SpectralData(PreparedData):
+    """``b`` with its spectrum ``data_spectrum = rfft2(b)`` and ``adjoint_spectrum = conj(H)·rfft2(b)``."""
+
+    __slots__ = ("data_spectrum", "adjoint_spectrum")
+
+    def __init__(self, data: np.ndarray, data_spectrum: np.ndarray, adjoint_spectrum: np.ndarray):
+        super().__init__(data)
+        self.data_spectrum = data_spectrum
+        self.adjoint_spectrum = adjoint_spectrum

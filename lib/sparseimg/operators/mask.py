@@ -11,25 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from sparseimg._validate import check_int, check_real
+from sparseimg._validate import check_int, check_missing, check_real
 from sparseimg.operators.base import LinearOperator
 
 __all__ = ["check_missing", "observed_channels", "channels_to_image", "observed_means", "random_mask",
            "fixed_count_mask", "apply_mask", "keep_observed", "MaskOperator"]
-
-
-def check_missing(missing, shape2d=None) -> np.ndarray:
-    """``missing`` checked: a 2-D boolean mask (True = missing), of ``shape2d`` if given, not all True."""
-    arr = np.asarray(missing)
-    if arr.dtype != bool:
-        raise TypeError(f"missing has dtype {arr.dtype}: expected a boolean mask (True = missing pixel)")
-    if arr.ndim != 2:
-        raise ValueError(f"missing has shape {arr.shape}: expected a 2-D mask (rows, columns)")
-    if shape2d is not None and arr.shape != tuple(shape2d):
-        raise ValueError(f"missing has shape {arr.shape}: expected the image's shape {tuple(shape2d)}")
-    if arr.all():
-        raise ValueError("missing marks every pixel as missing: expected at least one observed pixel")
-    return arr
 
 
 def observed_channels(image, missing, dtype=np.float64) -> tuple[np.ndarray, np.ndarray, bool]:

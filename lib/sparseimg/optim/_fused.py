@@ -31,7 +31,9 @@ import threading
 
 import numpy as np
 
-__all__ = ["available", "fista_kernel", "residual_kernel", "admm_fourier_kernel", "admm_spatial_kernel",
+from sparseimg.contracts import FourierDataTerm
+
+__all__ = ["available", "fused_form", "fista_kernel", "residual_kernel", "admm_fourier_kernel", "admm_spatial_kernel",
            "FourierPlans", "plans_for"]
 
 _FASTMATH = {"reassoc"}
@@ -47,24 +49,31 @@ def _numba():
 
 def available(smooth=None, penalty=None) -> tuple[bool, str]:
     """``(True, "")`` if the fused path can serve ``smooth`` + ``penalty``, else ``(False, reason)``."""
-    if os.environ.get("SPARSEIMG_FUSED", "1") in ("0", "false", "no"):
-        return False, "SPARSEIMG_FUSED=0"
-    if _numba() is None:
-        return False, "numba is not installed"
-    if smooth is None:
-        return True, ""
-    from sparseimg.optim.objectives import LeastSquares
-    from sparseimg.operators.fourier import FourierConvolution
-    from sparseimg.optim.prox import L1Norm
+    _, _, why = fused_form(smooth, penalty)
+    return not why, why
 
-    if type(smooth) is not LeastSquares or smooth.ridge:
-        return False, "the smooth term is not a plain LeastSquares"
-    op = smooth.operator
-    if not isinstance(op, FourierConvolution) or op.backend != "fftw":
-        return False, "the operator is not a FourierConvolution with the fftw backend"
-    if not (isinstance(penalty, L1Norm) and np.ndim(penalty.lam) == 0):
-        return False, "the penalty is not a scalar L1Norm"
-    return True, ""
+
+def fused_form(smooth=None, penalty=None) -> tuple[FourierDataTerm | None, float | None, str]:
+    """``(form, λ, "")`` when the fused loops can serve ``smooth + penalty``, else ``(None, None, reason)``.
+
+    Asks the terms themselves (:mod:`sparseimg.contracts`): the smooth term's ``fourier_form()``
+    (a least-squares term hands over its operator's ``fourier_data_term``) and the penalty's
+    ``scalar_l1_weight()``; no class is checked.
+    """
+    if os.environ.get("SPARSEIMG_FUSED", "1") in ("0", "false", "no"):
+        return None, None, "SPARSEIMG_FUSED=0"
+    if _numba() is None:
+        return None, None, "numba is not installed"
+    if smooth is None:
+        return None, None, ""
+    form = smooth.fourier_form()
+    if form is None:
+        return None, None, ("the smooth term has no fused Fourier form (it needs plain least squares on a "
+                            "FourierConvolution with the fftw backend)")
+    lam = penalty.scalar_l1_weight()
+    if lam is None:
+        return None, None, "the penalty is not a scalar L1Norm"
+    return form, lam, ""
 
 
 # -- the kernels (compiled on first use, cached on disk by numba) ---------------------------------
@@ -272,18 +281,17 @@ def plans_for(operator) -> FourierPlans:
     return cache[key]
 
 
-def fista_l1(smooth, lam: float, x0: np.ndarray, *, step: float, n_iter: int, tol: float, accelerate: bool,
-             restart: bool, monitor, bar) -> np.ndarray:
+def fista_l1(form: FourierDataTerm, lam: float, x0: np.ndarray, *, step: float, n_iter: int, tol: float,
+             accelerate: bool, restart: bool, monitor, bar) -> np.ndarray:
     """The loop of :func:`~sparseimg.optim.solvers.proximal_gradient` for ``LeastSquares(FourierConvolution)
     + λ‖·‖₁``, fused: per iteration one FFT pair, one pass over the half spectrum (residual, its
     norm, the gradient's spectrum) and one over the image (forward step, extrapolation, soft
     threshold, ℓ1 value, stopping-test norms). Same iterates, objectives, restarts and stopping
     rule as the plain loop, up to rounding in the sums."""
-    op = smooth.operator
-    plans = plans_for(op)
-    spatial, resid = fista_kernel(), residual_kernel(op.transfer)
-    dtype = op.dtype.type
-    B = smooth._prepared.extra[0]
+    plans = plans_for(form.operator)
+    spatial, resid = fista_kernel(), residual_kernel(form.transfer)
+    dtype = form.dtype.type
+    B = form.data_spectrum
     half_scale = 0.5 / plans.n
     s, tau, inv_n = dtype(step), dtype(lam * step), plans.inv_n
     history = monitor.history

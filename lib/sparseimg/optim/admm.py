@@ -32,12 +32,14 @@ sparse, and it is the variable whose objective is reported.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 from tqdm import tqdm
 
 from sparseimg._linalg import sq_norm
+from sparseimg.contracts import require
 from sparseimg._validate import check_int, check_real
 from sparseimg.optim.solvers import History, _Monitor
 
@@ -116,6 +118,8 @@ def admm(smooth, penalty, x0: np.ndarray, *, rho: float | None = None, relax: fl
     relax = check_real("relax", relax, low=0.0, high=2.0, low_open=True, high_open=True)
     mu = check_real("mu", mu, low=1.0, low_open=True)
     tau = check_real("tau", tau, low=1.0, low_open=True)
+    require("smooth term", smooth, "smooth")
+    require("penalty", penalty, "penalty")
     op = smooth.operator
     rho = initial_penalty(op) if rho is None else check_real("rho", rho, low=0.0, low_open=True)
     history = History()
@@ -125,12 +129,15 @@ def admm(smooth, penalty, x0: np.ndarray, *, rho: float | None = None, relax: fl
 
     from sparseimg.optim import _fused
 
-    ok, why = _fused.available(smooth, penalty)
-    if ok and x0.dtype != op.dtype:
-        ok, why = False, f"x0 has dtype {x0.dtype}, the operator {op.dtype}"
-    if fused and not ok:
+    form, lam, why = _fused.fused_form(smooth, penalty)
+    if form is not None and x0.dtype != form.dtype:
+        form, why = None, f"x0 has dtype {x0.dtype}, the operator {form.dtype}"
+    if fused and form is None:
         raise ValueError(f"fused=True is not allowed here: {why}")
-    loop = _fused_loop if ok and fused is not False else _plain_loop
+    if form is not None and fused is not False:
+        loop = functools.partial(_fused_loop, form, lam)
+    else:
+        loop = _plain_loop
     bar = tqdm(total=n_iter, desc=desc, disable=not progress, leave=False)
 
     def objective(z):
@@ -191,15 +198,14 @@ def _plain_loop(smooth, penalty, x0, *, rho, relax, balance, mu, tau, n_iter, to
     return z
 
 
-def _fused_loop(smooth, penalty, x0, *, rho, relax, balance, mu, tau, n_iter, tol, monitor, objective, bar):
+def _fused_loop(form, lam, smooth, penalty, x0, *, rho, relax, balance, mu, tau, n_iter, tol, monitor, objective,
+                bar):
     from sparseimg.optim import _fused
 
-    op = smooth.operator
-    plans = _fused.plans_for(op)
+    plans = _fused.plans_for(form.operator)
     fourier, spatial = _fused.admm_fourier_kernel(), _fused.admm_spatial_kernel()
-    dtype = op.dtype.type
-    C = smooth._prepared.extra[1]  # spectrum of Aᵀb
-    lam = float(penalty.lam)
+    dtype = form.dtype.type
+    C = form.adjoint_spectrum  # spectrum of Aᵀb
     history = monitor.history
     z = x0.astype(dtype, copy=True)
     u = np.zeros_like(z)
@@ -207,7 +213,7 @@ def _fused_loop(smooth, penalty, x0, *, rho, relax, balance, mu, tau, n_iter, to
     np.subtract(z, u, out=v)
     monitor.record(0, z, objective(z))
     history.rho.append(rho)
-    inv_shift = 1.0 / (op.power + dtype(rho))
+    inv_shift = 1.0 / (form.power + dtype(rho))
     snapshot = (lambda a: a.copy()) if monitor.callback is not None else (lambda a: a)
     for k in range(1, n_iter + 1):
         plans.forward()
@@ -223,6 +229,6 @@ def _fused_loop(smooth, penalty, x0, *, rho, relax, balance, mu, tau, n_iter, to
             rho *= factor
             u /= dtype(factor)
             np.subtract(z, u, out=v)
-            inv_shift = 1.0 / (op.power + dtype(rho))
+            inv_shift = 1.0 / (form.power + dtype(rho))
         history.rho.append(rho)
     return z

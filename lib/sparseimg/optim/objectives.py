@@ -6,7 +6,9 @@ A smooth term is an object with
 - ``value_and_grad(x) -> (float, ndarray)``, sharing work between the two;
 - ``lipschitz_constant() -> float``, a bound on the Lipschitz constant of ``∇f``;
 - ``affine_gradient: bool``: True when ``∇f`` is affine (``f`` quadratic), which
-  lets FISTA extrapolate gradients instead of recomputing them.
+  lets FISTA extrapolate gradients instead of recomputing them;
+- ``fourier_form()``: the named Fourier arrays of a fused loop, or None
+  (:class:`sparseimg.contracts.SmoothTerm` is the contract, written as a type).
 
 Quadratic terms also offer what :func:`~sparseimg.optim.solvers.conjugate_gradient` needs:
 ``normal(x)``, ``adjoint_data`` and ``residual_norm_sq()``.
@@ -24,6 +26,7 @@ import math
 
 import numpy as np
 
+from sparseimg.contracts import FourierDataTerm, SmoothTermBase
 from sparseimg._linalg import inner, sq_norm
 from sparseimg._validate import check_array, check_real
 from sparseimg.operators.gradient import GRADIENT_NORM_SQ_BOUND, gradient, gradient_adjoint
@@ -31,7 +34,7 @@ from sparseimg.operators.gradient import GRADIENT_NORM_SQ_BOUND, gradient, gradi
 __all__ = ["LeastSquares", "GradientTikhonov", "SquareRootLoss", "implicit_tikhonov_weight"]
 
 
-class LeastSquares:
+class LeastSquares(SmoothTermBase):
     """``f(x) = ½ ‖A x − b‖² + ½ ridge ‖x‖²``.
 
     Parameters
@@ -54,6 +57,10 @@ class LeastSquares:
         self.ridge = check_real("ridge", ridge, low=0.0)
         self._prepared = operator.prepare_data(data)
         self.data = self._prepared.data
+
+    def fourier_form(self) -> FourierDataTerm | None:
+        """The operator's fused Fourier form of this data term (None with a ridge or a plain operator)."""
+        return None if self.ridge else self.operator.fourier_data_term(self._prepared)
 
     @property
     def adjoint_data(self) -> np.ndarray:
@@ -101,7 +108,7 @@ def _sqrt_term(q: float, g: np.ndarray, mv: np.ndarray | None, v: np.ndarray | N
     return s, grad, hv
 
 
-class SquareRootLoss:
+class SquareRootLoss(SmoothTermBase):
     """The document's loss ``F(u) = sqrt(½‖A u − b‖²) + μ sqrt(½‖∇u‖²)``.
 
     Parameters
@@ -179,7 +186,7 @@ class SquareRootLoss:
         return float(np.linalg.norm(self.operator.forward(u2) - self.data)), float(np.linalg.norm(gradient(u2)))
 
 
-class GradientTikhonov:
+class GradientTikhonov(SmoothTermBase):
     """Squared loss ``f(u) = ½‖A u − b‖² + ½ lam ‖∇u‖²`` (a quadratic smooth term).
 
     Implements the smooth-term protocol of :mod:`sparseimg.optim.objectives` and what

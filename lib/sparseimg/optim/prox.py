@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sparseimg.contracts import PenaltyBase
 from sparseimg._validate import check_real
 
 __all__ = [
@@ -42,7 +43,7 @@ def hard_threshold(x: np.ndarray, tau: float | np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class Zero:
+class Zero(PenaltyBase):
     """``g = 0``: the prox is the identity (gives plain gradient descent)."""
 
     def value(self, x: np.ndarray) -> float:
@@ -53,7 +54,7 @@ class Zero:
 
 
 @dataclass(frozen=True)
-class L1Norm:
+class L1Norm(PenaltyBase):
     """``g(x) = λ ‖x‖₁`` (``lam`` may be an array of per-entry weights)."""
 
     lam: float
@@ -72,9 +73,13 @@ class L1Norm:
     def prox(self, x: np.ndarray, step: float) -> np.ndarray:
         return soft_threshold(x, self.lam * step)
 
+    def scalar_l1_weight(self) -> float | None:
+        """``lam`` when it is one scalar (the fused loops' soft threshold), None for per-entry weights."""
+        return float(self.lam) if np.ndim(self.lam) == 0 else None
+
 
 @dataclass(frozen=True)
-class L0Norm:
+class L0Norm(PenaltyBase):
     """``g(x) = λ ‖x‖₀``; its prox is hard thresholding at ``sqrt(2 λ step)``."""
 
     lam: float
@@ -90,7 +95,7 @@ class L0Norm:
 
 
 @dataclass(frozen=True)
-class Box:
+class Box(PenaltyBase):
     """Indicator of ``low <= x <= high``; its prox is the projection (clipping)."""
 
     low: float = -np.inf
@@ -108,7 +113,7 @@ class Box:
 
 
 @dataclass(frozen=True)
-class NuclearNorm:
+class NuclearNorm(PenaltyBase):
     """``g(X) = λ Σ_c ‖X_c‖_*`` over the leading axis of a ``(C, n0, n1)`` stack.
 
     Its prox is singular value thresholding ``U max(S − τ, 0) Vᵀ`` with ``τ = λ·step``,

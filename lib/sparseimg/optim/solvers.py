@@ -33,6 +33,7 @@ from scipy.optimize import minimize
 from tqdm import tqdm
 
 from sparseimg._linalg import inner, norm, sq_norm
+from sparseimg.contracts import require
 from sparseimg._validate import check_int, check_real
 from sparseimg.metrics import psnr, support_precision_recall
 from sparseimg.optim.prox import L1Norm, Zero
@@ -212,14 +213,16 @@ def proximal_gradient(smooth, penalty, x0: np.ndarray, *, step: float | None = N
     objective of every iterate comes for free.
     """
     x0, n_iter, tol = _check_common(x0, n_iter, tol)
+    require("smooth term", smooth, "smooth")
+    require("penalty", penalty, "penalty")
     lipschitz = smooth.lipschitz_constant()
     if step is None:
         if not lipschitz > 0:
             raise ValueError(f"lipschitz_constant()={lipschitz!r}: expected > 0 to set the default step 1/L")
         step = 1.0 / lipschitz
     step = check_real("step", step, low=0.0, high=2.0 / lipschitz if lipschitz > 0 else None, low_open=True)
-    affine = bool(getattr(smooth, "affine_gradient", False))
-    if not getattr(penalty, "has_value", True) and (track or restart):
+    affine = bool(smooth.affine_gradient)
+    if not penalty.has_value and (track or restart):
         raise ValueError(f"track={track!r}, restart={restart!r} are not allowed with {penalty!r}: it has a prox but "
                          "no value (a denoiser), so the objective is undefined: expected track=False, restart=False")
     if restart and not (accelerate and (track or affine)):
@@ -228,18 +231,18 @@ def proximal_gradient(smooth, penalty, x0: np.ndarray, *, step: float | None = N
     history = History(step=step)
     monitor = _Monitor(history, reference, support_tol=support_tol, data_range=data_range, callback=callback,
                        track=track)
-    has_value = getattr(penalty, "has_value", True)
+    has_value = penalty.has_value
     if fused is not False and affine and has_value:
         from sparseimg.optim import _fused
 
-        ok, why = _fused.available(smooth, penalty)
-        if ok and x0.dtype != smooth.operator.dtype:
-            ok, why = False, f"x0 has dtype {x0.dtype}, the operator {smooth.operator.dtype}"
-        if fused and not ok:
+        form, lam, why = _fused.fused_form(smooth, penalty)
+        if form is not None and x0.dtype != form.dtype:
+            form, why = None, f"x0 has dtype {x0.dtype}, the operator {form.dtype}"
+        if fused and form is None:
             raise ValueError(f"fused=True is not allowed here: {why}")
-        if ok:
+        if form is not None:
             bar = tqdm(total=n_iter, desc=desc, disable=not progress, leave=False)
-            x = _fused.fista_l1(smooth, float(penalty.lam), x0, step=step, n_iter=n_iter, tol=tol,
+            x = _fused.fista_l1(form, lam, x0, step=step, n_iter=n_iter, tol=tol,
                                 accelerate=accelerate, restart=restart, monitor=monitor, bar=bar)
             bar.close()
             monitor.pause()
@@ -328,21 +331,23 @@ def fista(smooth, lam: float, x0, **kwargs) -> tuple[np.ndarray, History]:
 
 def conjugate_gradient(smooth, x0: np.ndarray, *, n_iter: int = 100, tol: float = 1e-6,
                        reference: np.ndarray | None = None, support_tol: float = 0.0,
-                       callback=None, progress: bool = False,
+                       callback=None, progress: bool = False, track: bool = True,
                        desc: str | None = None) -> tuple[np.ndarray, History]:
     """Conjugate gradient on the normal equations ``(AᵀA + ridge I) x = Aᵀb``.
 
-    ``smooth`` is a :class:`~sparseimg.optim.objectives.LeastSquares`. Stops when the
-    normal-equation residual satisfies ``‖r_k‖ <= tol ‖Aᵀb‖``. The objective
-    ``½‖Ax − b‖² + ½ ridge ‖x‖²`` is tracked at no extra cost from the residual:
-    ``f(x) = ½‖b‖² − ½ xᵀ(Aᵀb + r)``.
+    ``smooth`` offers ``normal(x)`` and ``adjoint_data`` (the right-hand side), e.g. a
+    :class:`~sparseimg.optim.objectives.LeastSquares`. Stops when the normal-equation
+    residual satisfies ``‖r_k‖ <= tol ‖Aᵀb‖``. With ``track`` (it then also needs
+    ``residual_norm_sq()``, ``½‖b‖²``'s ``‖b‖²``) the objective ``½‖Ax − b‖² + ½ ridge ‖x‖²`` is
+    recorded at no extra cost from the residual: ``f(x) = ½‖b‖² − ½ xᵀ(Aᵀb + r)``; without it
+    the history has no objective (a linear system that is no least-squares problem).
     """
     x0, n_iter, tol = _check_common(x0, n_iter, tol)
     history = History()
     monitor = _Monitor(history, reference, support_tol=support_tol, callback=callback)
     dtype = x0.dtype.type
     rhs = smooth.adjoint_data.astype(dtype, copy=False)
-    b_sq = smooth.residual_norm_sq()
+    b_sq = smooth.residual_norm_sq() if track else None
     x = x0.astype(dtype, copy=True)
     r = rhs - smooth.normal(x)
     p = r.copy()
@@ -350,7 +355,7 @@ def conjugate_gradient(smooth, x0: np.ndarray, *, n_iter: int = 100, tol: float 
     stop = (tol * norm(rhs)) ** 2
 
     def objective():
-        return 0.5 * b_sq - 0.5 * inner(x, rhs + r)
+        return 0.5 * b_sq - 0.5 * inner(x, rhs + r) if track else None
 
     monitor.record(0, x, objective())
     bar = tqdm(total=n_iter, desc=desc, disable=not progress, leave=False)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sparseimg.contracts import PenaltyBase, SmoothTermBase
 from sparseimg._linalg import sq_norm
 from sparseimg._validate import check_array, check_int, check_real
 from sparseimg.operators.gradient import GRADIENT_NORM_SQ_BOUND, gradient, gradient_adjoint
@@ -42,7 +43,7 @@ def total_variation(u: np.ndarray) -> float:
 
 
 @dataclass(frozen=True)
-class DiscBallIndicator:
+class DiscBallIndicator(PenaltyBase):
     """Indicator of ``{q : |q[:, i, j]|₂ <= radius for all i, j}``; its prox is the projection.
 
     A penalty in the sense of :mod:`sparseimg.optim.prox` acting on fields of shape
@@ -66,7 +67,7 @@ class DiscBallIndicator:
         return q / scale
 
 
-class DualTVObjective:
+class DualTVObjective(SmoothTermBase):
     """Smooth dual term ``h(q) = ½ ‖∇ᵀq − x‖²`` of the TV prox at ``x``.
 
     Follows the smooth-term protocol of :mod:`sparseimg.optim.objectives`: ``value``,
@@ -133,7 +134,7 @@ def tv_prox(x: np.ndarray, weight: float, *, n_iter: int = 50, tol: float = 1e-5
 
 
 @dataclass(frozen=True)
-class TotalVariation:
+class TotalVariation(PenaltyBase):
     """Penalty ``g(u) = lam · TV(u)`` with an inexact prox (dual FISTA).
 
     A penalty in the sense of :mod:`sparseimg.optim.prox`, for 2-D images.

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sparseimg.contracts import PenaltyBase
 from sparseimg._validate import check_array, check_choice, check_int, check_real
 from sparseimg.optim.objectives import GradientTikhonov, LeastSquares, SquareRootLoss
 from sparseimg.operators.base import Composition, Synthesis
@@ -353,7 +354,7 @@ def richardson_lucy_normalized(blurred: np.ndarray, operator, n_iter: int, *, st
     return u
 
 
-class WaveletShrinkageProx:
+class WaveletShrinkageProx(PenaltyBase):
     """``prox(x, step)``: soft-threshold the detail bands of ``W x`` at ``lam · step``, synthesize;
     with ``shifts > 1`` averaged over ``shifts × shifts`` cycle spins (translation-invariant).
 

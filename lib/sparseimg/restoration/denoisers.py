@@ -15,6 +15,7 @@ from typing import Callable
 import numpy as np
 from scipy import fft as sfft
 
+from sparseimg.contracts import PenaltyBase
 from sparseimg._validate import check_choice, check_real
 from sparseimg.images import from_opponent, to_opponent
 from sparseimg.operators.dct import block_transform, check_frame, frame_layout
@@ -69,7 +70,7 @@ def shifted_dct_threshold(x: np.ndarray, threshold: float, *, block: int = 8, st
 
 
 @dataclass(frozen=True)
-class DenoiserProx:
+class DenoiserProx(PenaltyBase):
     """Any denoiser as a prox-only "penalty": ``prox(x, step) = denoise(x, sigma, **options)``.
 
     Parameters

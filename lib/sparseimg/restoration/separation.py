@@ -38,6 +38,7 @@ import numpy as np
 import scipy.fft as sfft
 from autograd.extend import defvjp, primitive
 
+from sparseimg.contracts import SmoothTermBase
 from sparseimg._validate import check_int, check_real
 from sparseimg.operators.base import LinearOperator
 from sparseimg.operators.fourier import transfer_from_kernel
@@ -220,7 +221,7 @@ def separation_lipschitz(mixture: np.ndarray, operator: FilterBankSynthesis, gai
     return bound
 
 
-class _SmoothPart:
+class _SmoothPart(SmoothTermBase):
     """The smooth part of the separation objective, with autograd gradients (solver protocol)."""
 
     affine_gradient = False
