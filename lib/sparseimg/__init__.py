@@ -1,5 +1,9 @@
 """sparseimg — sparse image reconstruction for the notebook workspace.
 
+For your own image: ``sparseimg.denoise``, ``sparseimg.deblur``, ``sparseimg.inpaint`` (images in
+[0, 1], σ in image units; :mod:`sparseimg.restoration.api`), ``sparseimg.load_image`` and
+``sparseimg.psnr``.
+
 Where things live (arrays and operators in, arrays out):
 
 - :mod:`sparseimg.operators` — linear operators (Fourier and cropped linear convolution,
@@ -27,6 +31,8 @@ import importlib
 #: The small surface re-exported here, loaded on first use (PEP 562) so that importing one
 #: module (say ``sparseimg.images``) does not import the whole library.
 _EXPORTS = {
+    "denoise": "restoration.api", "deblur": "restoration.api", "inpaint": "restoration.api",
+    "load_image": "images",
     "FourierConvolution": "operators", "LinearConvolution": "operators", "MaskOperator": "operators",
     "transfer_from_centered": "operators", "transfer_from_kernel": "operators",
     "gaussian_psf": "kernels", "motion_cloud_envelope": "kernels", "motion_cloud_operator": "kernels",

@@ -128,6 +128,7 @@ def require(role: str, obj, name: str | None = None):
     missing = [m for m in _MEMBERS[role] if not hasattr(obj, m)]
     if missing:
         what = type(obj).__name__ if not isinstance(obj, np.ndarray) else f"an array of shape {obj.shape}"
-        raise TypeError(f"{name or role}={what} is not a {role}: it lacks {', '.join(missing)} "
+        article = "an" if role[0] in "aeiou" else "a"
+        raise TypeError(f"{name or role}={what} is not {article} {role}: it lacks {', '.join(missing)} "
                         f"(subclass {_HINT[role]} or define them)")
     return obj

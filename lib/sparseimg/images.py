@@ -197,7 +197,7 @@ def _read_file(path: str) -> np.ndarray:
     raise ValueError(f"image={path!r} {problem}")
 
 
-def load_image(name_or_path: str | Path, *, gray: bool, root: str | Path | None = None) -> np.ndarray:
+def load_image(name_or_path: str | Path, *, gray: bool = False, root: str | Path | None = None) -> np.ndarray:
     """Load a packaged image by name, or a PNG/JPEG file, as float64 in ``[0, 1]``.
 
     Parameters
@@ -205,7 +205,7 @@ def load_image(name_or_path: str | Path, *, gray: bool, root: str | Path | None 
     name_or_path : str or Path
         One of :func:`available_images` (``"astronaut"``, ``"camera"`` …) or a path
         to a ``.png``/``.jpg``/``.jpeg`` file.
-    gray : bool
+    gray : bool, default False
         If True, return the luminance ``(n0, n1)``; otherwise colour images come
         back as ``(n0, n1, 3)`` and greyscale ones as ``(n0, n1)``.
     root : str or Path, optional
