@@ -10,9 +10,9 @@ import pytest
 import sparseimg.operators as ops
 from sparseimg.kernels import gaussian_psf, motion_cloud_operator
 from sparseimg.optim.objectives import LeastSquares
-from sparseimg.operators import (BlockDCTFrame, Composition, FourierConvolution, Gradient, LinearConvolution,
-                                 LinearOperator, MaskedDCTSynthesis, MaskOperator, Synthesis, WaveletTransform,
-                                 transfer_from_kernel)
+from sparseimg.operators import (BlockDCTFrame, Composition, FilterBankSynthesis, FourierConvolution, Gradient,
+                                 LinearConvolution, LinearOperator, MaskedDCTSynthesis, MaskOperator,
+                                 MatrixOperator, Synthesis, WaveletTransform, transfer_from_kernel)
 from sparseimg.testing import dot_test
 
 _MISSING = np.random.default_rng(3).random((20, 23)) < 0.4
@@ -37,6 +37,11 @@ CASES = [
     ("wavelet_53_symmetric_odd", lambda dt: WaveletTransform((21, 18), "cdf53", levels=2, boundary="symmetric"),
      (21, 18)),
     ("wavelet_synthesis", lambda dt: Synthesis(WaveletTransform((16, 24), "cdf97", levels=2)), (16, 24)),
+    ("matrix", lambda dt: MatrixOperator(np.random.default_rng(5).standard_normal((7, 11)).astype(dt)), (11, 3)),
+    ("filter_bank_grey", lambda dt: FilterBankSynthesis(np.random.default_rng(6).standard_normal((4, 3, 5)), (12, 10)),
+     (4, 12, 10)),
+    ("filter_bank_colour", lambda dt: FilterBankSynthesis(np.random.default_rng(7).standard_normal((3, 4, 3, 3)),
+                                                          (9, 8)), (4, 9, 8)),
     ("composition", lambda dt: Composition(LinearConvolution(gaussian_psf(5, (1.0, 1.5)), (20, 23), dtype=dt),
                                            MaskOperator(_MISSING)), (20, 23)),
 ]

@@ -38,9 +38,12 @@ import numpy as np
 from scipy import ndimage
 
 from sparseimg._validate import check_int, check_real
+from sparseimg.contracts import SmoothTermBase
+from sparseimg.optim.prox import L1Norm, soft_threshold_differentiable
+from sparseimg.optim.solvers import proximal_gradient
 
 __all__ = ["downsample_masked", "fill_invalid", "upsample_bicubic", "box_mean", "guided_filter",
-           "extract_patches", "assemble_patches", "soft_threshold", "learn_coupled_dictionary",
+           "extract_patches", "assemble_patches", "learn_coupled_dictionary",
            "init_coupled_ista", "coupled_ista", "masked_rmse"]
 
 
@@ -224,17 +227,34 @@ def assemble_patches(patches: np.ndarray, corners: np.ndarray, shape: tuple[int,
 # ---------------------------------------------------------------------------------------------
 # Coupled dictionary learning
 # ---------------------------------------------------------------------------------------------
-def soft_threshold(x, theta):
-    """``sign(x) max(|x| − θ, 0)``, written for autograd (``θ`` broadcasts)."""
-    return anp.maximum(x - theta, 0.0) - anp.maximum(-x - theta, 0.0)
+class _GramLeastSquares(SmoothTermBase):
+    """``½‖C Dᵀ − S‖²`` over the codes ``C`` (rows = signals) in Gram form: gradient ``C G − S D``
+    with ``G = DᵀD`` (K × K) instead of the (N × d) residual; the value drops the constant ``½‖S‖²``."""
+
+    affine_gradient = True
+
+    def __init__(self, signals, dictionary):
+        self.gram = dictionary.T @ dictionary
+        self.corr = signals @ dictionary
+
+    def lipschitz_constant(self) -> float:
+        return float(np.linalg.eigvalsh(self.gram)[-1])
+
+    def value_and_grad(self, codes):
+        g = codes @ self.gram
+        value = 0.5 * float(np.sum(g * codes)) - float(np.sum(codes * self.corr))
+        g -= self.corr
+        return value, g
+
+    def value(self, codes):
+        return self.value_and_grad(codes)[0]
 
 
 def _ista_codes(signals, dictionary, lam, codes, n_iter):
-    gram = dictionary.T @ dictionary
-    step = 1.0 / np.linalg.eigvalsh(gram)[-1]
-    corr = signals @ dictionary
-    for _ in range(n_iter):
-        codes = soft_threshold(codes - step * (codes @ gram - corr), step * lam)
+    """``n_iter`` ISTA steps (the library's proximal-gradient core, step ``1/‖DᵀD‖``) on the lasso codes."""
+    smooth = _GramLeastSquares(signals, dictionary)
+    codes, _ = proximal_gradient(smooth, L1Norm(lam), codes, step=1.0 / smooth.lipschitz_constant(),
+                                 n_iter=n_iter, tol=0.0, track=False)
     return codes
 
 
@@ -349,11 +369,11 @@ def coupled_ista(params: dict, a, b=None, *, return_codes: bool = False):
     drive = anp.dot(a, params["Wa"].T)
     if guided:
         drive = drive + anp.dot(b, params["Wb"].T)
-    codes = soft_threshold(drive, theta[0])
+    codes = soft_threshold_differentiable(drive, theta[0])
     for k in range(1, theta.shape[0]):
         update = anp.dot(a - anp.dot(codes, params["Da"].T), params["Wa"].T)
         if guided:
             update = update + anp.dot(b - anp.dot(codes, params["Db"].T), params["Wb"].T)
-        codes = soft_threshold(codes + update, theta[k])
+        codes = soft_threshold_differentiable(codes + update, theta[k])
     out = anp.dot(codes, params["Dh"].T)
     return (out, codes) if return_codes else out

@@ -47,54 +47,16 @@ import numpy as np
 from autograd.extend import defvjp, primitive
 
 from sparseimg._validate import check_choice, check_int, check_real
-from sparseimg.operators.base import LinearOperator
+from sparseimg.operators.matrix import MatrixOperator, lipschitz_constant
 
 __all__ = ["MatrixOperator", "SparseProblem", "make_problem", "nmse_db", "noise_sigma", "lipschitz_constant",
-           "MODELS", "Network", "network", "analytic_weight", "layer_keys", "n_layers_of", "init_params",
+           "MODELS", "Network", "network", "analytic_weight", "n_layers_of", "init_params",
            "convert_params", "unrolled", "layer_outputs", "lista_loss", "train_layerwise"]
 
 
 # ---------------------------------------------------------------------------------------------
 # The dense operator and the synthetic problem
 # ---------------------------------------------------------------------------------------------
-class MatrixOperator(LinearOperator):
-    """A dense matrix ``A ∈ ℝ^{m×n}`` as an operator on ``(n,)`` vectors or ``(n, B)`` column stacks.
-
-    ``lipschitz_constant()`` is ``‖A‖₂²`` (largest singular value squared, by an SVD computed once).
-    """
-
-    def __init__(self, matrix: np.ndarray):
-        matrix = np.asarray(matrix)
-        if matrix.ndim != 2 or matrix.dtype.kind != "f":
-            raise ValueError(f"matrix has shape {matrix.shape} and dtype {matrix.dtype}: expected a 2-D float array")
-        self.matrix = matrix
-        self.dtype = matrix.dtype
-        self._norm_sq = None
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return self.matrix.shape
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        return self.matrix @ x
-
-    def adjoint(self, y: np.ndarray) -> np.ndarray:
-        return self.matrix.T @ y
-
-    def lipschitz_constant(self) -> float:
-        if self._norm_sq is None:
-            self._norm_sq = lipschitz_constant(self.matrix)
-        return self._norm_sq
-
-    def __repr__(self) -> str:
-        return f"MatrixOperator(shape={self.matrix.shape})"
-
-
-def lipschitz_constant(matrix: np.ndarray) -> float:
-    """``‖A‖₂²``, the Lipschitz constant of the gradient of ``½‖A x − y‖²``."""
-    return float(np.linalg.svd(np.asarray(matrix), compute_uv=False)[0] ** 2)
-
-
 def noise_sigma(sparsity: float, n: int, m: int, snr_db: float | None) -> float:
     """Standard deviation per measurement of white noise at ``snr_db``.
 
@@ -231,11 +193,6 @@ def network(model: str, matrix: np.ndarray) -> Network:
     return Network(model, a, analytic_weight(a) if model == "alista" else None)
 
 
-def layer_keys(model: str, k: int) -> tuple[str, ...]:
-    """The parameter names of layer ``k`` (0-based) of ``model``."""
-    check_choice("model", model, tuple(MODELS))
-    return tuple(f"{name}{k:02d}" for name in MODELS[model][1])
-
 
 def n_layers_of(params: dict) -> int:
     """Number of layers held in ``params`` (counted by their thresholds)."""
@@ -288,6 +245,11 @@ def convert_params(params: dict, source: Network, target: Network) -> dict:
 
 
 def _soft(z, theta):
+    """``sign(z) max(|z| − θ, 0)`` for a *learned* θ of any sign (the VJP's mask ``|z| > θ`` matches it).
+
+    Not :func:`sparseimg.optim.prox.soft_threshold`, the prox of ``τ‖·‖₁`` (τ ≥ 0), whose clip form
+    differs for θ < 0, which training may reach; both agree for θ ≥ 0.
+    """
     return np.sign(z) * np.maximum(np.abs(z) - theta, 0.0)
 
 

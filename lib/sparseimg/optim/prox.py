@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import autograd.numpy as anp
 import numpy as np
 
 from sparseimg.contracts import PenaltyBase
@@ -18,6 +19,7 @@ from sparseimg._validate import check_real
 
 __all__ = [
     "soft_threshold",
+    "soft_threshold_differentiable",
     "hard_threshold",
     "Zero",
     "L1Norm",
@@ -35,6 +37,15 @@ def soft_threshold(x: np.ndarray, tau: float | np.ndarray) -> np.ndarray:
     """
     out = np.clip(x, -tau, tau)
     return np.subtract(x, out, out=out)
+
+
+def soft_threshold_differentiable(x, tau):
+    """:func:`soft_threshold` for autograd: ``max(x − τ, 0) − max(−x − τ, 0)`` (no in-place write, no clip).
+
+    Equal to :func:`soft_threshold` in every bit but the sign of zeros; use it where a learned
+    network differentiates through the threshold (``τ`` may be a traced parameter and broadcasts).
+    """
+    return anp.maximum(x - tau, 0.0) - anp.maximum(-x - tau, 0.0)
 
 
 def hard_threshold(x: np.ndarray, tau: float | np.ndarray) -> np.ndarray:
