@@ -10,9 +10,18 @@ that lists the valid ones.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable
 
-__all__ = ["Registry", "UnknownMethodError"]
+__all__ = ["Registry", "UnknownMethodError", "image_label"]
+
+
+def image_label(source) -> str:
+    """How an image is named in tables, metrics and figures: its packaged name, or a user file's
+    name without its directories (no machine-specific path enters a report)."""
+    from sparseimg.images import available_images
+
+    return source if source in available_images() else Path(source).name
 
 
 class UnknownMethodError(ValueError, KeyError):

@@ -28,7 +28,7 @@ from sparseimg.optim.solvers import History, OptimizeRun
 from sparseimg.experiments import Registry
 
 __all__ = ["DeblurProblem", "make_problem", "METHODS", "BOUNDARY_MODELS", "TUNED_WEIGHTS", "SolverSettings",
-           "MethodResult", "run_method", "sweep", "choose_by_sweep"]
+           "MethodResult", "run_method", "sweep", "choose_by_sweep", "tune_weights"]
 
 
 @dataclass(frozen=True)
@@ -113,6 +113,49 @@ def choose_by_sweep(solve, values, reference: np.ndarray) -> tuple[object, list[
         raise ValueError("values=[] is not allowed: expected at least one value to sweep")
     scores = sweep(solve, values, reference)
     return values[int(np.argmax(scores))], scores
+
+
+def tune_weights(problems: dict, tuning_problems: dict, grids: dict, settings, *, sharp: np.ndarray,
+                 tuning: np.ndarray, progress: bool = False) -> tuple[dict, dict]:
+    """Each tuned method's weight chosen on the tuning problems, per case (the highest PSNR over its grid).
+
+    Parameters
+    ----------
+    problems, tuning_problems : dict
+        ``{case: DeblurProblem}`` of the reported image and of the tuning image (same cases).
+    grids : dict
+        ``{method: values}`` for methods of :data:`TUNED_WEIGHTS`.
+    settings : SolverSettings
+        Passed to :func:`run_method`.
+    sharp, tuning : ndarray
+        The reported and tuning images (the references of the two sweeps).
+    progress : bool
+        A tqdm bar over the (case, method) pairs.
+
+    Returns
+    -------
+    weights : dict
+        ``{case: {weight key: chosen value}}`` — chosen on the tuning image only.
+    scores : dict
+        ``{case: {method: (PSNRs on the tuning image, PSNRs on the reported image)}}`` along the grid; the
+        second sweep is for figures and the oracle column, never for the choice.
+    """
+    from tqdm import tqdm
+
+    weights = {case: {} for case in problems}
+    scores = {case: {} for case in problems}
+    todo = [(case, name) for case in problems for name in grids]
+    for case, name in tqdm(todo, disable=not progress, desc="tuning"):
+        key, _ = TUNED_WEIGHTS[name]
+
+        def solve_on(problem, value, name=name, key=key):
+            return run_method(name, problem, weights={key: value}, settings=settings).estimate
+
+        chosen, on_tuning = choose_by_sweep(lambda v: solve_on(tuning_problems[case], v), grids[name], tuning)
+        on_reported = sweep(lambda v: solve_on(problems[case], v), grids[name], sharp)
+        weights[case][key] = chosen
+        scores[case][name] = (on_tuning, on_reported)
+    return weights, scores
 
 
 @dataclass(frozen=True)

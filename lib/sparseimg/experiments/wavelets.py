@@ -48,7 +48,7 @@ from sparseimg.optim.tv import tv_prox
 from sparseimg.experiments import Registry
 from sparseimg.experiments.deblurring import DeblurProblem, choose_by_sweep, make_problem
 
-__all__ = ["DenoiseSettings", "DENOISERS", "TUNED_DENOISERS", "tune_denoisers", "add_noise",
+__all__ = ["DenoiseSettings", "DENOISERS", "TUNED_DENOISERS", "tune_denoisers", "seed_for", "sigma_key", "add_noise",
            "DeblurSettings", "DEBLURRERS", "LAMBDA_GRIDS", "SHARED_LAMBDA", "DeblurResult", "run_deblurrer",
            "tune_deblurrers", "gaussian_blur_problem", "SECTION2", "section2_problem", "lifting_trace",
            "COMPRESSION_TRANSFORMS", "keep_largest"]
@@ -164,6 +164,21 @@ DENOISERS = Registry("wavelets", {
 
 #: Denoisers with a tuned weight: ``key -> DenoiseSettings field`` (weight = field · sigma).
 TUNED_DENOISERS = {"tv": "tv_factor", "skimage_tv": "skimage_tv_factor"}
+
+
+def seed_for(base: int, index: int, s: float) -> list[int]:
+    """The noise seed of image ``index`` at level ``s`` (0–255 scale): ``[base, index, round(100 s)]``.
+
+    The sections' convention: ``index`` is the image's row in a table, 1000 the tuning image, 2000 the
+    headline image, 3000 + i the whole images of the noise-estimate table; every (image, level) pair
+    gets its own draw, and the same pair the same draw in every section.
+    """
+    return [int(base), int(index), int(round(100 * s))]
+
+
+def sigma_key(s: float) -> str:
+    """Metrics key of a noise level on the 0–255 scale: ``sigma_25``, ``sigma_2p5``."""
+    return f"sigma_{s:g}".replace(".", "p")
 
 
 def add_noise(image: np.ndarray, sigma: float, seed) -> np.ndarray:

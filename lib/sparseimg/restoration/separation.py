@@ -40,7 +40,6 @@ from autograd.extend import defvjp, primitive
 from sparseimg.contracts import SmoothTermBase
 from sparseimg._validate import check_int, check_real
 from sparseimg.operators.filterbank import FilterBankSynthesis
-from sparseimg.operators.fourier import transfer_from_kernel
 
 __all__ = ["dct_filter_bank", "FilterBankSynthesis", "synthesize", "exclusion", "learn_side_gains",
            "separate", "separation_lipschitz", "SeparationResult", "colour_atoms"]
