@@ -18,7 +18,17 @@ __all__ = ["Registry", "UnknownMethodError", "image_label"]
 
 def image_label(source) -> str:
     """How an image is named in tables, metrics and figures: its packaged name, or a user file's
-    name without its directories (no machine-specific path enters a report)."""
+    name without its directories (no machine-specific path enters a report).
+
+    Parameters
+    ----------
+    source : str or Path
+        A packaged image name or a file path.
+
+    Returns
+    -------
+    str
+    """
     from sparseimg.images import available_images
 
     return source if source in available_images() else Path(source).name

@@ -92,7 +92,19 @@ def make_problem(image: np.ndarray, psf: np.ndarray, *, noise_std: float = 0.0,
 def sweep(solve, values, reference: np.ndarray) -> list[float]:
     """PSNR (dB) of ``solve(value)`` against ``reference`` for each value.
 
-    ``solve`` returns an image or a tuple whose first item is the image.
+    Parameters
+    ----------
+    solve : callable
+        ``solve(value)`` returns an image or a tuple whose first item is the image.
+    values : iterable
+        The grid.
+    reference : ndarray
+        The ground truth (``data_range = 1``).
+
+    Returns
+    -------
+    list of float
+        One PSNR per value, in order.
     """
     out = []
     for value in values:
@@ -107,6 +119,23 @@ def choose_by_sweep(solve, values, reference: np.ndarray) -> tuple[object, list[
 
     Used on a *tuning* image (its reference is known), never on the image the
     results are reported for. Ties go to the first value.
+
+    Parameters
+    ----------
+    solve, values, reference
+        As for :func:`sweep`.
+
+    Returns
+    -------
+    best : object
+        The chosen value.
+    scores : list of float
+        The PSNR of every value.
+
+    Raises
+    ------
+    ValueError
+        ``values`` is empty.
     """
     values = list(values)
     if not values:

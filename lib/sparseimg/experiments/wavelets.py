@@ -172,19 +172,61 @@ def seed_for(base: int, index: int, s: float) -> list[int]:
     The sections' convention: ``index`` is the image's row in a table, 1000 the tuning image, 2000 the
     headline image, 3000 + i the whole images of the noise-estimate table; every (image, level) pair
     gets its own draw, and the same pair the same draw in every section.
+
+    Parameters
+    ----------
+    base : int
+        The section's ``noise_seed`` parameter.
+    index : int
+        The image's index in the convention above.
+    s : float
+        Noise standard deviation on the 0–255 scale.
+
+    Returns
+    -------
+    list of int
+        A seed for :func:`numpy.random.default_rng` (see :func:`add_noise`).
     """
     return [int(base), int(index), int(round(100 * s))]
 
 
 def sigma_key(s: float) -> str:
-    """Metrics key of a noise level on the 0–255 scale: ``sigma_25``, ``sigma_2p5``."""
+    """Metrics key of a noise level on the 0–255 scale: ``sigma_25``, ``sigma_2p5``.
+
+    Parameters
+    ----------
+    s : float
+        Noise standard deviation on the 0–255 scale.
+
+    Returns
+    -------
+    str
+        ``"sigma_"`` and ``s`` in ``%g`` form, its decimal point written ``p`` (a valid identifier).
+    """
     return f"sigma_{s:g}".replace(".", "p")
 
 
 def add_noise(image: np.ndarray, sigma: float, seed) -> np.ndarray:
     """``image + sigma · N(0, 1)`` drawn by ``numpy.random.default_rng(seed)``.
 
-    ``seed``: an integer or a list of integers (e.g. ``[noise_seed, image_index, round(100 σ)]``).
+    Parameters
+    ----------
+    image : ndarray, shape (n0, n1)
+        Clean image (floats in [0, 1]).
+    sigma : float
+        Noise standard deviation in the image's units (>= 0).
+    seed : int or list of int
+        E.g. :func:`seed_for`'s ``[noise_seed, image_index, round(100 σ)]``.
+
+    Returns
+    -------
+    ndarray, shape (n0, n1), float64
+        The noisy image (not clipped).
+
+    Raises
+    ------
+    ValueError
+        ``image`` not 2-D or ``sigma`` negative.
     """
     image = check_array("image", image, ndim=2).astype(np.float64)
     sigma = check_real("sigma", sigma, low=0.0)
@@ -195,7 +237,23 @@ def tune_denoisers(clean: np.ndarray, noisy: np.ndarray, sigma: float, grid, par
                    ) -> tuple[DenoiseSettings, dict]:
     """Choose each weight of :data:`TUNED_DENOISERS` on a tuning image (highest PSNR on ``grid``).
 
-    Returns ``params`` with the chosen factors, and ``{key: [PSNR per grid value]}``.
+    Parameters
+    ----------
+    clean, noisy : ndarray, shape (n0, n1)
+        The tuning image and its noisy version (never a reported image).
+    sigma : float
+        Noise standard deviation in image units (the weights are ``factor · sigma``).
+    grid : sequence of float
+        Factors tried for every tuned denoiser.
+    params : DenoiseSettings
+        The other settings, kept.
+
+    Returns
+    -------
+    settings : DenoiseSettings
+        ``params`` with the chosen factors.
+    scores : dict
+        ``{key: [PSNR (dB) per grid value]}``.
     """
     chosen, scores = {}, {}
     for key, name in TUNED_DENOISERS.items():
@@ -215,6 +273,24 @@ def gaussian_blur_problem(image: np.ndarray, *, psf_size: int = 13, psf_sigma: f
     The operator is a :class:`~sparseimg.operators.FourierConvolution` (``boundary="circular"``):
     the data are blurred by the same periodic convolution that the methods invert, as in the
     plug-and-play literature's benchmarks, so the x-step of plug-and-play is exact in frequency.
+
+    Parameters
+    ----------
+    image : ndarray, shape (n0, n1)
+        The sharp image (the problem's ground truth).
+    psf_size : int
+        Odd side of the PSF.
+    psf_sigma : float
+        Standard deviation of the isotropic Gaussian PSF, in pixels.
+    noise_std : float
+        Noise standard deviation in image units (default 2.55/255).
+    seed : int or list of int
+        Seed of the noise draw (:func:`add_noise`).
+
+    Returns
+    -------
+    DeblurProblem
+        ``truth``, ``psf``, ``operator``, ``observed``, ``noise_std`` and ``boundary="circular"``.
     """
     image = check_array("image", image, ndim=2).astype(np.float64)
     psf = gaussian_psf(psf_size, (psf_sigma, psf_sigma))
@@ -234,7 +310,19 @@ SECTION2 = {"image": "astronaut", "scale": 1.0 / 3.0, "psf_size": 13, "psf_sigma
 def section2_problem(source: str = "astronaut", *, crop: int | None = None, seed: int = 1) -> DeblurProblem:
     """Section 2's problem (:data:`SECTION2`) on ``source`` (default: its reported image).
 
-    ``crop``: side of a central window after rescaling (None: the whole image, section 2's setting).
+    Parameters
+    ----------
+    source : str
+        Packaged image name or PNG/JPEG path (prepared grey and rescaled by 1/3 as section 2 does).
+    crop : int, optional
+        Side of a central window after rescaling (None: the whole image, section 2's setting).
+    seed : int
+        Noise seed (section 2's reported image: 1; its tuning image: 2).
+
+    Returns
+    -------
+    DeblurProblem
+        The bounded (linear, cropped) blur of section 2 with noise 0.01.
     """
     image = prepare_image(source, scale=SECTION2["scale"], crop=crop)
     return make_problem(image, gaussian_psf(SECTION2["psf_size"], SECTION2["psf_sigma"]),
@@ -390,10 +478,32 @@ class DeblurResult:
 
 def run_deblurrer(key: str, problem: DeblurProblem, weights: dict, params: DeblurSettings, *,
                   track: bool = True) -> DeblurResult:
-    """Run ``DEBLURRERS[key]`` on ``problem`` with its tuned λ ``weights[key]`` (:func:`tune_deblurrers`;
-    ``weights[SHARED_LAMBDA[key]]`` for a method of :data:`SHARED_LAMBDA`).
+    """Run ``DEBLURRERS[key]`` on ``problem`` with its tuned λ.
 
-    ``track`` records the PSNR of every iterate against ``problem.truth``.
+    Parameters
+    ----------
+    key : str
+        A key of :data:`DEBLURRERS` (an unknown key lists the valid ones).
+    problem : DeblurProblem
+        The problem (its ``truth`` is read only when ``track``).
+    weights : dict
+        ``{key: λ}`` from :func:`tune_deblurrers`; a method of :data:`SHARED_LAMBDA` reads
+        ``weights[SHARED_LAMBDA[key]]``.
+    params : DeblurSettings
+        Iterations, wavelet, plug-and-play schedules, denoiser settings.
+    track : bool
+        Record the PSNR of every iterate against ``problem.truth``.
+
+    Returns
+    -------
+    DeblurResult
+        ``estimate`` (float64, unclipped), ``psnr`` (per iterate, empty unless tracked), ``seconds``
+        (the solver's time, or the wall time of the call) and ``details`` (``lam`` and the method's own).
+
+    Raises
+    ------
+    ValueError
+        ``weights`` lacks the method's λ.
     """
     run = DEBLURRERS[key]
     source = SHARED_LAMBDA.get(key, key)
@@ -410,9 +520,24 @@ def run_deblurrer(key: str, problem: DeblurProblem, weights: dict, params: Deblu
 def tune_deblurrers(problem: DeblurProblem, grids: dict, params: DeblurSettings, *, keys=None) -> tuple[dict, dict]:
     """λ of every deblurrer of :data:`LAMBDA_GRIDS` chosen on a tuning ``problem``: the highest PSNR over its grid.
 
-    ``grids``: ``{grid name: values}`` (the section's parameters named by :data:`LAMBDA_GRIDS`);
-    ``keys``: restrict to these methods (default all). Methods of :data:`SHARED_LAMBDA` are not
-    tuned. Returns ``({key: λ}, {key: [PSNR per grid value]})``.
+    Parameters
+    ----------
+    problem : DeblurProblem
+        A *tuning* problem (never the reported image's).
+    grids : dict
+        ``{grid name: values}``: the section's parameters named by :data:`LAMBDA_GRIDS`.
+    params : DeblurSettings
+        The solvers' settings.
+    keys : iterable of str, optional
+        Restrict to these methods (default: all of :data:`LAMBDA_GRIDS`). Methods of
+        :data:`SHARED_LAMBDA` are not tuned.
+
+    Returns
+    -------
+    weights : dict
+        ``{key: λ}``.
+    scores : dict
+        ``{key: [PSNR (dB) per grid value]}``.
     """
     keys = list(LAMBDA_GRIDS) if keys is None else [DEBLURRERS.check(k) for k in keys if k in LAMBDA_GRIDS]
     weights, scores = {}, {}
@@ -434,6 +559,23 @@ def lifting_trace(x: np.ndarray, wavelet="cdf53") -> list[tuple[str, np.ndarray,
     (``d ← d − P(s)``, ``P(s)[k] = a s[k] + b s[k+1]``) and update (``s ← s + U(d)``,
     ``U(d)[k] = a d[k−1] + b d[k]``) step, then the scaling (``s·ζ``, ``d/ζ``), which equals
     ``dwt(x, wavelet, levels=1, boundary="periodic")`` (split as ``[s | d]``). The steps must have taps.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n,)
+        Even-length signal.
+    wavelet : str
+        A lifting wavelet whose steps have two taps (``"haar"``, ``"cdf53"``, ``"cdf97"``).
+
+    Returns
+    -------
+    list of (str, ndarray, ndarray)
+        ``(step name, s, d)`` after each step; ``s`` and ``d`` have shape ``(n // 2,)``.
+
+    Raises
+    ------
+    ValueError
+        ``x`` of odd length, or a step without taps.
     """
     x = check_array("x", x, ndim=1).astype(np.float64)
     if x.size < 2 or x.size % 2:
@@ -479,6 +621,24 @@ def keep_largest(image: np.ndarray, transform: str, fractions, *, levels: int = 
     biorthogonal 5/3 and 9/7 are not normalized (their synthesis atoms' norms differ by sub-band;
     for the orthonormal Haar and DCT this is ``|c|``); ``rank="magnitude"`` by ``|c|``. Ties are
     broken by position. The rest is zeroed.
+
+    Parameters
+    ----------
+    image : ndarray, shape (n0, n1)
+        The image.
+    transform : {"haar", "cdf53", "cdf97", "dct"}
+        See :data:`COMPRESSION_TRANSFORMS`.
+    fractions : sequence of float
+        Fractions of coefficients kept, each in (0, 1].
+    levels : int
+        Wavelet levels (ignored for the DCT).
+    rank : {"contribution", "magnitude"}
+        How coefficients are ranked (above).
+
+    Returns
+    -------
+    list of ndarray, shape (n0, n1)
+        One rebuilt image per fraction (at least one coefficient kept).
     """
     image = check_array("image", image, ndim=2).astype(np.float64)
     check_choice("transform", transform, COMPRESSION_TRANSFORMS)
