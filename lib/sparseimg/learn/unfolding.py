@@ -61,7 +61,24 @@ def noise_sigma(sparsity: float, n: int, m: int, snr_db: float | None) -> float:
     """Standard deviation per measurement of white noise at ``snr_db``.
 
     With unit-norm columns and unit-variance non-zeros, ``E‖A x‖² = sparsity · n``, so the
-    noise variance per entry is ``sparsity · n / m · 10^(−snr_db/10)`` (0 when ``snr_db`` is None).
+    noise variance per entry is ``sparsity · n / m · 10^(−snr_db/10)``.
+
+    Parameters
+    ----------
+    sparsity : float
+        Probability that an entry of the code is non-zero.
+    n : int
+        Code length (columns of ``A``).
+    m : int
+        Number of measurements (rows of ``A``).
+    snr_db : float or None
+        Measurement SNR in dB; None for noiseless measurements.
+
+    Returns
+    -------
+    float
+        The noise standard deviation per measurement (0.0 when ``snr_db`` is None).
+        Arguments are not checked here (:func:`make_problem` checks them).
     """
     if snr_db is None:
         return 0.0
@@ -72,14 +89,23 @@ def noise_sigma(sparsity: float, n: int, m: int, snr_db: float | None) -> float:
 class SparseProblem:
     """The standard synthetic setting of the LISTA literature.
 
-    Attributes
+    :func:`make_problem` builds one and checks the arguments; the class itself checks nothing.
+
+    Parameters
     ----------
     matrix : ndarray, shape (m, n)
         ``A``, Gaussian with unit-norm columns.
     sparsity : float
         Probability that an entry of ``x`` is non-zero (Bernoulli–Gaussian, unit variance).
-    snr_db : float or None
-        Measurement SNR in dB (None: noiseless).
+    snr_db : float or None, optional
+        Measurement SNR in dB (default None: noiseless).
+
+    Attributes
+    ----------
+    m, n : int
+        The shape of ``matrix``.
+    sigma : float
+        Noise standard deviation per measurement (:func:`noise_sigma`).
     """
 
     matrix: np.ndarray
@@ -116,7 +142,33 @@ class SparseProblem:
 
 def make_problem(m: int = 250, n: int = 500, *, sparsity: float = 0.1, snr_db: float | None = None,
                  seed: int = 0) -> SparseProblem:
-    """The synthetic problem: ``A`` with i.i.d. ``N(0, 1/m)`` entries, columns scaled to unit norm (seeded)."""
+    """The synthetic problem: ``A`` with i.i.d. ``N(0, 1/m)`` entries, columns scaled to unit norm (seeded).
+
+    Parameters
+    ----------
+    m : int, optional
+        Number of measurements, ``>= 1`` (default 250).
+    n : int, optional
+        Code length, ``>= 1`` (default 500).
+    sparsity : float, optional
+        Probability that a code entry is non-zero, in ``(0, 1]`` (default 0.1).
+    snr_db : float or None, optional
+        Measurement SNR in dB, finite (default None: noiseless).
+    seed : int, optional
+        Seed of ``numpy.random.default_rng`` drawing ``A`` (default 0).
+
+    Returns
+    -------
+    SparseProblem
+        With ``matrix`` of shape ``(m, n)``, float64.
+
+    Raises
+    ------
+    TypeError
+        ``m`` or ``n`` is not an integer, ``sparsity`` or ``snr_db`` not a real number.
+    ValueError
+        ``m`` or ``n`` is below 1, ``sparsity`` outside ``(0, 1]``, ``snr_db`` not finite.
+    """
     m = check_int("m", m, low=1)
     n = check_int("n", n, low=1)
     sparsity = check_real("sparsity", sparsity, low=0.0, high=1.0, low_open=True)
@@ -128,7 +180,25 @@ def make_problem(m: int = 250, n: int = 500, *, sparsity: float = 0.1, snr_db: f
 
 
 def nmse_db(estimate: np.ndarray, reference: np.ndarray) -> float:
-    """``10 log10(Σ‖x̂ − x‖² / Σ‖x‖²)`` in dB over all vectors (columns) at once."""
+    """``10 log10(Σ‖x̂ − x‖² / Σ‖x‖²)`` in dB over all vectors (columns) at once.
+
+    Parameters
+    ----------
+    estimate : array_like, shape (n, count)
+        The estimated codes ``x̂`` as columns (any shape equal to ``reference``'s; computed in float64).
+    reference : array_like, shape (n, count)
+        The true codes ``x``; not all zero.
+
+    Returns
+    -------
+    float
+        The NMSE in dB; ``-inf`` when ``estimate`` equals ``reference``.
+
+    Raises
+    ------
+    ValueError
+        The shapes differ, or ``reference`` is zero.
+    """
     estimate = np.asarray(estimate, dtype=np.float64)
     reference = np.asarray(reference, dtype=np.float64)
     if estimate.shape != reference.shape:
@@ -155,7 +225,21 @@ MODELS = {
 class Network:
     """What is fixed in an unfolded network: its kind, ``A`` and (ALISTA) the analytic weight.
 
-    Build it with :func:`network`.
+    Build it with :func:`network` (which checks the arguments; the class does not).
+
+    Parameters
+    ----------
+    model : str
+        A key of :data:`MODELS`: ``"lista"``, ``"lista_cp"`` or ``"alista"``.
+    matrix : ndarray, shape (m, n)
+        The measurement matrix ``A`` (float64).
+    weight : ndarray, shape (m, n), optional
+        ALISTA's analytic weight ``W`` (:func:`analytic_weight`); None (default) for the others.
+
+    Attributes
+    ----------
+    label : str
+        The model's label in figures (``"LISTA"``, ``"LISTA-CP"``, ``"ALISTA"``).
     """
 
     model: str
@@ -178,6 +262,17 @@ def analytic_weight(matrix: np.ndarray) -> np.ndarray:
     ``w_i = (AAᵀ)⁻¹a_i / (a_iᵀ(AAᵀ)⁻¹a_i)`` (Liu, Chen, Wang & Yin, "ALISTA: analytic weights
     are as good as learned weights in LISTA", ICLR 2019, solve the same quadratic program
     iteratively).
+
+    Parameters
+    ----------
+    matrix : array_like, shape (m, n)
+        The measurement matrix ``A`` (computed in float64), with ``AAᵀ`` invertible (full row rank,
+        ``m <= n``); not checked, :func:`numpy.linalg.solve` fails on a singular ``AAᵀ``.
+
+    Returns
+    -------
+    ndarray, shape (m, n)
+        ``W``, float64, its column ``i`` the ``w_i`` above (so ``diag(WᵀA) = 1``).
     """
     a = np.asarray(matrix, dtype=np.float64)
     v = np.linalg.solve(a @ a.T, a)
@@ -185,7 +280,26 @@ def analytic_weight(matrix: np.ndarray) -> np.ndarray:
 
 
 def network(model: str, matrix: np.ndarray) -> Network:
-    """The :class:`Network` of ``model`` (one of :data:`MODELS`) for the measurement matrix ``A``."""
+    """The :class:`Network` of ``model`` (one of :data:`MODELS`) for the measurement matrix ``A``.
+
+    Parameters
+    ----------
+    model : str
+        ``"lista"``, ``"lista_cp"`` or ``"alista"``.
+    matrix : array_like, shape (m, n)
+        The measurement matrix ``A`` (stored as float64); for ALISTA, ``AAᵀ`` must be invertible
+        (:func:`analytic_weight` is computed here).
+
+    Returns
+    -------
+    Network
+        ``weight`` is :func:`analytic_weight` of ``A`` for ALISTA, None otherwise.
+
+    Raises
+    ------
+    ValueError
+        ``model`` is not a key of :data:`MODELS`, or ``matrix`` is not 2-D.
+    """
     check_choice("model", model, tuple(MODELS))
     a = np.asarray(matrix, dtype=np.float64)
     if a.ndim != 2:
@@ -195,15 +309,49 @@ def network(model: str, matrix: np.ndarray) -> Network:
 
 
 def n_layers_of(params: dict) -> int:
-    """Number of layers held in ``params`` (counted by their thresholds)."""
+    """Number of layers held in ``params`` (counted by their thresholds).
+
+    Parameters
+    ----------
+    params : dict of str -> ndarray
+        A network's weights, keyed as by :meth:`Network.keys` (``theta00``, ``theta01`` …).
+
+    Returns
+    -------
+    int
+        The number of keys starting with ``"theta"``.
+    """
     return sum(1 for key in params if key.startswith("theta"))
 
 
 def init_params(net: Network, n_layers: int, lam: float) -> dict:
     """Every layer at ISTA's weights, so that ``K`` layers compute ``K`` ISTA iterations from 0.
 
-    LISTA: ``W = Aᵀ/L``, ``S = I − AᵀA/L``; LISTA-CP: ``W = A/L``; all: ``θ = λ/L``.
-    ALISTA: ``γ = 1/‖WᵀA‖₂`` (its own step) and ``θ = λγ``.
+    LISTA: ``W = Aᵀ/L``, ``S = I − AᵀA/L``; LISTA-CP: ``W = A/L``; all: ``θ = λ/L``, with
+    ``L = ‖A‖₂²`` (:func:`lipschitz_constant`). ALISTA: ``γ = 1/‖WᵀA‖₂`` (its own step) and ``θ = λγ``.
+
+    Parameters
+    ----------
+    net : Network
+        The network (from :func:`network`).
+    n_layers : int
+        Number of layers ``K``, ``>= 1``.
+    lam : float
+        ISTA's ℓ1 weight λ, ``>= 0``.
+
+    Returns
+    -------
+    dict of str -> ndarray
+        ``net.keys(k)`` for ``k < n_layers``, float64: LISTA's ``W`` of shape ``(n, m)`` and ``S``
+        of shape ``(n, n)``, LISTA-CP's ``W`` of shape ``(m, n)``, ALISTA's ``gamma`` and every
+        ``theta`` 0-d arrays.
+
+    Raises
+    ------
+    TypeError
+        ``n_layers`` is not an integer or ``lam`` not a real number.
+    ValueError
+        ``n_layers`` is below 1, ``lam`` negative or not finite.
     """
     n_layers = check_int("n_layers", n_layers, low=1)
     lam = check_real("lam", lam, low=0.0)
@@ -228,6 +376,27 @@ def convert_params(params: dict, source: Network, target: Network) -> dict:
 
     ALISTA's layer ``γ_k, θ_k`` is LISTA-CP's ``W_k = γ_k W``; LISTA-CP's ``W_k`` is LISTA's
     ``W_k = W_kᵀ``, ``S_k = I − W_kᵀA``. The networks compute the same outputs (to rounding).
+
+    Parameters
+    ----------
+    params : dict of str -> ndarray
+        ``source``'s weights (every layer's ``net.keys(k)``); not modified.
+    source : Network
+        The network ``params`` belong to (its ``weight`` is used from ALISTA).
+    target : Network
+        The network to convert to, the same model or one further along
+        ALISTA → LISTA-CP → LISTA (its ``matrix`` gives LISTA's ``S_k``).
+
+    Returns
+    -------
+    dict of str -> ndarray
+        ``target``'s weights for as many layers, as new float64 arrays (a copy when the models are
+        the same).
+
+    Raises
+    ------
+    ValueError
+        ``target`` comes before ``source`` in ALISTA → LISTA-CP → LISTA.
     """
     order = ("alista", "lista_cp", "lista")
     if order.index(source.model) > order.index(target.model):
@@ -367,7 +536,25 @@ defvjp(unrolled, _unrolled_vjp)
 
 def layer_outputs(net: Network, params: dict, y: np.ndarray, *, n_layers: int | None = None,
                   x0: np.ndarray | None = None) -> list[np.ndarray]:
-    """``[x_1, …, x_K]``: the output of every layer (plain numpy, no tracing)."""
+    """``[x_1, …, x_K]``: the output of every layer (plain numpy, no tracing).
+
+    Parameters
+    ----------
+    net : Network
+    params : dict of str -> ndarray
+        The weights (``net.keys(k)`` for every layer run).
+    y : ndarray, shape (m, B)
+        Measurements (columns).
+    n_layers : int, optional
+        Number of layers ``K`` to run (default: every layer in ``params``, :func:`n_layers_of`).
+    x0 : ndarray, shape (n, B), optional
+        Starting point (default 0, the network's usual input).
+
+    Returns
+    -------
+    list of ndarray
+        ``K`` arrays of shape ``(n, B)``, the output of layers 1 … K.
+    """
     n_layers = n_layers_of(params) if n_layers is None else n_layers
     x = x0
     out = []
@@ -379,7 +566,30 @@ def layer_outputs(net: Network, params: dict, y: np.ndarray, *, n_layers: int | 
 
 
 def lista_loss(trainable: dict, y: np.ndarray, x: np.ndarray, *, frozen: dict, net: Network, n_layers: int):
-    """``Σ‖x_K − x‖² / Σ‖x‖²`` over the minibatch (the NMSE, linear scale)."""
+    """``Σ‖x_K − x‖² / Σ‖x‖²`` over the minibatch (the NMSE, linear scale).
+
+    ``x_K`` is :func:`unrolled` of the first ``n_layers`` layers from 0; the loss that
+    :func:`train_layerwise` hands to :func:`sparseimg.learn.training.fit`.
+
+    Parameters
+    ----------
+    trainable : dict of str -> ndarray
+        The parameters differentiated (traced by autograd).
+    y : ndarray, shape (m, B)
+        Measurements of the minibatch (columns).
+    x : ndarray, shape (n, B)
+        Their true codes; not all zero.
+    frozen : dict of str -> ndarray
+        The parameters held fixed.
+    net : Network
+    n_layers : int
+        Number of layers run.
+
+    Returns
+    -------
+    float
+        The loss, a scalar (an autograd box while differentiated).
+    """
     import autograd.numpy as anp
 
     out = unrolled(trainable, frozen, y, net, n_layers)
@@ -402,6 +612,33 @@ def train_layerwise(net: Network, problem: SparseProblem, n_layers: int, *, lam:
     at ``final_lr``. Every phase uses a cosine schedule and fresh minibatches of ``batch_size``
     vectors drawn by :func:`sparseimg.learn.training.fit` from ``default_rng(seed + phase number)``.
 
+    Parameters
+    ----------
+    net : Network
+        The network to train.
+    problem : SparseProblem
+        Draws the training pairs ``(y, x)`` (:meth:`SparseProblem.sample`); its ``matrix`` is
+        expected to be ``net.matrix`` (not checked).
+    n_layers : int
+        Number of layers ``K``, ``>= 1``.
+    lam : float
+        λ of the ISTA initialization (:func:`init_params`), ``>= 0``; unused when ``init`` is given.
+    batch_size : int
+        Vectors per minibatch, ``>= 1``.
+    layer_steps, tune_steps, final_steps : int
+        Adam steps of each phase, ``>= 0``; 0 skips the phase.
+    lr, tune_lr, final_lr : float
+        Peak learning rates of the three phases, ``> 0`` (checked by ``fit`` when the phase runs).
+    init : dict of str -> ndarray, optional
+        Starting weights with ``net.keys(k)`` for every ``k < n_layers`` (e.g. from
+        :func:`convert_params`); default None: ISTA's weights.
+    seed : int, optional
+        Base seed of the minibatch generators (default 0).
+    progress : bool, optional
+        Show a progress bar per phase (default True).
+    desc : str, optional
+        Prefix of the progress bars' descriptions (default ``""``).
+
     Returns
     -------
     params : dict
@@ -410,6 +647,18 @@ def train_layerwise(net: Network, problem: SparseProblem, n_layers: int, *, lam:
         ``{"stage_nmse_db": [...], "final_losses": [...], "seconds": float, "steps": int}``: the
         training NMSE (dB, mean over the last 20 steps) after each stage, the final phase's
         losses every 10 steps, the training time (s) and the number of Adam steps.
+
+    Raises
+    ------
+    TypeError
+        ``n_layers`` or ``batch_size`` is not an integer, ``lam`` (when ``init`` is None) not a
+        real number; from ``fit``: a step count that is not an integer, a rate not a real number.
+    ValueError
+        ``n_layers`` or ``batch_size`` is below 1, ``lam`` (when ``init`` is None) negative or not
+        finite, ``init`` lacks a layer's key; from ``fit``: a negative step count or a learning
+        rate that is not ``> 0``.
+    FloatingPointError
+        From ``fit``: the loss becomes NaN or infinite.
     """
     from sparseimg.learn.training import fit
 

@@ -33,7 +33,19 @@ def soft_threshold(x: np.ndarray, tau: float | np.ndarray) -> np.ndarray:
     """Soft thresholding ``sign(x) · max(|x| − τ, 0)``, the prox of ``τ‖·‖₁``.
 
     Computed as ``x − clip(x, −τ, τ)``: two passes over memory, no sign array.
-    ``tau`` may be a scalar or an array broadcastable to ``x`` (weighted ℓ1).
+
+    Parameters
+    ----------
+    x : ndarray
+        Real array of any shape.
+    tau : float or ndarray
+        The threshold, non-negative (not checked): a scalar, or an array broadcastable
+        to ``x`` (weighted ℓ1).
+
+    Returns
+    -------
+    ndarray
+        A new array of ``x``'s shape (broadcast with ``tau``); ``x`` is not modified.
     """
     out = np.clip(x, -tau, tau)
     return np.subtract(x, out, out=out)
@@ -43,13 +55,39 @@ def soft_threshold_differentiable(x, tau):
     """:func:`soft_threshold` for autograd: ``max(x − τ, 0) − max(−x − τ, 0)`` (no in-place write, no clip).
 
     Equal to :func:`soft_threshold` in every bit but the sign of zeros; use it where a learned
-    network differentiates through the threshold (``τ`` may be a traced parameter and broadcasts).
+    network differentiates through the threshold.
+
+    Parameters
+    ----------
+    x : ndarray or autograd ArrayBox
+        Real array of any shape.
+    tau : float or ndarray or autograd ArrayBox
+        The threshold; may be a traced parameter and broadcasts against ``x``.
+
+    Returns
+    -------
+    ndarray or autograd ArrayBox
+        ``x``'s shape (broadcast with ``tau``).
     """
     return anp.maximum(x - tau, 0.0) - anp.maximum(-x - tau, 0.0)
 
 
 def hard_threshold(x: np.ndarray, tau: float | np.ndarray) -> np.ndarray:
-    """Hard thresholding: keep entries with ``|x| > τ``, zero the rest."""
+    """Hard thresholding: keep entries with ``|x| > τ``, zero the rest.
+
+    Parameters
+    ----------
+    x : ndarray
+        Real array of any shape.
+    tau : float or ndarray
+        The threshold: a scalar or an array broadcastable to ``x``. Entries with
+        ``|x| == τ`` are zeroed.
+
+    Returns
+    -------
+    ndarray
+        A new array of ``x``'s shape (broadcast with ``tau``), ``x``'s entries or 0.
+    """
     return np.where(np.abs(x) > tau, x, 0)
 
 
@@ -66,7 +104,22 @@ class Zero(PenaltyBase):
 
 @dataclass(frozen=True)
 class L1Norm(PenaltyBase):
-    """``g(x) = λ ‖x‖₁`` (``lam`` may be an array of per-entry weights)."""
+    """``g(x) = λ ‖x‖₁`` (``lam`` may be an array of per-entry weights).
+
+    Parameters
+    ----------
+    lam : float or ndarray
+        The weight λ ≥ 0: a scalar, or an array of non-negative per-entry weights
+        broadcastable to ``x``.
+
+    Raises
+    ------
+    TypeError
+        A scalar ``lam`` that is not a real number.
+    ValueError
+        A scalar ``lam`` that is negative or not finite, or an array ``lam`` with a
+        negative entry.
+    """
 
     lam: float
 
@@ -91,7 +144,20 @@ class L1Norm(PenaltyBase):
 
 @dataclass(frozen=True)
 class L0Norm(PenaltyBase):
-    """``g(x) = λ ‖x‖₀``; its prox is hard thresholding at ``sqrt(2 λ step)``."""
+    """``g(x) = λ ‖x‖₀``; its prox is hard thresholding at ``sqrt(2 λ step)``.
+
+    Parameters
+    ----------
+    lam : float
+        The weight λ ≥ 0.
+
+    Raises
+    ------
+    TypeError
+        ``lam`` is not a real number.
+    ValueError
+        ``lam`` is negative or not finite.
+    """
 
     lam: float
 
@@ -107,7 +173,20 @@ class L0Norm(PenaltyBase):
 
 @dataclass(frozen=True)
 class Box(PenaltyBase):
-    """Indicator of ``low <= x <= high``; its prox is the projection (clipping)."""
+    """Indicator of ``low <= x <= high``; its prox is the projection (clipping).
+
+    Parameters
+    ----------
+    low : float, optional
+        Lower bound (default ``-inf``: none).
+    high : float, optional
+        Upper bound (default ``inf``: none); ``low <= high``.
+
+    Raises
+    ------
+    ValueError
+        ``low <= high`` does not hold (including a NaN bound).
+    """
 
     low: float = -np.inf
     high: float = np.inf
@@ -132,6 +211,18 @@ class NuclearNorm(PenaltyBase):
     eigen-decomposition ``X Xᵀ = U diag(σ²) Uᵀ`` of the smaller Gram matrix (about
     twice as fast as an SVD here; only singular values above ``τ`` — well resolved by
     the Gram — survive the threshold).
+
+    Parameters
+    ----------
+    lam : float
+        The weight λ ≥ 0.
+
+    Raises
+    ------
+    TypeError
+        ``lam`` is not a real number.
+    ValueError
+        ``lam`` is negative or not finite.
     """
 
     lam: float
