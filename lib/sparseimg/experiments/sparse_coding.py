@@ -49,17 +49,29 @@ SUPPORT_FRACTION = 0.1
 class Problem:
     """One recovery problem.
 
-    Attributes
+    :func:`make_problem` builds one; the class itself checks nothing.
+
+    Parameters
     ----------
     operator : FourierConvolution
-    events : ndarray
+        The convolution ``A`` (shape ``(n0, n1)``, its ``dtype``).
+    events : ndarray, shape (n0, n1)
         True sparse events ``y``.
-    clean : ndarray
+    clean : ndarray, shape (n0, n1)
         ``A y``.
-    observed : ndarray
+    observed : ndarray, shape (n0, n1)
         Observation ``A y + n``.
     noise_std : float
         Absolute noise standard deviation.
+
+    Attributes
+    ----------
+    data_term : LeastSquares
+        ``½‖A y − x‖²`` on ``observed``.
+    lam_max : float
+        ``‖Aᵀx‖∞``: smallest λ for which the ℓ1 solution is 0.
+    support_tol : float
+        ``SUPPORT_FRACTION`` × the smallest non-zero true ``|y|`` (0.0 when ``events`` is all zero).
     """
 
     operator: FourierConvolution
@@ -85,7 +97,36 @@ class Problem:
 
 def make_problem(operator: FourierConvolution, events: np.ndarray, *, noise: float = 0.0,
                  noise_seed: int = 0) -> Problem:
-    """Problem with noise std ``noise × std(A y)`` (``noise`` is relative)."""
+    """Problem with noise std ``noise × std(A y)`` (``noise`` is relative).
+
+    The noise is drawn by :func:`sparseimg.sparsemodels.synthesis.synthesize`.
+
+    Parameters
+    ----------
+    operator : FourierConvolution
+        The convolution ``A`` on images of shape ``(n0, n1)``.
+    events : array_like, shape (n0, n1)
+        True events ``y``; cast to ``operator.dtype``.
+    noise : float, optional
+        Noise standard deviation relative to ``std(A y)``, ``>= 0`` (default 0.0: ``observed`` is
+        ``clean``).
+    noise_seed : int, optional
+        Seed of the noise, a non-negative integer (default 0); used when the noise is non-zero.
+
+    Returns
+    -------
+    Problem
+        Arrays of shape ``(n0, n1)`` in ``operator.dtype``; ``noise_std`` the absolute standard
+        deviation.
+
+    Raises
+    ------
+    TypeError
+        ``noise`` is not a real number, ``noise_seed`` not an integer (when noise is added).
+    ValueError
+        ``noise`` negative or not finite, ``noise_seed`` negative (when noise is added), ``events``
+        not of shape ``operator.shape``.
+    """
     noise = check_real("noise", noise, low=0.0)
     events = np.asarray(events, dtype=operator.dtype)
     clean = operator.forward(events)
@@ -146,7 +187,45 @@ def recover(problem: Problem, method: str, *, lam: float = 0.05, n_iter: int = 2
             progress: bool = False) -> tuple[np.ndarray, History | None]:
     """Recover the events with ``METHODS[method]``; returns ``(ŷ, history or None)``.
 
-    ``restart`` adds adaptive restart to FISTA (ignored by the other methods).
+    Parameters
+    ----------
+    problem : Problem
+    method : str
+        A key of :data:`METHODS`: ``"inverse_filter"``, ``"gradient_descent"``,
+        ``"conjugate_gradient"``, ``"ista"``, ``"fista"`` or ``"admm"``.
+    lam : float, optional
+        ℓ1 weight relative to ``problem.lam_max`` (λ = ``lam · λ_max``), ``> 0`` (default 0.05);
+        used by ISTA, FISTA and ADMM, ignored by the others.
+    n_iter : int, optional
+        Maximum number of iterations, ``>= 0`` (default 200); not used by the inverse filter.
+    tol : float, optional
+        Stopping tolerance of the iterative methods, ``>= 0`` (default 1e-6; ADMM's is on the
+        relative primal and dual residuals).
+    inverse_options : dict, optional
+        Keyword arguments of :func:`sparseimg.restoration.deconvolution.masked_inverse_filter`
+        (inverse filter only; default None: its defaults).
+    track_reference : bool, optional
+        Record the PSNR and support precision/recall of every iterate against the true events in the
+        history (iterative methods; default False).
+    restart : bool, optional
+        ``restart`` adds adaptive restart to FISTA (ignored by the other methods; default False).
+    progress : bool, optional
+        Show a progress bar (iterative methods; default False).
+
+    Returns
+    -------
+    estimate : ndarray, shape (n0, n1)
+        The recovered events ``ŷ``, in the operator's dtype.
+    history : History or None
+        The solver's record; None for the inverse filter.
+
+    Raises
+    ------
+    UnknownMethodError
+        ``method`` is not a key of :data:`METHODS` (a ``ValueError`` and a ``KeyError``).
+    TypeError, ValueError
+        ``lam`` not ``> 0`` (ISTA, FISTA, ADMM); from the solvers: ``n_iter`` not an integer
+        ``>= 0``, ``tol`` not a real ``>= 0``.
     """
     run = METHODS[method]
     return run(problem, lam=lam, n_iter=n_iter, tol=tol, inverse_options=inverse_options,
@@ -155,7 +234,27 @@ def recover(problem: Problem, method: str, *, lam: float = 0.05, n_iter: int = 2
 
 def evaluate(problem: Problem, estimate: np.ndarray) -> dict[str, float]:
     """Errors of an estimate: relative squared error on events and on the clean image,
-    PSNR of the events (dB, range of the true events), support precision and recall."""
+    PSNR of the events (dB, range of the true events), support precision and recall.
+
+    Parameters
+    ----------
+    problem : Problem
+        Holds the true events, the clean image and the support tolerance ``support_tol``.
+    estimate : ndarray, shape (n0, n1)
+        Estimated events ``ŷ`` (the shape of ``problem.events``).
+
+    Returns
+    -------
+    dict of str -> float
+        ``event_error`` (:func:`sparseimg.metrics.relative_error` of ``ŷ``), ``image_error`` (of
+        ``A ŷ`` against ``A y``), ``event_psnr`` (dB), ``precision`` and ``recall`` of the support
+        ``|ŷ| > problem.support_tol``.
+
+    Raises
+    ------
+    ValueError
+        From :mod:`sparseimg.metrics`: ``estimate``'s shape differs from the events'.
+    """
     precision, recall = support_precision_recall(problem.events, estimate, tol=problem.support_tol)
     return {
         "event_error": relative_error(problem.events, estimate),
@@ -167,7 +266,32 @@ def evaluate(problem: Problem, estimate: np.ndarray) -> dict[str, float]:
 
 
 def reference_minimum(problem: Problem, *, lam: float, n_iter: int, progress: bool = False) -> tuple[np.ndarray, float]:
-    """A long FISTA run with restart (no early stop): its last iterate and lowest objective, ``F*``."""
+    """A long FISTA run with restart (no early stop): its last iterate and lowest objective, ``F*``.
+
+    Calls :func:`recover` with ``method="fista"``, ``tol=0`` and ``restart=True``.
+
+    Parameters
+    ----------
+    problem : Problem
+    lam : float
+        ℓ1 weight relative to ``problem.lam_max``, ``> 0``.
+    n_iter : int
+        Number of iterations, ``>= 0``.
+    progress : bool, optional
+        Show a progress bar (default False).
+
+    Returns
+    -------
+    x : ndarray, shape (n0, n1)
+        The last iterate.
+    f_star : float
+        The lowest objective ``½‖A y − x‖² + λ‖y‖₁`` (``λ = lam · λ_max``) over the run.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As for :func:`recover`.
+    """
     x, hist = recover(problem, "fista", lam=lam, n_iter=n_iter, tol=0.0, restart=True, progress=progress)
     return x, min(hist.objective)
 
@@ -175,7 +299,34 @@ def reference_minimum(problem: Problem, *, lam: float, n_iter: int, progress: bo
 def noise_scan(operator: FourierConvolution, events: np.ndarray, levels, *, noise_seed: int, lam: float,
                n_iter: int, tol: float, inverse_options: dict | None = None,
                progress: bool = False) -> list[dict]:
-    """Every method at every relative noise level: rows of :func:`evaluate` results."""
+    """Every method at every relative noise level: rows of :func:`evaluate` results.
+
+    For each level, :func:`make_problem` then :func:`recover` with every key of :data:`METHODS`.
+
+    Parameters
+    ----------
+    operator : FourierConvolution
+        The convolution ``A`` on images of shape ``(n0, n1)``.
+    events : array_like, shape (n0, n1)
+        True events ``y``.
+    levels : iterable of float
+        Relative noise levels (``noise`` of :func:`make_problem`, each ``>= 0``).
+    noise_seed : int
+        Seed of the noise (the same at every level).
+    lam, n_iter, tol, inverse_options, progress
+        As for :func:`recover`.
+
+    Returns
+    -------
+    list of dict
+        One row per level and method, in that order: ``noise`` (float), ``method`` (key),
+        ``iterations`` (int; 0 for the inverse filter) and the keys of :func:`evaluate`.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As for :func:`make_problem` and :func:`recover`.
+    """
     rows = []
     for level in levels:
         problem = make_problem(operator, events, noise=level, noise_seed=noise_seed)
@@ -189,7 +340,29 @@ def noise_scan(operator: FourierConvolution, events: np.ndarray, levels, *, nois
 
 def lambda_scan(problem: Problem, lam: float, factors, *, n_iter: int, tol: float,
                 progress: bool = False) -> list[dict]:
-    """FISTA at ``lam × factor`` for each factor: rows of :func:`evaluate` results."""
+    """FISTA at ``lam × factor`` for each factor: rows of :func:`evaluate` results.
+
+    Parameters
+    ----------
+    problem : Problem
+    lam : float
+        The central ℓ1 weight, relative to ``problem.lam_max``.
+    factors : iterable of float
+        Multipliers of ``lam``; each ``lam × factor`` must be ``> 0``.
+    n_iter, tol, progress
+        As for :func:`recover`.
+
+    Returns
+    -------
+    list of dict
+        One row per factor: ``factor``, ``lam`` (``lam × factor``, relative), ``iterations`` and the
+        keys of :func:`evaluate`.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As for :func:`recover`.
+    """
     rows = []
     for factor in factors:
         est, hist = recover(problem, "fista", lam=lam * factor, n_iter=n_iter, tol=tol, progress=progress)
@@ -201,7 +374,20 @@ def lambda_scan(problem: Problem, lam: float, factors, *, n_iter: int, tol: floa
 def document_formulation(envelope: np.ndarray, events: np.ndarray) -> np.ndarray:
     """The source document's formulation of the same convolution, kept as a timing reference:
     complex ``fftn`` of the events, ``fftshift``, product with the centred envelope,
-    ``ifftshift``, complex ``ifftn``, real part."""
+    ``ifftshift``, complex ``ifftn``, real part.
+
+    Parameters
+    ----------
+    envelope : ndarray, shape (n0, n1)
+        The kernel's transfer function on the full, centred (``fftshift``-ed) frequency grid.
+    events : ndarray, shape (n0, n1)
+        The events ``y``.
+
+    Returns
+    -------
+    ndarray, shape (n0, n1)
+        ``A y``, the real part of the complex inverse transform.
+    """
     spectrum = np.fft.fftshift(np.fft.fftn(events)) * envelope
     return np.fft.ifftn(np.fft.ifftshift(spectrum)).real
 
@@ -217,6 +403,43 @@ def timing_table(envelope: np.ndarray, events: np.ndarray, problem: Problem, *, 
     full FISTA solve to ``tol`` without and with restart (capped at ``n_iter``; set-up
     included), and, for reference, the ``scipy.fft`` pair when the operator uses FFTW. Medians of ``repeats``
     interleaved repeats.
+
+    Parameters
+    ----------
+    envelope : ndarray, shape (n0, n1)
+        The centred full-grid envelope (:func:`document_formulation`; the envelope construction is
+        timed at its shape).
+    events : ndarray, shape (n0, n1)
+        The events ``y`` the operator is applied to.
+    problem : Problem
+        Its operator (cast to each dtype) and observation.
+    lam : float
+        ℓ1 weight relative to ``problem.lam_max``.
+    tol : float
+        Stopping tolerance of the full FISTA solves.
+    n_iter : int
+        Iteration cap of the full FISTA solves.
+    repeats : int, optional
+        Interleaved repeats per measurement, ``>= 1`` (default 7).
+    iterations : int, optional
+        Iterations per run when timing one iteration of each method (default 20).
+    envelope_options : dict, optional
+        Keyword arguments of :func:`sparseimg.kernels.motion_cloud_envelope` for the timed
+        construction (default None: its defaults).
+
+    Returns
+    -------
+    list of dict
+        One row per operation and dtype: ``operation``, ``dtype`` (``"float64"`` or
+        ``"float32"``), ``median_ms``, ``q1_ms``, ``q3_ms`` (milliseconds per call),
+        ``ratio_to_floor`` (median over the floor's median of the same dtype), ``repeats`` and
+        ``note`` (backend, iteration counts).
+
+    Raises
+    ------
+    TypeError, ValueError
+        From :func:`sparseimg.workspace.timing.measure_interleaved`: ``repeats`` not an integer
+        ``>= 1``.
     """
     from sparseimg.kernels import motion_cloud_envelope
 
