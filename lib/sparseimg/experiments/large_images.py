@@ -34,6 +34,25 @@ def event_threshold(rho: float, y_lambda: float) -> float:
 
     The document takes the empirical quantile of one image; the exact quantile lets every tile
     threshold on its own and still hit the density.
+
+    Parameters
+    ----------
+    rho : float
+        Fraction of non-zero events, in ``(0, 1)``.
+    y_lambda : float
+        Scale of the Laplace draws, ``> 0``.
+
+    Returns
+    -------
+    float
+        The threshold ``t > 0`` (in the events' units).
+
+    Raises
+    ------
+    TypeError
+        ``rho`` or ``y_lambda`` is not a real number.
+    ValueError
+        ``rho`` outside ``(0, 1)``, ``y_lambda`` not ``> 0`` or not finite.
     """
     return -check_real("y_lambda", y_lambda, low=0.0, low_open=True) * math.log(
         check_real("rho", rho, low=0.0, high=1.0, low_open=True, high_open=True))
@@ -41,7 +60,27 @@ def event_threshold(rho: float, y_lambda: float) -> float:
 
 def image_std(rho: float, y_lambda: float) -> float:
     """Expected std of ``A y`` for a unit-norm kernel: ``sqrt(rho · E[y² | |y| > t])``,
-    ``E = t² + 2 t b + 2 b²`` (the tail of a Laplace law is ``t`` plus an exponential)."""
+    ``E = t² + 2 t b + 2 b²`` (the tail of a Laplace law is ``t`` plus an exponential).
+
+    Here ``t`` is :func:`event_threshold` and ``b = y_lambda``.
+
+    Parameters
+    ----------
+    rho : float
+        Fraction of non-zero events, in ``(0, 1)``.
+    y_lambda : float
+        Scale of the Laplace draws, ``> 0``.
+
+    Returns
+    -------
+    float
+        The expected standard deviation of the clean image (in the events' units).
+
+    Raises
+    ------
+    TypeError, ValueError
+        As for :func:`event_threshold`.
+    """
     t, b = event_threshold(rho, y_lambda), y_lambda
     return math.sqrt(rho * (t * t + 2 * t * b + 2 * b * b))
 
@@ -69,10 +108,44 @@ def synthesize(size: int, tile: int, kernel: np.ndarray, *, rho: float, y_lambda
     convolution of the events around it (overlap ``r``, periodic or zero beyond the image) plus noise
     of std ``noise × image_std`` from ``default_rng([seed, 1, i, j])``. Nothing ever holds the whole image.
 
+    Parameters
+    ----------
+    size : int
+        Side of the square image (``size × size`` pixels), ``>= 1``.
+    tile : int
+        Side of a tile (the Dask and zarr chunk; the last tile of an axis takes the remainder), ``>= 1``.
+    kernel : ndarray, shape (2r+1, 2r+1)
+        Spatial kernel (the overlap ``r`` is ``kernel.shape[0] // 2``; the shape is not checked here).
+    rho : float
+        Fraction of non-zero events, in ``(0, 1)`` (:func:`event_threshold`).
+    y_lambda : float
+        Scale of the Laplace draws, ``> 0``.
+    noise : float
+        Noise std relative to :func:`image_std` (0 for a clean image; not checked).
+    seed : int
+        Seed of the events and the noise, a non-negative integer.
+    boundary : str, optional
+        ``"periodic"`` wraps the events around the image; ``"masked"`` (default) takes zeros
+        beyond it (any value other than ``"periodic"`` does the same; not checked).
+    directory : str or Path, optional
+        Folder of the zarr arrays ``events.zarr`` and ``image.zarr`` (overwritten); default None:
+        nothing is written or computed.
+    client : None, str or distributed.Client, optional
+        Where the zarr arrays are computed (:func:`sparseimg.large.dask_tiles.cluster_client`;
+        default None: a new ``LocalCluster``); used only with ``directory``.
+
     Returns
     -------
     (events, image)
-        dask arrays if ``directory`` is None, else the zarr arrays ``events.zarr`` and ``image.zarr``.
+        dask arrays if ``directory`` is None, else the zarr arrays ``events.zarr`` and ``image.zarr``;
+        float64, shape ``(size, size)``, chunks of ``tile × tile``.
+
+    Raises
+    ------
+    TypeError
+        ``size`` or ``tile`` is not an integer, ``rho`` or ``y_lambda`` not a real number.
+    ValueError
+        ``size`` or ``tile`` below 1, ``rho`` outside ``(0, 1)``, ``y_lambda`` not ``> 0``.
     """
     import dask.array as da
 
@@ -107,12 +180,42 @@ def compare(source, events: np.ndarray, kernel: np.ndarray, lam: float, *, tile:
             client=None) -> dict:
     """Tiled (round 0 and round 1) against the global FISTA minimizer on an image that fits in memory.
 
-    ``source`` is the image (zarr array or its path, or numpy); the tiled solve reads it tile by tile, the
-    global one loads it whole.
+    The tiled solve is :func:`sparseimg.large.tiled.solve_tiled` (two rounds, round 0 kept), the global
+    one :func:`sparseimg.large.tiled.solve_global` (FISTA with restart, ``tol=1e-12``) at the same
+    absolute λ.
 
-    Returns a dict with the solutions (``global``, ``round0``, ``round1``), the absolute λ, and per round
-    the relative L2 error, the relative objective gap and the support flips (``|y| > 0.1 × smallest
-    true |y|`` on one side only), plus the number of true events and the global solve's seconds.
+    Parameters
+    ----------
+    source : zarr array, str, Path or ndarray, shape (n0, n1)
+        The image (zarr array or its path, or numpy); the tiled solve reads it tile by tile, the
+        global one loads it whole.
+    events : ndarray, shape (n0, n1)
+        The true events (for the support tolerance and their count).
+    kernel : ndarray, shape (2r+1, 2r+1)
+        Spatial kernel.
+    lam : float
+        ``λ / ‖Aᵀx‖∞`` (scale-free), ``> 0``.
+    tile, halo, boundary, n_iter, tol, round0_tol, client
+        As for :func:`sparseimg.large.tiled.solve_tiled`: tile side ``>= 8``, halo ``>= 0``,
+        ``"periodic"`` or ``"masked"``, the local solves' cap and tolerance in ``[0, 1)``.
+    global_iter : int
+        Iteration cap of the global solve.
+
+    Returns
+    -------
+    dict
+        The solutions ``global``, ``round0``, ``round1`` (ndarrays of shape ``(n0, n1)``); ``lam_abs``,
+        the absolute λ; ``events``, the number of true events; ``global_seconds``,
+        ``global_iterations`` and ``tiled_seconds``; and ``rounds``: per round (``round0``,
+        ``round1``) the ``relative_error`` (L2, against the global solution), the relative
+        ``objective_gap`` and the ``support_flips`` (``|y| > 0.1 × smallest true |y|`` on one side
+        only).
+
+    Raises
+    ------
+    TypeError, ValueError
+        From :func:`sparseimg.large.tiled.solve_tiled`: a parameter out of its range, a kernel that is
+        not ``(2r+1, 2r+1)``, an image that is not 2-D or a tiling that does not fit it.
     """
     if isinstance(source, (str, Path)):
         import zarr
@@ -212,7 +315,39 @@ def measure_scaling(size: int, kernel: np.ndarray, *, tile: int, halo: int, lam:
     the graph, the final drain), seconds per tile and round (from the task keys), peak resident memory of
     each worker (MB; fresh processes, so the peak of this solve) and the largest growth of the driver's
     resident memory during the solve (MB; the LocalCluster's scheduler lives in the driver, so this
-    includes the graph). ``synth_client`` writes the synthetic image (default: a LocalCluster of its own).
+    includes the graph). The image is written by :func:`synthesize`, the solve is
+    :func:`sparseimg.large.tiled.solve_tiled` from ``image.zarr`` to ``events_hat.zarr``.
+
+    Parameters
+    ----------
+    size : int
+        Side of the square image (``size × size`` pixels).
+    kernel : ndarray, shape (2r+1, 2r+1)
+        Spatial kernel.
+    tile, halo, lam, boundary, n_iter, tol, round0_tol
+        As for :func:`sparseimg.large.tiled.solve_tiled` (``lam`` scale-free, ``λ / ‖Aᵀx‖∞``).
+    rho, y_lambda, noise, seed
+        As for :func:`synthesize`.
+    workers : int
+        Worker processes of the fresh ``LocalCluster`` (one thread each).
+    directory : str or Path
+        Folder where ``events.zarr`` and ``image.zarr`` (overwritten) and the solution
+        ``events_hat.zarr`` are written.
+    synth_client : None, str or distributed.Client, optional
+        ``synth_client`` writes the synthetic image (default: a LocalCluster of its own).
+
+    Returns
+    -------
+    dict
+        ``size``, ``tile``, ``halo``, ``tiles`` (their number), ``workers``; ``wall_s``,
+        ``s_per_mpixel``, ``busy_s`` (task stream's compute time), ``scheduler_share``;
+        ``round0_s_per_tile`` and ``round1_s_per_tile``; ``worker_peak_mb`` (the largest of the
+        workers' peaks) and ``driver_peak_mb``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        From :func:`synthesize` and :func:`sparseimg.large.tiled.solve_tiled`.
     """
     from distributed import Client, LocalCluster, get_task_stream
 
@@ -252,6 +387,27 @@ def cluster_estimate(side: int, *, tile: int, halo: int, radius: int, round0_s_p
     Round 0 reads the image on ``tile + 2 (halo + 2r)`` per tile; round 1 reads that and the round-0
     events on the same frame. Per-tile seconds are the measured ones at this ``tile`` (the cost of a
     tile does not depend on the image size).
+
+    Parameters
+    ----------
+    side : int
+        Side of the square image (pixels).
+    tile : int
+        Tile side (pixels).
+    halo : int
+        Extra pixels solved around a tile.
+    radius : int
+        Kernel radius ``r``.
+    round0_s_per_tile, round1_s_per_tile : float
+        Measured seconds per tile of each round (:func:`measure_scaling`).
+    bytes_per_pixel : int, optional
+        Bytes per stored value (default 8, float64).
+
+    Returns
+    -------
+    dict
+        ``side``, ``tiles`` (their number), ``image_gb``, ``round0_read_gb``, ``round1_read_gb``
+        (GB = 10⁹ bytes) and ``core_hours`` (both rounds). Nothing is checked.
     """
     tiles = math.ceil(side / tile) ** 2
     frame = (tile + 2 * (halo + 2 * radius)) ** 2 * bytes_per_pixel
