@@ -87,12 +87,42 @@ MODEL_ORDER = ("alista", "lista_cp", "lista")
 
 
 def case_name(snr_db: float | None) -> str:
-    """``"noiseless"`` or ``"snr40db"`` (metrics keys)."""
+    """``"noiseless"`` or ``"snr40db"`` (metrics keys).
+
+    Parameters
+    ----------
+    snr_db : float or None
+        Measurement SNR in dB; None for noiseless.
+
+    Returns
+    -------
+    str
+        ``"noiseless"``, or ``"snr{snr_db:g}db"`` with ``.`` written ``p`` and ``-`` written ``m``
+        (``2.5`` → ``"snr2p5db"``).
+    """
     return "noiseless" if snr_db is None else f"snr{snr_db:g}db".replace(".", "p").replace("-", "m")
 
 
 def cases(block: dict) -> dict[str, uf.SparseProblem]:
-    """``{case: problem}`` for every SNR of ``lista_snrs_db`` (one matrix ``A`` shared by all)."""
+    """``{case: problem}`` for every SNR of ``lista_snrs_db`` (one matrix ``A`` shared by all).
+
+    Parameters
+    ----------
+    block : dict
+        The section's parameters (:data:`SCHEMA`); reads ``lista_snrs_db``, ``lista_m``, ``lista_n``,
+        ``lista_sparsity`` and ``lista_matrix_seed``.
+
+    Returns
+    -------
+    dict of str -> SparseProblem
+        Keyed by :func:`case_name`, in the order of ``lista_snrs_db``
+        (:func:`sparseimg.learn.unfolding.make_problem`).
+
+    Raises
+    ------
+    TypeError, ValueError
+        As for :func:`sparseimg.learn.unfolding.make_problem` (not for a block that passed the schema).
+    """
     out = {}
     for snr in block["lista_snrs_db"]:
         out[case_name(snr)] = uf.make_problem(block["lista_m"], block["lista_n"], sparsity=block["lista_sparsity"],
@@ -101,19 +131,75 @@ def cases(block: dict) -> dict[str, uf.SparseProblem]:
 
 
 def held_out(block: dict, case: str, problem: uf.SparseProblem) -> tuple[np.ndarray, np.ndarray]:
-    """The held-out ``(y, x)`` of a case: ``lista_test_size`` vectors from ``lista_test_seed``'s own stream."""
+    """The held-out ``(y, x)`` of a case: ``lista_test_size`` vectors from ``lista_test_seed``'s own stream.
+
+    The stream is ``default_rng([lista_test_seed, 7, index])``, ``index`` the case's position in
+    :func:`cases` (0 for a name that is not one of them).
+
+    Parameters
+    ----------
+    block : dict
+        The section's parameters (:data:`SCHEMA`).
+    case : str
+        A case name (:func:`case_name`).
+    problem : SparseProblem
+        The case's problem (from :func:`cases`).
+
+    Returns
+    -------
+    y : ndarray, shape (m, lista_test_size)
+        Measurements (columns).
+    x : ndarray, shape (n, lista_test_size)
+        Their codes.
+    """
     index = list(cases(block)).index(case) if case in cases(block) else 0
     return problem.sample(block["lista_test_size"], np.random.default_rng([block["lista_test_seed"], 7, index]))
 
 
 def tuning_set(block: dict, case: str, problem: uf.SparseProblem) -> tuple[np.ndarray, np.ndarray]:
-    """Training vectors (``lista_train_seed``'s stream) on which ISTA's and FISTA's λ are chosen."""
+    """Training vectors (``lista_train_seed``'s stream) on which ISTA's and FISTA's λ are chosen.
+
+    The stream is ``default_rng([lista_train_seed, 11, index])``, ``index`` as in :func:`held_out`.
+
+    Parameters
+    ----------
+    block, case, problem
+        As for :func:`held_out`.
+
+    Returns
+    -------
+    y : ndarray, shape (m, lista_tune_size)
+        Measurements (columns).
+    x : ndarray, shape (n, lista_tune_size)
+        Their codes.
+    """
     index = list(cases(block)).index(case) if case in cases(block) else 0
     return problem.sample(block["lista_tune_size"], np.random.default_rng([block["lista_train_seed"], 11, index]))
 
 
 def model_params(weights: dict, case: str, model: str) -> dict:
-    """The parameters of one network from the weights file (keys ``case.model.name``)."""
+    """The parameters of one network from the weights file (keys ``case.model.name``).
+
+    Parameters
+    ----------
+    weights : mapping of str -> array
+        All weights, as returned by :func:`train` or loaded from its file.
+    case : str
+        A case name (:func:`case_name`).
+    model : str
+        ``"alista"``, ``"lista_cp"`` or ``"lista"``.
+
+    Returns
+    -------
+    dict of str -> ndarray
+        ``name -> array`` (the prefix ``case.model.`` removed), as taken by
+        :func:`sparseimg.learn.unfolding.layer_outputs`.
+
+    Raises
+    ------
+    KeyError
+        No key starts with ``case.model.``.
+    """
     prefix = f"{case}.{model}."
     params = {k[len(prefix):]: np.asarray(v) for k, v in weights.items() if k.startswith(prefix)}
     if not params:
@@ -155,7 +241,15 @@ def train(block: dict, *, progress: bool = True) -> tuple[dict, dict]:
     """Train ALISTA, LISTA-CP and LISTA for every noise case (see the module docstring).
 
     With ``lista_workers > 1`` the cases train in that many processes at once (same numbers: each
-    case has its own seeds; only the first case shows its progress bars).
+    case has its own seeds; only the first case shows its progress bars). Every network is trained by
+    :func:`sparseimg.learn.unfolding.train_layerwise`.
+
+    Parameters
+    ----------
+    block : dict
+        The section's parameters (:data:`SCHEMA`); reads :data:`TRAIN_KEYS` and ``lista_workers``.
+    progress : bool, optional
+        Show progress bars (default True).
 
     Returns
     -------
@@ -164,7 +258,14 @@ def train(block: dict, *, progress: bool = True) -> tuple[dict, dict]:
     log : dict
         ``cases[case][model]``: ``seconds`` (wall), ``cpu_seconds``, ``steps``, ``stage_nmse_db``
         (greedy stages), ``final_losses`` (training NMSE, linear, every 10 steps); ``seconds`` (wall)
-        and ``cpu_seconds`` (summed over the processes) of the whole training.
+        and ``cpu_seconds`` (summed over the processes) of the whole training; ``workers``, the
+        processes used.
+
+    Raises
+    ------
+    TypeError, ValueError, FloatingPointError
+        As for :func:`sparseimg.learn.unfolding.make_problem` and
+        :func:`sparseimg.learn.unfolding.train_layerwise` (a diverging loss).
     """
     wall0, cpu0 = time.perf_counter(), time.process_time()
     names = list(cases(block))
@@ -188,6 +289,31 @@ def solver_curves(matrix: np.ndarray, y: np.ndarray, x: np.ndarray, lam: float, 
 
     Runs :func:`sparseimg.optim.solvers.proximal_gradient` on ``½‖A X − Y‖² + λ‖X‖₁`` (a sum over
     columns, so each column follows its own ISTA path) with step ``1/L``, no early stop.
+
+    Parameters
+    ----------
+    matrix : array_like, shape (m, n)
+        ``A`` (computed in float64).
+    y : ndarray, shape (m, B)
+        Measurements ``Y`` (columns).
+    x : ndarray, shape (n, B)
+        The true codes (the NMSE's reference; not all zero).
+    lam : float
+        The absolute λ, ``>= 0``.
+    n_iter : int
+        Number of iterations, ``>= 0``.
+    accelerate : bool, optional
+        FISTA instead of ISTA (default False).
+
+    Returns
+    -------
+    ndarray, shape (n_iter + 1,)
+        NMSE in dB at iterations ``0 … n_iter`` (``-inf`` for an exact iterate).
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``lam`` not a real ``>= 0`` (:class:`sparseimg.optim.prox.L1Norm`).
     """
     operator = uf.MatrixOperator(np.asarray(matrix, dtype=np.float64))
     ref_sq = float(np.sum(x ** 2))
@@ -204,7 +330,20 @@ def solver_curves(matrix: np.ndarray, y: np.ndarray, x: np.ndarray, lam: float, 
 
 
 def iterations_to_reach(curve: np.ndarray, level_db: float) -> int | None:
-    """First iteration whose NMSE is at or below ``level_db`` (None if never)."""
+    """First iteration whose NMSE is at or below ``level_db`` (None if never).
+
+    Parameters
+    ----------
+    curve : array_like, shape (n_iter + 1,)
+        NMSE (dB) per iteration (:func:`solver_curves`).
+    level_db : float
+        The level to reach (dB).
+
+    Returns
+    -------
+    int or None
+        The index into ``curve``, or None when no entry is at or below ``level_db``.
+    """
     hits = np.flatnonzero(np.asarray(curve) <= level_db)
     return int(hits[0]) if hits.size else None
 
@@ -214,9 +353,30 @@ def tune_lambda(matrix: np.ndarray, y: np.ndarray, x: np.ndarray, lams, n_iter: 
     """λ of ISTA/FISTA chosen on *training* vectors.
 
     With ``level_db``: the λ that reaches it in the fewest iterations (ties and misses broken by
-    the lowest final NMSE); without: the lowest NMSE after ``n_iter`` iterations.
+    the lowest final NMSE); without: the lowest NMSE after ``n_iter`` iterations. Every λ runs
+    :func:`solver_curves`; remaining ties go to the first λ in ``lams``.
 
-    Returns ``(lam, {lam: (iterations or None, final NMSE dB)})``.
+    Parameters
+    ----------
+    matrix, y, x, n_iter, accelerate
+        As for :func:`solver_curves` (``y``, ``x`` the training vectors).
+    lams : iterable of float
+        Candidate absolute λ values, each ``>= 0``; not empty.
+    level_db : float, optional
+        The NMSE (dB) to reach; default None: choose by the final NMSE.
+
+    Returns
+    -------
+    lam : float
+        The chosen λ.
+    scores : dict of float -> tuple
+        ``{lam: (iterations or None, final NMSE dB)}`` for every candidate (iterations None when
+        ``level_db`` is None or not reached).
+
+    Raises
+    ------
+    TypeError, ValueError
+        As for :func:`solver_curves`.
     """
     scores = {}
     for lam in lams:
@@ -235,7 +395,24 @@ def tune_lambda(matrix: np.ndarray, y: np.ndarray, x: np.ndarray, lams, n_iter: 
 def layer_nmse(block: dict, weights: dict) -> dict:
     """``{case: {model: [NMSE dB after layer 1 … K]}}`` on the held-out vectors.
 
-    Also ``"ista_init"``: the network at ISTA's weights with ``λ = lista_lam`` (= ISTA's first K iterations).
+    Parameters
+    ----------
+    block : dict
+        The section's parameters (:data:`SCHEMA`); the cases and held-out vectors are rebuilt from it
+        (:func:`cases`, :func:`held_out`).
+    weights : mapping of str -> array
+        The trained weights (:func:`train`), keys ``case.model.name``.
+
+    Returns
+    -------
+    dict
+        ``{case: {model: list of float}}`` for every model of :data:`MODEL_ORDER`, ``K`` NMSE values
+        (dB, :func:`sparseimg.learn.unfolding.nmse_db`) each.
+
+    Raises
+    ------
+    KeyError
+        ``weights`` lacks a case's or model's weights (:func:`model_params`).
     """
     out = {}
     for case, problem in cases(block).items():
@@ -256,11 +433,31 @@ def solver_comparison(block: dict, weights: dict, *, progress: bool = False) -> 
     Then, on the held-out vectors, the NMSE curve of each solver over ``lista_solver_iters``
     iterations and the first iteration at or below LISTA's held-out NMSE at the last layer.
 
+    Every (case, solver) pair is independent; they run in ``lista_workers`` processes (same numbers).
+
+    Parameters
+    ----------
+    block : dict
+        The section's parameters (:data:`SCHEMA`); reads the cases, ``lista_lams``,
+        ``lista_solver_iters`` and ``lista_workers``.
+    weights : mapping of str -> array
+        The trained weights (:func:`train`); LISTA's are used.
+    progress : bool, optional
+        Show a progress bar over the solver runs (default False).
+
     Returns
     -------
     dict
         ``{case: {"level_db": LISTA's held-out NMSE, "solvers": {"ista" | "fista": {"lam", "curve",
-        "iterations" (None: not reached), "tuning": {lam: [iterations or None, final dB]}}}}}``.
+        "iterations" (None: not reached), "tuning": {lam: [iterations or None, final dB]},
+        "tuning_level_db"}}}}``: ``curve`` an ndarray of shape ``(lista_solver_iters + 1,)``,
+        the ``tuning`` keys λ formatted with ``{:g}``, ``tuning_level_db`` LISTA's NMSE on the
+        tuning vectors.
+
+    Raises
+    ------
+    KeyError
+        ``weights`` lacks LISTA's weights for a case (:func:`model_params`).
     """
     out, jobs = {}, []
     for case, problem in cases(block).items():
@@ -291,7 +488,24 @@ def _solver_run(block, matrix, tuning, held, accelerate, tune_level, level) -> d
 
 
 def comparison_rows(layers: dict, comparison: dict, n_layers: int) -> list[dict]:
-    """Table rows: per case, the networks' NMSE at the last layer and the solvers' iterations to reach LISTA's."""
+    """Table rows: per case, the networks' NMSE at the last layer and the solvers' iterations to reach LISTA's.
+
+    Parameters
+    ----------
+    layers : dict
+        :func:`layer_nmse`'s result.
+    comparison : dict
+        :func:`solver_comparison`'s result.
+    n_layers : int
+        The networks' number of layers ``K`` (for the ratio of iterations to layers).
+
+    Returns
+    -------
+    list of dict of str -> str
+        One row per case of ``comparison``: ``case``, ``"<network> NMSE (dB)"`` per network, and per
+        solver (``ISTA``, ``FISTA``) its ``λ``, its iterations to LISTA's NMSE (or ``"not in N (best
+        …)"``) and their ratio to ``K`` (``"—"`` when not reached); values formatted as text.
+    """
     rows = []
     for case, result in comparison.items():
         row = {"case": case, **{f"{uf.MODELS[m][0]} NMSE (dB)": f"{layers[case][m][-1]:.1f}" for m in MODEL_ORDER}}
@@ -307,7 +521,21 @@ def comparison_rows(layers: dict, comparison: dict, n_layers: int) -> list[dict]
 
 
 def plot_curves(layers: dict, comparison: dict, *, width: float = 9.0):
-    """NMSE (dB) against layers (networks) and iterations (ISTA, FISTA), one panel per case, log-x."""
+    """NMSE (dB) against layers (networks) and iterations (ISTA, FISTA), one panel per case, log-x.
+
+    Parameters
+    ----------
+    layers : dict
+        :func:`layer_nmse`'s result (its cases give the panels).
+    comparison : dict
+        :func:`solver_comparison`'s result, for the same cases.
+    width : float, optional
+        Figure width in inches (default 9.0); the height follows.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     import matplotlib.pyplot as plt
 
     styles = {"lista": ("C3", "o", "-"), "lista_cp": ("C2", "s", "-"), "alista": ("C1", "^", "--")}
