@@ -92,15 +92,29 @@ SR_LABELS = {
 class SRProblem:
     """The disparity super-resolution problem at one scale.
 
-    Attributes
+    :func:`sr_problem` builds one; the class itself checks nothing.
+
+    Parameters
     ----------
     factor : int
-    truth : (H, W) ndarray — HR disparity (0 at invalid pixels).
-    valid : (H, W) bool ndarray — pixels with a ground truth.
-    guide : (H, W) ndarray — left view in grey, in [0, 1].
-    low, low_valid : the LR disparity (area average of valid pixels) and its valid blocks.
-    bicubic : (H, W) ndarray — bicubic up-sampling of the LR map (invalid blocks filled first).
-    split : int — columns ``< split`` train, columns ``>= split`` are reported.
+        The down-sampling factor ``s``.
+    truth : (H, W) ndarray
+        HR disparity (0 at invalid pixels), float64, in disparity pixels.
+    valid : (H, W) bool ndarray
+        Pixels with a ground truth.
+    guide : (H, W) ndarray
+        Left view in grey, in [0, 1].
+    low, low_valid : (H/s, W/s) ndarray, (H/s, W/s) bool ndarray
+        The LR disparity (area average of valid pixels) and its valid blocks.
+    bicubic : (H, W) ndarray
+        Bicubic up-sampling of the LR map (invalid blocks filled first).
+    split : int
+        Columns ``< split`` train, columns ``>= split`` are reported.
+
+    Attributes
+    ----------
+    train_mask, test_mask : (H, W) bool ndarray
+        The valid pixels of the training columns and of the reported columns.
     """
 
     factor: int
@@ -126,7 +140,24 @@ class SRProblem:
 
 
 def load_motorcycle(multiple: int = 8) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(disparity with 0 at invalid pixels, valid mask, grey left view)``, cropped to multiples."""
+    """``(disparity with 0 at invalid pixels, valid mask, grey left view)``, cropped to multiples.
+
+    From scikit-image's ``data.stereo_motorcycle()``; a disparity pixel is valid when finite and
+    ``> 0``.
+
+    Parameters
+    ----------
+    multiple : int, optional
+        Both sides are cropped down to a multiple of it, keeping the top-left corner (default 8).
+
+    Returns
+    -------
+    disparity : (H, W) ndarray
+        float64, 0 at invalid pixels.
+    valid : (H, W) bool ndarray
+    grey : (H, W) ndarray
+        The left view in grey, in [0, 1] (:func:`skimage.color.rgb2gray`).
+    """
     from skimage import data
     from skimage.color import rgb2gray
 
@@ -138,7 +169,30 @@ def load_motorcycle(multiple: int = 8) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 
 def sr_problem(factor: int, *, multiple: int = 8) -> SRProblem:
-    """The motorcycle problem at down-sampling ``factor`` (the split: half the width, a multiple of 8)."""
+    """The motorcycle problem at down-sampling ``factor`` (the split: half the width, a multiple of 8).
+
+    The split is half the width rounded down to a multiple of ``multiple``. Built by
+    :func:`load_motorcycle` and :mod:`sparseimg.learn.coupled`'s ``downsample_masked``,
+    ``fill_invalid`` and ``upsample_bicubic``.
+
+    Parameters
+    ----------
+    factor : int
+        Down-sampling factor ``s``, ``>= 1``; must divide the cropped image's sides.
+    multiple : int, optional
+        Crop multiple of :func:`load_motorcycle` (default 8).
+
+    Returns
+    -------
+    SRProblem
+
+    Raises
+    ------
+    TypeError
+        ``factor`` is not an integer.
+    ValueError
+        ``factor`` is below 1 or does not divide the cropped shape.
+    """
     truth, valid, guide = load_motorcycle(multiple)
     low, low_valid = coupled.downsample_masked(truth, valid, factor)
     bicubic = coupled.upsample_bicubic(coupled.fill_invalid(low, low_valid), factor)
@@ -186,9 +240,65 @@ def train_sr_network(problem: SRProblem, *, patch: int, guided: bool, atoms: int
                      min_contrast: float = 0.5, augment: bool = True, progress: bool = True) -> tuple[dict, dict]:
     """Learn the coupled dictionary on the training half, then train the unfolded coupled ISTA.
 
-    Returns ``(weights, log)``: weights = the network (:func:`sparseimg.learn.coupled.init_coupled_ista`
-    keys) plus the feature scales ``scale_a``, ``scale_b``, ``scale_h`` and ``dictionary_*``
-    copies of the untrained network; log = losses, times.
+    Training patches are those with at least half of their pixels valid and a bicubic RMS deviation
+    above ``min_contrast``; the dictionary is learned on at most 10,000 of them
+    (:func:`sparseimg.learn.coupled.learn_coupled_dictionary`), the network is initialized at ISTA on it
+    (:func:`sparseimg.learn.coupled.init_coupled_ista`) and trained by
+    :func:`sparseimg.learn.training.fit` (cosine schedule, gradient clipped to norm 10) on the masked
+    mean squared error of the HR residual.
+
+    Parameters
+    ----------
+    problem : SRProblem
+    patch : int
+        Side of the square patches (pixels of the HR grid).
+    guided : bool
+        With the guidance branch (the grey left view) or without.
+    atoms : int
+        Atoms of the coupled dictionary, ``>= 1`` and at most the number of patches it is learned on.
+    lam : float
+        ℓ1 weight of dictionary learning and of the ISTA initialization, ``>= 0``.
+    dict_iter : int
+        Dictionary-learning alternations, ``>= 0``.
+    layers : int
+        ISTA steps of the network after the first thresholding, ``>= 0``.
+    steps : int
+        Adam steps, ``>= 0``.
+    batch : int
+        Patches per minibatch.
+    lr : float
+        Peak learning rate, ``> 0``.
+    stride : int
+        Stride of the training patches (pixels).
+    seed : int
+        Seed of the dictionary initialization and the minibatches (with the factor and ``guided``),
+        a non-negative integer.
+    min_contrast : float, optional
+        Patches whose bicubic RMS deviation (disparity pixels) is at most this are left out
+        (default 0.5).
+    augment : bool, optional
+        Draw each patch under one of the 8 flips/rotations of the square (default True).
+    progress : bool, optional
+        Show a progress bar (default True).
+
+    Returns
+    -------
+    weights : dict of str -> ndarray
+        The network (:func:`sparseimg.learn.coupled.init_coupled_ista` keys: ``Wa``, ``Da``, ``Dh``,
+        ``theta`` and, guided, ``Wb``, ``Db``) plus the feature scales ``scale_a``, ``scale_b``,
+        ``scale_h`` and ``dictionary_*`` copies of the untrained network.
+    log : dict
+        ``factor``, ``guided``, ``patches`` (training patches kept), ``dictionary_seconds``,
+        ``train_seconds``, ``wall_seconds``, ``cpu_seconds``, ``loss_first`` and ``loss_last``
+        (mean training loss of the first and last 20 steps; None when ``steps`` is 0).
+
+    Raises
+    ------
+    TypeError, ValueError
+        From :mod:`sparseimg.learn.coupled` and ``fit``: ``atoms``, ``lam``, ``dict_iter``,
+        ``layers``, ``steps`` or ``lr`` out of range, or fewer training patches than atoms.
+    FloatingPointError
+        From ``fit``: the loss becomes NaN or infinite.
     """
     import autograd.numpy as anp
 
@@ -242,7 +352,29 @@ def sr_predict(problem: SRProblem, weights: dict, *, patch: int, stride: int, mi
                dictionary: bool = False) -> np.ndarray:
     """Super-resolved disparity of the whole image: bicubic + overlap-averaged network residuals.
 
-    ``dictionary=True`` runs the untrained network (ISTA on the learned coupled dictionary).
+    Patches whose bicubic RMS deviation is at most ``min_contrast`` get no residual (as in training).
+    The network is :func:`sparseimg.learn.coupled.coupled_ista`, guided when ``weights`` holds ``Wb``.
+
+    Parameters
+    ----------
+    problem : SRProblem
+    weights : dict of str -> ndarray
+        One network's weights (:func:`train_sr_network`, or :func:`network_weights` of :func:`train`'s),
+        with the scales ``scale_a``, ``scale_b``, ``scale_h``.
+    patch : int
+        Patch side, the one the network was trained with.
+    stride : int
+        Stride of the patches at inference (pixels).
+    min_contrast : float, optional
+        Contrast threshold of the patches super-resolved (disparity pixels; default 0.5).
+    dictionary : bool, optional
+        ``dictionary=True`` runs the untrained network (ISTA on the learned coupled dictionary);
+        default False.
+
+    Returns
+    -------
+    (H, W) ndarray
+        The super-resolved disparity, float64 (disparity pixels; not clipped).
     """
     a, b, _, _, corners, gain, contrast = _features(problem, patch, stride, "all")
     active = contrast > min_contrast  # flat patches keep the bicubic values (as in training)
@@ -263,6 +395,28 @@ def tune_guided_filter(problem: SRProblem, radii=(1, 2, 3, 4, 6, 8, 12, 16),
     """The radius and ε of the guided filter with the lowest RMSE on the *training* half.
 
     (Radius 0 would be the identity, i.e. bicubic; ε is in squared grey levels of [0, 1].)
+    The filter (:func:`sparseimg.learn.coupled.guided_filter`) is applied to the bicubic map with the
+    grey view as guide; every pair of the grid is tried, ties go to the first.
+
+    Parameters
+    ----------
+    problem : SRProblem
+    radii : sequence of int, optional
+        Window radii to try, each ``>= 0`` (default 1, 2, 3, 4, 6, 8, 12, 16).
+    eps : sequence of float, optional
+        Values of ε to try, each ``>= 0`` (default 10⁻⁶ … 1 by decades).
+
+    Returns
+    -------
+    best : dict
+        ``{"radius": int, "eps": float}``.
+    rows : list of dict
+        ``{"radius", "eps", "rmse_train"}`` for every pair, radii outermost.
+
+    Raises
+    ------
+    TypeError, ValueError
+        From :func:`sparseimg.learn.coupled.guided_filter`: a radius or ε out of range.
     """
     rows = []
     for r in radii:
@@ -281,7 +435,29 @@ def _network_key(factor: int, guided: bool) -> str:
 def train(block: dict, *, progress: bool = True) -> tuple[dict, dict]:
     """Train the coupled networks (with and without guidance) at every scale of ``block``.
 
-    Returns one flat dict of arrays (keys ``x4_guided/Wa`` …) and the log per network.
+    Each network is :func:`train_sr_network` on :func:`sr_problem` of its scale.
+
+    Parameters
+    ----------
+    block : dict
+        The section's parameters (:data:`SCHEMA`); reads :data:`TRAIN_KEYS`.
+    progress : bool, optional
+        Show progress bars (default True).
+
+    Returns
+    -------
+    weights : dict of str -> ndarray
+        One flat dict of arrays (keys ``x4_guided/Wa`` …, ``x{factor}_guided/`` or ``x{factor}_plain/``
+        then :func:`train_sr_network`'s keys).
+    log : dict
+        The log per network (same ``x4_guided`` … keys).
+
+    Raises
+    ------
+    ValueError
+        ``csr_patch`` does not give one patch size per scale of ``csr_scales``.
+    TypeError, ValueError, FloatingPointError
+        As for :func:`sr_problem` and :func:`train_sr_network`.
     """
     scales, patches = block["csr_scales"], block["csr_patch"]
     if len(patches) != len(scales):
@@ -304,7 +480,22 @@ def train(block: dict, *, progress: bool = True) -> tuple[dict, dict]:
 
 
 def network_weights(weights: dict, factor: int, guided: bool) -> dict:
-    """The weights of one network out of :func:`train`'s flat dict."""
+    """The weights of one network out of :func:`train`'s flat dict.
+
+    Parameters
+    ----------
+    weights : mapping of str -> ndarray
+        :func:`train`'s weights (or their file).
+    factor : int
+        The scale.
+    guided : bool
+        The network with guidance or the one without.
+
+    Returns
+    -------
+    dict of str -> ndarray
+        Its keys without the ``x{factor}_guided/`` (or ``_plain/``) prefix; empty when there is none.
+    """
     prefix = _network_key(factor, guided) + "/"
     return {k[len(prefix):]: v for k, v in weights.items() if k.startswith(prefix)}
 
@@ -312,8 +503,25 @@ def network_weights(weights: dict, factor: int, guided: bool) -> dict:
 def evaluate_sr(block: dict, weights: dict) -> tuple[list[dict], dict]:
     """Every method at every scale on the reported half: rows of RMSE, and the images.
 
-    Returns ``(rows, images)`` with rows ``{"scale", "method", "rmse_test", "rmse_train"}``
-    and ``images[factor][method]`` the full-size estimates (plus ``"problem"``).
+    The methods are :data:`SR_LABELS`'s: bicubic, the guided filter tuned by
+    :func:`tune_guided_filter`, and :func:`sr_predict` with the untrained and both trained networks.
+
+    Parameters
+    ----------
+    block : dict
+        The section's parameters (:data:`SCHEMA`); reads ``csr_scales``, ``csr_patch``,
+        ``csr_eval_stride`` and ``csr_min_contrast``.
+    weights : mapping of str -> ndarray
+        :func:`train`'s weights, with both networks of every scale.
+
+    Returns
+    -------
+    rows : list of dict
+        ``{"scale", "method", "rmse_test", "rmse_train"}`` (RMSE over the valid pixels of each half,
+        in disparity pixels).
+    images : dict
+        ``images[factor][method]`` the full-size ``(H, W)`` estimates (plus ``"problem"``, the
+        :class:`SRProblem`, and ``"guided_filter_params"``, the tuned radius and ε).
     """
     rows, images = [], {}
     for factor, patch in zip(block["csr_scales"], block["csr_patch"]):
@@ -357,7 +565,21 @@ SEP_VARIANTS = {"side_exclusion": (True, True), "side_only": (True, False),
 class SeparationProblem:
     """``mixture = x1 + x2``; ``side`` is the RGB original of ``x1`` (grey = ``rgb2gray(side)``).
 
-    ``train_grey``/``train_side``: the pair the side dictionary's colour gains are learned on.
+    :func:`separation_problem` builds one; the class itself checks nothing.
+
+    Parameters
+    ----------
+    x1, x2 : (N, N) ndarray
+        The two grey parts, float64 in [0, 1].
+    side : (N, N, 3) ndarray
+        The RGB original of ``x1``, in [0, 1].
+    train_grey, train_side : (N, N) ndarray, (N, N, 3) ndarray
+        ``train_grey``/``train_side``: the pair the side dictionary's colour gains are learned on.
+
+    Attributes
+    ----------
+    mixture : (N, N) ndarray
+        ``x1 + x2``.
     """
 
     x1: np.ndarray
@@ -383,7 +605,18 @@ def _square_rgb(image: np.ndarray, size: int) -> np.ndarray:
 
 def separation_problem(size: int) -> SeparationProblem:
     """x₁ = ``astronaut`` in grey (side information: its RGB original), x₂ = ``camera``; the colour
-    gains are learned on ``chelsea`` (grey and RGB). All centre-cropped square and resized to ``size``."""
+    gains are learned on ``chelsea`` (grey and RGB). All centre-cropped square and resized to ``size``.
+
+    Parameters
+    ----------
+    size : int
+        Side ``N`` of the square images (pixels).
+
+    Returns
+    -------
+    SeparationProblem
+        Images as floats in [0, 1] (8-bit values divided by 255, then resized with anti-aliasing).
+    """
     from skimage import data
     from skimage.color import rgb2gray
 
@@ -396,8 +629,26 @@ def separation_problem(size: int) -> SeparationProblem:
 def evaluate_separation(block: dict, *, progress: bool = False) -> tuple[list[dict], dict]:
     """Every variant of :data:`SEP_VARIANTS` and the naive split: PSNR of both parts, time.
 
-    Returns ``(rows, estimates)`` with rows ``{"method", "psnr_x1", "psnr_x2", "seconds",
-    "cpu_seconds"}`` and ``estimates[method] = (x1, x2)`` (plus ``"problem"`` and ``"gains"``).
+    The naive split is ``x1 = x2 = mixture / 2``; every variant runs
+    :func:`sparseimg.restoration.separation.separate` with the full model's step size, with
+    ``alpha`` or ``beta`` set to 0 where the variant leaves its term out, in ``sep_workers``
+    processes (same numbers).
+
+    Parameters
+    ----------
+    block : dict
+        The section's parameters (:data:`SCHEMA`); reads the ``sep_*`` keys.
+    progress : bool, optional
+        Show a progress bar over the variants (default False).
+
+    Returns
+    -------
+    rows : list of dict
+        ``{"method", "psnr_x1", "psnr_x2", "seconds", "cpu_seconds"}``, the naive split first
+        (PSNR in dB with ``data_range=1``; seconds wall and CPU, 0 for the naive split).
+    estimates : dict
+        ``estimates[method] = (x1, x2)``, two ``(sep_size, sep_size)`` arrays (plus ``"problem"``,
+        the :class:`SeparationProblem`, and ``"gains"``, the learned colour gains).
     """
     from sparseimg.restoration import separation
     from sparseimg.metrics import psnr
