@@ -253,7 +253,8 @@ def evaluate(problem: Problem, estimate: np.ndarray) -> dict[str, float]:
     Raises
     ------
     ValueError
-        From :mod:`sparseimg.metrics`: ``estimate``'s shape differs from the events'.
+        From :mod:`sparseimg.metrics`: ``estimate``'s shape differs from the events', or the true
+        events are constant (the PSNR's range is 0).
     """
     precision, recall = support_precision_recall(problem.events, estimate, tol=problem.support_tol)
     return {
@@ -431,7 +432,8 @@ def timing_table(envelope: np.ndarray, events: np.ndarray, problem: Problem, *, 
     -------
     list of dict
         One row per operation and dtype: ``operation``, ``dtype`` (``"float64"`` or
-        ``"float32"``), ``median_ms``, ``q1_ms``, ``q3_ms`` (milliseconds per call),
+        ``"float32"``), ``median_ms``, ``q1_ms``, ``q3_ms`` (milliseconds per call; per iteration
+        for the iteration rows),
         ``ratio_to_floor`` (median over the floor's median of the same dtype), ``repeats`` and
         ``note`` (backend, iteration counts).
 

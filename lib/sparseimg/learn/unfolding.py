@@ -61,7 +61,8 @@ def noise_sigma(sparsity: float, n: int, m: int, snr_db: float | None) -> float:
     """Standard deviation per measurement of white noise at ``snr_db``.
 
     With unit-norm columns and unit-variance non-zeros, ``E‖A x‖² = sparsity · n``, so the
-    noise variance per entry is ``sparsity · n / m · 10^(−snr_db/10)``.
+    noise variance per entry is ``sparsity · n / m · 10^(−snr_db/10)``. The arguments are not
+    checked here (:func:`make_problem` checks them).
 
     Parameters
     ----------
@@ -78,7 +79,6 @@ def noise_sigma(sparsity: float, n: int, m: int, snr_db: float | None) -> float:
     -------
     float
         The noise standard deviation per measurement (0.0 when ``snr_db`` is None).
-        Arguments are not checked here (:func:`make_problem` checks them).
     """
     if snr_db is None:
         return 0.0
