@@ -128,7 +128,26 @@ class SparseProblem:
     def sample(self, count: int, rng) -> tuple[np.ndarray, np.ndarray]:
         """``(y, x)``: ``count`` codes and their measurements, as columns of ``(m, count)`` and ``(n, count)``.
 
-        ``rng`` is a :class:`numpy.random.Generator` or a seed.
+        Parameters
+        ----------
+        count : int
+            Number of vectors, ``>= 1``.
+        rng : numpy.random.Generator or int
+            ``rng`` is a :class:`numpy.random.Generator` or a seed (``numpy.random.default_rng``).
+
+        Returns
+        -------
+        y : ndarray, shape (m, count)
+            Measurements ``A x`` (plus white noise of std :attr:`sigma` when ``snr_db`` is set).
+        x : ndarray, shape (n, count)
+            Bernoulli–Gaussian codes.
+
+        Raises
+        ------
+        TypeError
+            ``count`` is not an integer.
+        ValueError
+            ``count`` is below 1.
         """
         count = check_int("count", count, low=1)
         rng = np.random.default_rng(rng)
@@ -251,7 +270,18 @@ class Network:
         return MODELS[self.model][0]
 
     def keys(self, k: int) -> tuple[str, ...]:
-        """Parameter names of layer ``k`` (0-based): ``W03``, ``S03``, ``theta03`` …"""
+        """Parameter names of layer ``k`` (0-based): ``W03``, ``S03``, ``theta03`` …
+
+        Parameters
+        ----------
+        k : int
+            Layer index, from 0.
+
+        Returns
+        -------
+        tuple of str
+            The model's parameter names (:data:`MODELS`) with ``k`` on two digits.
+        """
         return tuple(f"{name}{k:02d}" for name in MODELS[self.model][1])
 
 
