@@ -196,7 +196,7 @@ def image_header(path: str | Path) -> tuple[tuple[int, int] | None, str | None]:
 
     def reason(exc) -> str:
         text = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        return f"cannot be read as a PNG/JPEG image ({text})"
+        return f"cannot be read as a PNG/JPEG image ({text}): expected a complete, decodable PNG/JPEG file"
 
     limit = Image.MAX_IMAGE_PIXELS
     try:
