@@ -199,3 +199,17 @@ def test_committed_and_quick_blocks_still_pass():
         load_section_params(name, ROOT / "params.yaml", root=ROOT)
         sec = SECTIONS[name]
         sec.check_rules(sec.quick_params())
+
+
+@pytest.mark.parametrize("section, edits, expected", [
+    ("inpainting", {"smooth_sigma": 1e9}, "inpainting.smooth_sigma=1000000000.0"),
+    ("inpainting", {"rff_sigma": 1e9}, "inpainting.rff_sigma=1000000000.0"),
+    ("wavelets", {"blur_psf_sigma": 1e9}, "wavelets.blur_psf_sigma=1000000000.0"),
+    ("wavelets", {"blur_psf_size": 12}, "wavelets.blur_psf_size=12"),
+    ("wavelets", {"blur_crop": 16, "levels": 2, "blur_psf_size": 31}, "wavelets.blur_psf_size=31"),
+])
+def test_sweep_of_absurd_widths(tmp_path, section, edits, expected):
+    """Found sweeping the schemas: widths that allocate 8 σ + 1 filter taps, PSFs larger than the image."""
+    with pytest.raises(ParamError, match="is not allowed: expected") as info:
+        load_section_params(section, _params(tmp_path, section, edits), root=ROOT)
+    assert expected in str(info.value)

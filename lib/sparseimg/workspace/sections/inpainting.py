@@ -135,6 +135,11 @@ def _sizes_fit_crop(block: dict) -> None:
             if rank > crop:
                 raise ParamError(f"inpainting.{key}[{i}]={rank!r} is not allowed: expected at most "
                                  f"inpainting.crop={crop!r} (the largest rank of a {crop}x{crop} channel)")
+    # Gaussian widths in pixels: beyond the crop the window is flat, and scipy's filter allocates 8 σ + 1 taps
+    for key in ("smooth_sigma", "rff_sigma"):
+        if block[key] > crop:
+            raise ParamError(f"inpainting.{key}={block[key]!r} is not allowed: expected at most "
+                             f"inpainting.crop={crop!r} (a width in pixels)")
     if block["doc_rank"] > crop:
         raise ParamError(f"inpainting.doc_rank={block['doc_rank']!r} is not allowed: expected at most "
                          f"inpainting.crop={crop!r} (the largest rank of a {crop}x{crop} channel)")

@@ -177,8 +177,16 @@ def _signal_length_even(block: dict) -> None:
 
 
 def _psf_size_odd(block: dict) -> None:
-    if block["blur_psf_size"] % 2 == 0:
-        raise ParamError(f"wavelets.blur_psf_size={block['blur_psf_size']!r} is not allowed: expected an odd number")
+    size = block["blur_psf_size"]
+    if size % 2 == 0:
+        raise ParamError(f"wavelets.blur_psf_size={size!r} is not allowed: expected an odd number")
+    if block["blur_psf_sigma"] > size:  # scipy's Gaussian filter allocates 8 σ + 1 taps: σ = 1e9 is 64 GB
+        raise ParamError(f"wavelets.blur_psf_sigma={block['blur_psf_sigma']!r} is not allowed: expected at most "
+                         f"wavelets.blur_psf_size={size!r} (a wider Gaussian is the {size}x{size} box)")
+    side = min(_side(block, "blur_crop", "image"), _side(block, "blur_crop", "tuning_image"))
+    if size > side:
+        raise ParamError(f"wavelets.blur_psf_size={size!r} is not allowed: expected at most {side}, the side of the "
+                         f"Gaussian-blur problem (wavelets.blur_crop={block['blur_crop']!r})")
 
 
 def _hqs_schedule_decreases(block: dict) -> None:
