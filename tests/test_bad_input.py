@@ -205,6 +205,9 @@ def test_committed_and_quick_blocks_still_pass():
     ("inpainting", {"smooth_sigma": 1e9}, "inpainting.smooth_sigma=1000000000.0"),
     ("inpainting", {"rff_sigma": 1e9}, "inpainting.rff_sigma=1000000000.0"),
     ("wavelets", {"blur_psf_sigma": 1e9}, "wavelets.blur_psf_sigma=1000000000.0"),
+    ("deblurring", {"tikhonov_grid": [1e-3, 1e9]}, "deblurring.tikhonov_grid[1]=1000000000.0"),
+    ("deblurring", {"tv_grid": [1e-3, 1e9]}, "deblurring.tv_grid[1]=1000000000.0"),
+    ("deblurring", {"wiener_grid": [1.0, 1e9]}, "deblurring.wiener_grid[1]=1000000000.0"),
     ("wavelets", {"blur_psf_size": 12}, "wavelets.blur_psf_size=12"),
     ("wavelets", {"blur_crop": 16, "levels": 2, "blur_psf_size": 31}, "wavelets.blur_psf_size=31"),
 ])
