@@ -120,7 +120,7 @@ class Spec:
                 for i, v in enumerate(items):
                     if v in items[:i]:
                         raise bad(f"{key}[{i}]={value[i]!r} repeats {key}[{items.index(v)}]: expected "
-                                  f"{self.describe(key.rsplit('.', 1)[-1])}")
+                                  "distinct items")
             return items
         raise AssertionError(f"unknown spec kind {self.kind!r}")
 
