@@ -52,6 +52,7 @@ from sparseimg.metrics import quality
 from sparseimg.optim.objectives import SquareRootLoss
 from sparseimg.workspace.reporting import Reporter
 from sparseimg.workspace.runner import load_section_params
+from sparseimg.workspace.sections import get_section
 from sparseimg.workspace.timing import format_duration, measure_interleaved
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -122,13 +123,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smoke run: 64x64 central crop, 1 repeat")
     parser.add_argument("--repeats", type=int, default=None, help="override timing_repeats")
     args = parser.parse_args(argv)
-    params = load_section_params("deblurring", args.params, root=ROOT)
+    from sparseimg.workspace.params import ParamError
+
+    try:  # the section's schema and rules (the same error path as `python -m sparseimg run`)
+        params = load_section_params("deblurring", args.params, root=ROOT)
+        if args.quick:
+            params = {**params, "crop": 64}
+            get_section("deblurring").check_rules(params)  # the 64 crop must fit the images too
+    except ParamError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     repeats = params["timing_repeats"] if args.repeats is None else args.repeats
     if args.quick:
-        params = {**params, "crop": 64}
         repeats = 1
-    if repeats < 1:
-        parser.error(f"--repeats={repeats} is not allowed: expected >= 1")
+    if not 1 <= repeats <= 100:
+        print(f"error: --repeats={repeats} is not allowed: expected 1 <= repeats <= 100", file=sys.stderr)
+        return 2
     output_dir = Path(args.output_dir)
     if not output_dir.is_absolute():
         output_dir = ROOT / output_dir

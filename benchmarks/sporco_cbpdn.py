@@ -92,15 +92,16 @@ Run (from the repository root)::
     .venv/bin/python benchmarks/sporco_cbpdn.py            # 512 × 512, 5 repeats
     .venv/bin/python benchmarks/sporco_cbpdn.py --quick    # 256 × 256, 2 repeats
 
-Parameters come from ``params.yaml``'s ``sparse_coding`` block when the file has
-one (``--params``), else from :data:`DEFAULTS`; ``--size --lam --noise
---noise-seed`` override both.
+Parameters come from ``params.yaml``'s ``sparse_coding`` and ``benchmark_sporco`` blocks
+(``--params``; both required, validated: a bad or missing one exits 2 with one line);
+``--size --lam --noise --noise-seed`` override them.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -132,7 +133,8 @@ def _schema():
     return BENCHMARK_SCHEMAS["benchmark_sporco"]
 
 
-#: Section 1's parameters used here (read from ``params.yaml`` when it has the block).
+#: Section 1's parameters used here (their values always come from ``params.yaml``; these are the
+#: keys kept, and the values of the library-side tests' small problems).
 DEFAULTS = {"size": 512, "seed": 2020, "rho": 1e-3, "y_lambda": 1.61803, "sf_0": 0.15, "B_sf": 0.15,
             "noise": 0.1, "noise_seed": 0, "lam": 0.05}
 
@@ -152,29 +154,23 @@ SPORCO_DEFAULT_L = 500.0
 # -- the problem -------------------------------------------------------------------------------
 
 def load_parameters(params_path="params.yaml") -> tuple[dict, str]:
-    """Section 1 parameters: ``params.yaml``'s ``sparse_coding`` block when the file has
-    one (validated by :func:`sparseimg.workspace.runner.load_section_params`), else :data:`DEFAULTS`.
+    """Section 1's problem (``params.yaml``'s ``sparse_coding`` block, validated by
+    :func:`sparseimg.workspace.runner.load_section_params`: only the keys of :data:`DEFAULTS` are
+    kept) and the benchmark's own settings (the ``benchmark_sporco`` block, as ``bench_<key>``).
 
-    Returns ``(params, source)``; only the keys of :data:`DEFAULTS` are kept.
+    Returns ``(params, source)``. A missing file or block, or a bad value, raises
+    :class:`~sparseimg.workspace.params.ParamError` (one line): the benchmark never falls back on
+    built-in values silently.
     """
-    path = Path(params_path)
-    if path.is_file():
-        import yaml
+    from sparseimg.workspace.benchmarks import load_benchmark_params
+    from sparseimg.workspace.runner import load_section_params
 
-        data = yaml.safe_load(path.read_text())
-        if isinstance(data, dict) and "sparse_coding" in data:
-            from sparseimg.workspace.runner import load_section_params
-
-            loaded = load_section_params("sparse_coding", path.resolve(), root=path.resolve().parent)
-            params = {k: loaded.get(k, v) for k, v in DEFAULTS.items()}
-            if "benchmark_sporco" in data:
-                from sparseimg.workspace.params import validate_block
-
-                bench = validate_block("benchmark_sporco", data["benchmark_sporco"], _schema(),
-                                       root=path.resolve().parent, source=path.name)
-                params.update({f"bench_{k}": v for k, v in bench.items()})
-            return params, str(path)
-    return dict(DEFAULTS), "built-in defaults"
+    path = Path(params_path).resolve()
+    loaded = load_section_params("sparse_coding", path, root=path.parent)
+    params = {k: loaded[k] for k in DEFAULTS}
+    bench, _ = load_benchmark_params("benchmark_sporco", path)
+    params.update({f"bench_{k}": v for k, v in bench.items()})
+    return params, str(params_path)
 
 
 def build_problem(params: dict, *, threads: int = 1) -> tuple[csc.Problem, float]:
@@ -680,11 +676,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="BLAS, scipy.fft and pyfftw threads (default 1)")
     parser.add_argument("--all-configs", action="store_true",
                         help="also time PGM with robust backtracking from SPORCO's default L=500 (slow)")
-    parser.add_argument("--params", default="params.yaml", help="parameter file (used if it has sparse_coding)")
+    parser.add_argument("--params", default="params.yaml", help="parameter file (its sparse_coding and benchmark_sporco blocks)")
     parser.add_argument("--output-dir", default="reports", help="report root (default reports)")
     args = parser.parse_args(argv)
 
-    from sparseimg.workspace.params import ParamError
+    from sparseimg.workspace.params import Int, ParamError
 
     try:
         params, source = load_parameters(args.params)
@@ -701,10 +697,25 @@ def main(argv: list[str] | None = None) -> int:
         value = getattr(args, key)
         if value is not None:
             params[key] = value
-    repeats = args.repeats or (2 if args.quick else bench.get("repeats", 5))
-    tol = args.tol or bench.get("tol", 1e-6)
-    max_iter = args.max_iter or bench.get("max_iter", 5000)
-    reference_iter = args.reference_iter or bench.get("reference_iter", 1000)
+    repeats = args.repeats if args.repeats is not None else (2 if args.quick else bench["repeats"])
+    tol = args.tol if args.tol is not None else bench["tol"]
+    max_iter = args.max_iter if args.max_iter is not None else bench["max_iter"]
+    reference_iter = args.reference_iter if args.reference_iter is not None else bench["reference_iter"]
+    from sparseimg.workspace.sections import get_section
+
+    try:  # command-line overrides obey the same schemas (one line, exit 2)
+        for key, value, spec in (("size", params["size"], _schema()["size"]),
+                                 ("lam", params["lam"], get_section("sparse_coding").schema["lam"]),
+                                 ("noise", params["noise"], get_section("sparse_coding").schema["noise"]),
+                                 ("noise-seed", params["noise_seed"], get_section("sparse_coding").schema["noise_seed"]),
+                                 ("repeats", repeats, _schema()["repeats"]), ("tol", tol, _schema()["tol"]),
+                                 ("max-iter", max_iter, _schema()["max_iter"]),
+                                 ("reference-iter", reference_iter, _schema()["reference_iter"]),
+                                 ("threads", args.threads, Int(1, os.cpu_count() or 1))):
+            spec.check(f"--{key}", value, Path("."))
+    except ParamError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(f"parameters from {source}: " + ", ".join(f"{k}={v}" for k, v in params.items()))
 
     try:

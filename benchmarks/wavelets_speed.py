@@ -306,8 +306,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     min_time = args.min_time if args.min_time is not None else (0.005 if args.quick else 0.05)
-    if not min_time > 0:
-        parser.error(f"--min-time={min_time!r} is not allowed: expected a number > 0")
+    if not 0 < min_time <= 60:  # one line and exit 2, as for a bad parameter file
+        print(f"error: --min-time={min_time!r} is not allowed: expected a number 0 < min-time <= 60 (seconds)",
+              file=sys.stderr)
+        return 2
     log(f"parameters from {source}: "
         + ", ".join(f"{k}={v}" for k, v in params.items()))
     from sparseimg.workspace.provenance import recorded_run

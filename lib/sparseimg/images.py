@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +29,11 @@ from sparseimg._validate import check_int, check_real
 __all__ = [
     "PACKAGED_IMAGES",
     "IMAGE_SUFFIXES",
+    "MAX_IMAGE_PIXELS",
     "available_images",
+    "image_header",
+    "image_shape",
+    "same_picture",
     "resolve_image",
     "load_image",
     "to_float",
@@ -173,16 +178,54 @@ def to_gray(image: np.ndarray) -> np.ndarray:
     return arr if arr.ndim == 2 else color.rgb2gray(arr)
 
 
-def _decode_problem(path: str) -> str | None:
-    """Why ``path`` does not decode as an image (None if it does)."""
+#: Largest image a section reads, in pixels (64 megapixels: 1.5 GiB as float64 RGB, the form every
+#: loader returns). Checked on the file's declared size, before any pixel is decoded; larger images
+#: go through ``python -m sparseimg csc-large`` (zarr, tiled).
+MAX_IMAGE_PIXELS = 2 ** 26
+
+
+def image_header(path: str | Path) -> tuple[tuple[int, int] | None, str | None]:
+    """``((rows, columns), None)`` of a PNG/JPEG file read from its header, or ``(None, reason)``.
+
+    The declared size is checked against :data:`MAX_IMAGE_PIXELS` *before* any pixel is
+    decoded (a file declaring 10⁵ × 10⁵ pixels is refused in microseconds, never handed to
+    PIL's decompression-bomb check); then the whole file is decoded once, so that a truncated
+    or corrupt file is refused too (PIL's ``verify`` alone passes some of them).
+    """
     from PIL import Image, UnidentifiedImageError
 
+    def reason(exc) -> str:
+        text = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        return f"cannot be read as a PNG/JPEG image ({text}): expected a complete, decodable PNG/JPEG file"
+
+    limit = Image.MAX_IMAGE_PIXELS
     try:
-        with Image.open(path) as img:
+        # PIL's own decompression-bomb check (an exception with a traceback's worth of text, or a
+        # warning) would fire inside open(): the size is checked here, on the header, instead
+        Image.MAX_IMAGE_PIXELS = None
+        try:
+            img = Image.open(path)
+        finally:
+            Image.MAX_IMAGE_PIXELS = limit
+        with img:
+            width, height = img.size
+            if width * height > MAX_IMAGE_PIXELS:
+                return None, (f"the file declares {height}x{width} pixels: expected at most "
+                              f"{MAX_IMAGE_PIXELS} pixels ({MAX_IMAGE_PIXELS / 1e6:.0f} megapixels; larger images: "
+                              f"python -m sparseimg csc-large)")
+            if width < 1 or height < 1:
+                return None, f"the file declares {height}x{width} pixels: expected at least 1x1"
             img.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        return f"cannot be read as a PNG/JPEG image ({str(exc).splitlines()[0][:200]})"
-    return None
+        with Image.open(path) as img:  # verify() leaves the image unusable: decode from a fresh handle
+            img.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        return None, reason(exc)
+    return (height, width), None
+
+
+def _decode_problem(path: str) -> str | None:
+    """Why ``path`` does not decode as an image (None if it does): see :func:`image_header`."""
+    return image_header(path)[1]
 
 
 def _read_file(path: str) -> np.ndarray:
@@ -195,6 +238,46 @@ def _read_file(path: str) -> np.ndarray:
         except Exception as exc:  # imageio/PIL raise many types for truncated files
             problem = f"cannot be read as a PNG/JPEG image ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})"
     raise ValueError(f"image={path!r} {problem}")
+
+
+def image_shape(source: str) -> tuple[int, int]:
+    """``(rows, columns)`` of an image source, a file's read from its header (no pixel decoded).
+
+    ``source`` is a packaged name or a checked file path (see :func:`resolve_image`).
+    Raises ``ValueError`` for an unreadable or too large file.
+    """
+    if source in PACKAGED_IMAGES:
+        return _packaged_shape(source)
+    shape, problem = image_header(source)
+    if problem is not None:
+        raise ValueError(f"image={source!r} {problem}")
+    return shape
+
+
+@functools.lru_cache(maxsize=None)
+def _packaged_shape(name: str) -> tuple[int, int]:
+    return load_image(name).shape[:2]
+
+
+def same_picture(a, b, *, root=None, min_psnr: float = 30.0) -> bool:
+    """Whether two image sources hold the same picture, by their pixels (not their names).
+
+    Both are loaded in greyscale; pictures of the same shape match when the PSNR between them
+    is at least ``min_psnr`` dB (30 dB: an RMS difference of 3 % of the range — a file saved
+    from a packaged image, or re-encoded as JPEG, matches its original; two different
+    photographs are 10–20 dB apart). Pictures of different shapes but the same aspect ratio
+    (within 1 %) are compared at the smaller one's size. Different aspect ratios never match.
+    """
+    from skimage.transform import resize
+
+    x, y = load_image(a, gray=True, root=root), load_image(b, gray=True, root=root)
+    if x.shape != y.shape:
+        if abs(x.shape[0] / x.shape[1] - y.shape[0] / y.shape[1]) > 0.01 * x.shape[0] / x.shape[1]:
+            return False
+        small = min(x.shape, y.shape)
+        x, y = (resize(z, small, anti_aliasing=True) if z.shape != small else z for z in (x, y))
+    mse = float(np.mean((x - y) ** 2))
+    return mse == 0.0 or 10.0 * np.log10(1.0 / mse) >= min_psnr
 
 
 def load_image(name_or_path: str | Path, *, gray: bool = False, root: str | Path | None = None) -> np.ndarray:

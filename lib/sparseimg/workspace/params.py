@@ -39,7 +39,8 @@ class Spec:
     ``kind`` is one of ``int``, ``float``, ``bool``, ``str``, ``choice``, ``list``.
     ``low``/``high`` bound numbers (``*_open`` makes the bound strict);
     ``choices`` lists allowed values; ``item`` is the spec of list items;
-    ``min_len``/``max_len`` bound list lengths; ``nullable`` allows ``null``;
+    ``min_len``/``max_len`` bound list lengths; ``unique`` refuses a repeated list item (a
+    table row twice, a grid value swept twice); ``nullable`` allows ``null``;
     ``quick`` is the value of a quick run (see :func:`quick_values`).
     """
 
@@ -53,6 +54,7 @@ class Spec:
     item: "Spec | None" = None
     min_len: int = 0
     max_len: int | None = None
+    unique: bool = False
     nullable: bool = False
     quick: Any = NO_QUICK
 
@@ -63,7 +65,7 @@ class Spec:
         elif self.kind == "list":
             size = f"at least {self.min_len}" if self.max_len is None else (
                 f"{self.min_len}" if self.min_len == self.max_len else f"{self.min_len} to {self.max_len}")
-            text = f"a list of {size} items, each {self.item.describe('item')}"
+            text = f"a list of {size} {'distinct ' if self.unique else ''}items, each {self.item.describe('item')}"
         elif self.kind in ("int", "float"):
             noun = "an integer" if self.kind == "int" else "a number"
             lo = "" if self.low is None else f"{self.low} {'<' if self.low_open else '<='} "
@@ -113,7 +115,13 @@ class Spec:
             if not isinstance(value, list) or len(value) < self.min_len or (
                     self.max_len is not None and len(value) > self.max_len):
                 raise bad()
-            return [self.item.check(f"{key}[{i}]", v, root) for i, v in enumerate(value)]
+            items = [self.item.check(f"{key}[{i}]", v, root) for i, v in enumerate(value)]
+            if self.unique:
+                for i, v in enumerate(items):
+                    if v in items[:i]:
+                        raise bad(f"{key}[{i}]={value[i]!r} repeats {key}[{items.index(v)}]: expected "
+                                  "distinct items")
+            return items
         raise AssertionError(f"unknown spec kind {self.kind!r}")
 
 
@@ -134,6 +142,7 @@ def Choice(*choices, **kw) -> Spec:
 
 
 def ListOf(item: Spec, min_len: int = 1, max_len: int | None = None, **kw) -> Spec:
+    """A list spec; ``unique=True`` refuses repeated items."""
     return Spec("list", item=item, min_len=min_len, max_len=max_len, **kw)
 
 

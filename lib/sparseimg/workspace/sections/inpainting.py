@@ -46,14 +46,15 @@ SCHEMA = {
                            help="RGB image: a packaged scikit-image name or a PNG/JPEG path"),
     "crop": Int(16, 4096, quick=128, help="side of the centre crop (the document crops 500 x 500)"),
     "seed": Int(0, 2**32 - 1, quick=0, help="seed of the masks (proportion i uses seed + i)"),
-    "proportions": ListOf(Float(0, 1, low_open=True, high_open=True), min_len=1,
+    "proportions": ListOf(Float(0, 1, low_open=True, high_open=True), min_len=1, unique=True,
                           quick=[0.1, 0.4, 0.8], help="missing proportions (document: 0.1, 0.4, 0.8)"),
     "fixed_count": Int(0, 10**7, quick=900, help="pixels removed by the document's fixed-count mask (900)"),
     # the document's method: per-channel W·H by Adam
-    "ranks": ListOf(Int(1, 4096), min_len=1, quick=[8, 16, 32, 64],
+    "ranks": ListOf(Int(1, 4096), min_len=1, unique=True, quick=[8, 16, 32, 64],
                     help="ranks of the document's sweep (50, 100, 300, 500)"),
     "adam_iter": Int(1, 100000, quick=100, help="Adam steps per fit in the rank sweep (document: 1000)"),
-    "adam_lr": Float(0, low_open=True, quick=0.01, help="Adam learning rate (document: 0.01)"),
+    # pixels lie in [0, 1]: a step of 1 already jumps across the whole range (lr 1e9 published 8.2 dB)
+    "adam_lr": Float(0, 1, low_open=True, quick=0.01, help="Adam learning rate (document: 0.01)"),
     "adam_dtype": Choice("float32", "float64", quick="float32",
                          help="precision of the Adam fits (PyTorch's default: float32)"),
     "doc_proportion": Float(0, 1, low_open=True, high_open=True,
@@ -64,10 +65,10 @@ SCHEMA = {
     # beyond the document
     "holdout_fraction": Float(0, 0.5, low_open=True, quick=0.1,
                               help="share of observed pixels held out for selection"),
-    "als_ranks": ListOf(Int(1, 4096), min_len=1, quick=[5, 10, 20], help="ALS ranks tried by held-out selection"),
-    "als_ridges": ListOf(Float(0, low_open=True), min_len=1, quick=[0.1, 1.0], help="ALS ridge weights tried"),
+    "als_ranks": ListOf(Int(1, 4096), min_len=1, unique=True, quick=[5, 10, 20], help="ALS ranks tried by held-out selection"),
+    "als_ridges": ListOf(Float(0, low_open=True), min_len=1, unique=True, quick=[0.1, 1.0], help="ALS ridge weights tried"),
     "als_iter": Int(1, 10000, quick=5, help="ALS sweeps per fit"),
-    "svt_lams": ListOf(Float(0, low_open=True), min_len=1,
+    "svt_lams": ListOf(Float(0, low_open=True), min_len=1, unique=True,
                        quick=[1.0, 0.3, 0.1],
                        help="soft-impute λ path (decreasing, pixel units), chosen by held-out pixels"),
     "svt_iter": Int(1, 10000, quick=6, help="soft-impute iterations per λ"),
@@ -110,7 +111,41 @@ def _stride_divides_block(prefix: str):
     return rule
 
 
-RULES = (_doc_proportion_is_swept, _thresholds_decrease, _stride_divides_block("dct"),
+def _crop_fits(block: dict) -> None:
+    from sparseimg.images import image_shape
+
+    crop, shape = block["crop"], image_shape(block["image"])
+    if crop > min(shape):
+        name = block["image"].rsplit("/", 1)[-1]
+        raise ParamError(f"inpainting.crop={crop!r} is not allowed: expected at most {min(shape)}, the smaller side of "
+                         f"inpainting.image={name!r} ({shape[0]}x{shape[1]})")
+
+
+def _sizes_fit_crop(block: dict) -> None:
+    crop = block["crop"]
+    if block["fixed_count"] >= crop * crop:
+        raise ParamError(f"inpainting.fixed_count={block['fixed_count']!r} is not allowed: expected less than the "
+                         f"{crop * crop} pixels of inpainting.crop={crop!r}")
+    for key in ("dct_block", "threshold_block"):
+        if block[key] > crop:
+            raise ParamError(f"inpainting.{key}={block[key]!r} is not allowed: expected at most inpainting.crop={crop!r}")
+    # a rank-r factorization of a crop x crop channel has at most crop independent columns
+    for key in ("ranks", "als_ranks"):
+        for i, rank in enumerate(block[key]):
+            if rank > crop:
+                raise ParamError(f"inpainting.{key}[{i}]={rank!r} is not allowed: expected at most "
+                                 f"inpainting.crop={crop!r} (the largest rank of a {crop}x{crop} channel)")
+    # Gaussian widths in pixels: beyond the crop the window is flat, and scipy's filter allocates 8 σ + 1 taps
+    for key in ("smooth_sigma", "rff_sigma"):
+        if block[key] > crop:
+            raise ParamError(f"inpainting.{key}={block[key]!r} is not allowed: expected at most "
+                             f"inpainting.crop={crop!r} (a width in pixels)")
+    if block["doc_rank"] > crop:
+        raise ParamError(f"inpainting.doc_rank={block['doc_rank']!r} is not allowed: expected at most "
+                         f"inpainting.crop={crop!r} (the largest rank of a {crop}x{crop} channel)")
+
+
+RULES = (_crop_fits, _sizes_fit_crop, _doc_proportion_is_swept, _thresholds_decrease, _stride_divides_block("dct"),
          _stride_divides_block("threshold"))
 
 

@@ -10,7 +10,7 @@ NOTEBOOK = "notebooks/01b_large_images.ipynb"
 
 SCHEMA = {
     "size": Int(64, 8192, quick=256, help="side of the image solved both tiled and globally (both must fit)"),
-    "scaling_sizes": ListOf(Int(64, 131072), min_len=1, quick=[256, 384],
+    "scaling_sizes": ListOf(Int(64, 131072), min_len=1, unique=True, quick=[256, 384],
                             help="sides of the synthetic zarr images of the cost and memory table"),
     "tile": Int(16, 16384, quick=128, help="tile side: the Dask and zarr chunk"),
     "halo": Int(0, 4096, nullable=True, quick=16, help="pixels solved around each tile; null: 2 × kernel radius"),
@@ -30,7 +30,7 @@ SCHEMA = {
     "round0_tol": Float(0, 1, high_open=True, quick=1e-7,
                         help="relative-change tolerance of round 0 (the warm start and frozen neighbours of round 1)"),
     "global_iter": Int(1, 1000000, quick=5000, help="iteration cap of the global reference FISTA (tol 1e-12)"),
-    "workers": Int(1, 256, quick=2, help="LocalCluster workers (one thread each)"),
+    "workers": Int(1, 64, quick=2, help="LocalCluster workers (one thread each); at most twice the CPU cores"),
     "estimate_side": Int(1024, 10**7, quick=100000, help="side of the image of the on-paper cluster estimate"),
 }
 
@@ -56,7 +56,17 @@ def _tiles_fit(block: dict) -> None:
                                  f"{exc}") from None
 
 
-RULES = (_tiles_fit,)
+def _workers_fit_machine(block: dict) -> None:
+    import os
+
+    cores = os.cpu_count() or 1
+    # one single-threaded process per worker: beyond twice the cores they only contend (and each holds its tiles)
+    if block["workers"] > 2 * cores:
+        raise ParamError(f"large_images.workers={block['workers']!r} is not allowed: expected 1 to {2 * cores} "
+                         f"(twice this machine's {cores} CPU cores)")
+
+
+RULES = (_workers_fit_machine, _tiles_fit)
 
 #: Headline numbers (``metrics/large_images_headline.json``): paths into ``metrics/large_images.json``.
 HEADLINE = {

@@ -19,11 +19,11 @@ SCHEMA = {
     "deconv_high_cut": Float(0, 0.75, low_open=True, quick=0.45, help="high-frequency cut of the band mask"),
     "noise": Float(0, low_open=True, quick=0.1, help="noise std of the noisy case, relative to the image std"),
     "noise_seed": Int(0, 2**32 - 1, quick=1, help="seed of the Gaussian noise"),
-    "noise_levels": ListOf(Float(0, low_open=True), min_len=2, quick=[0.03, 0.3],
+    "noise_levels": ListOf(Float(0, low_open=True), min_len=2, unique=True, quick=[0.03, 0.3],
                            help="relative noise levels of the error scan"),
     "lam": Float(0, 1, low_open=True, high_open=True, quick=0.005,
                  help="ℓ1 weight as a fraction of λ_max = ‖Aᵀb‖∞"),
-    "lam_factors": ListOf(Float(0, low_open=True), min_len=3, quick=[0.1, 1.0, 10.0],
+    "lam_factors": ListOf(Float(0, low_open=True), min_len=3, unique=True, quick=[0.1, 1.0, 10.0],
                           help="multipliers of lam in the λ scan"),
     "n_iter": Int(1, 100000, quick=80, help="iteration cap of every iterative solver"),
     "tol": Float(0, 1, high_open=True, quick=1e-05, help="relative-change tolerance of the iterative solvers"),
@@ -39,7 +39,16 @@ def _band_is_ordered(block: dict) -> None:
                          f"less than sparse_coding.deconv_high_cut={block['deconv_high_cut']!r}")
 
 
-RULES = (_band_is_ordered,)
+def _reference_is_longer(block: dict) -> None:
+    # F* is the floor the solvers' objective gaps are measured from: a reference that runs fewer
+    # iterations than the solvers it is compared with gives negative gaps
+    if block["reference_iter"] < block["n_iter"]:
+        raise ParamError(f"sparse_coding.reference_iter={block['reference_iter']!r} is not allowed: expected at least "
+                         f"sparse_coding.n_iter={block['n_iter']!r} (the reference minimum F* runs longer than the "
+                         "solvers it is the floor of)")
+
+
+RULES = (_band_is_ordered, _reference_is_longer)
 
 #: Headline numbers (``metrics/sparse_coding_headline.json``): paths into ``metrics/sparse_coding.json``.
 HEADLINE = {

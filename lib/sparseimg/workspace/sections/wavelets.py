@@ -28,14 +28,14 @@ SCHEMA = {
                              "and the Gaussian-blur problem (talk: camera)"),
     "image_crop": Int(16, 4096, nullable=True, quick=128,
                       help="central crop of the main image for its figures and headline denoising; null: whole image"),
-    "images": ListOf(image_spec(), min_len=1, quick=["camera", "astronaut", "moon", "coins"],
+    "images": ListOf(image_spec(), min_len=1, unique=True, quick=["camera", "astronaut", "moon", "coins"],
                      help="denoising table images (greyscale or converted to grey)"),
     "tuning_image": image_spec(quick="coffee", help="image every weight is tuned on (never a reported one)"),
     "crop": Int(16, 4096, quick=64, help="central crop side of the denoising table images and of the tuning image"),
-    "sigmas": ListOf(_sigma(), min_len=1, quick=[15.0, 25.0, 50.0],
+    "sigmas": ListOf(_sigma(), min_len=1, unique=True, quick=[15.0, 25.0, 50.0],
                      help="noise levels of the denoising table, 0–255 scale (issue: 15, 25, 50)"),
     "headline_sigma": _sigma(quick=50.0, help="noise level (0–255) of the main-image denoising comparison"),
-    "estimate_sigmas": ListOf(_sigma(), min_len=1,
+    "estimate_sigmas": ListOf(_sigma(), min_len=1, unique=True,
                               quick=[5.0, 10.0, 15.0, 20.0, 25.0, 30.0, 35.0, 40.0, 45.0, 50.0, 55.0],
                               help="noise levels (0–255) of the noise-estimate table"),
     "noise_seed": Int(0, 2**32 - 1, quick=0, help="seed of every noise draw (with the image's index and σ)"),
@@ -50,10 +50,10 @@ SCHEMA = {
     "compression_levels": Int(1, 12, quick=5, help="levels of the wavelets that keep the largest coefficients"),
     "keep_fraction": Float(0, 1, low_open=True, quick=0.08,
                            help="fraction of coefficients kept in the figure (talk: 8 %)"),
-    "keep_fractions": ListOf(Float(0, 1, low_open=True), min_len=2, quick=[0.01, 0.02, 0.04, 0.08, 0.15, 0.3],
+    "keep_fractions": ListOf(Float(0, 1, low_open=True), min_len=2, unique=True, quick=[0.01, 0.02, 0.04, 0.08, 0.15, 0.3],
                              help="fractions of the PSNR-against-fraction curve"),
     # denoising
-    "tv_factor_grid": ListOf(Float(0, low_open=True), min_len=1, quick=[0.6, 0.8, 1.0, 1.2],
+    "tv_factor_grid": ListOf(Float(0, low_open=True), min_len=1, unique=True, quick=[0.6, 0.8, 1.0, 1.2],
                              help="TV weights in units of σ, swept per σ on the tuning image (ours and skimage's)"),
     "tv_iter": Int(1, 10000, quick=50, help="dual FISTA iterations of the TV denoiser"),
     "bm3d_stages": Choice("all", "hard", quick="all",
@@ -71,16 +71,16 @@ SCHEMA = {
     "deblur_iter": Int(1, 100000, quick=30, help="iterations of ISTA, the FISTAs and TV-FISTA"),
     "tv_inner_iter": Int(1, 10000, quick=5, help="dual FISTA iterations per TV prox of TV-FISTA (section 2: 5)"),
     "analysis_shifts": Int(1, 64, quick=2, help="cycle spins per axis of the translation-invariant analysis FISTA"),
-    "wavelet_lam_grid": ListOf(_LAM, min_len=1, quick=[0.0003, 0.001],
+    "wavelet_lam_grid": ListOf(_LAM, min_len=1, unique=True, quick=[0.0003, 0.001],
                                help="λ swept for the ISTA/FISTA wavelet deblurrers on the tuning problem"),
-    "tv_lam_grid": ListOf(_LAM, min_len=1, quick=[0.0005, 0.001], help="λ swept for TV-FISTA on the tuning problem"),
-    "pnp_lam_grid": ListOf(_LAM, min_len=1, quick=[0.3, 1.0],
+    "tv_lam_grid": ListOf(_LAM, min_len=1, unique=True, quick=[0.0005, 0.001], help="λ swept for TV-FISTA on the tuning problem"),
+    "pnp_lam_grid": ListOf(_LAM, min_len=1, unique=True, quick=[0.3, 1.0],
                            help="λ of Algorithm 1 swept on the tuning problem (BM3D takes the wavelet denoiser's)"),
     "pnp_start_factor": Float(1, low_open=True, quick=10.0,
                               help="Algorithm 1: β₁ = start_factor · β₀ (talk: 10)"),
     "pnp_denoise_factor": Float(0, low_open=True, quick=2.0, help="Algorithm 1: denoiser level factor · β (talk: 2)"),
     "pnp_max_iter": Int(1, 10000, quick=30, help="Algorithm 1: iterations at most"),
-    "hqs_lam_grid": ListOf(_LAM, min_len=1, quick=[0.25, 0.5],
+    "hqs_lam_grid": ListOf(_LAM, min_len=1, unique=True, quick=[0.25, 0.5],
                            help="λ of PnP-HQS (μ_k = λ σ_n²/σ_k²) swept on the tuning problem"),
     "hqs_iter": Int(1, 1000, quick=3, help="PnP-HQS iterations (denoiser levels, geometric)"),
     "hqs_sigma_start": _sigma(quick=49.0, help="first denoiser level of PnP-HQS, 0–255 scale"),
@@ -99,14 +99,28 @@ def _name(source: str) -> str:
 
 
 def _tuning_image_not_reported(block: dict) -> None:
+    from sparseimg.images import same_picture
+
     tuning = block["tuning_image"]
-    for key, value in (("image", block["image"]), ("images", block["images"])):
-        if tuning == value or (key == "images" and tuning in value):
+    reported = [("image", block["image"])] + [(f"images[{i}]", v) for i, v in enumerate(block["images"])]
+    for key, value in reported:  # the pixels are compared, not the names
+        if tuning == value or same_picture(tuning, value):
             raise ParamError(f"wavelets.tuning_image={_name(tuning)!r} is not allowed: expected an image other than "
-                             f"wavelets.{key}={value if key == 'image' else [_name(v) for v in value]!r}")
-    if _name(tuning) == SECTION2["image"]:
+                             f"wavelets.{key}={_name(value)!r} (the pixels are compared, not the names)")
+    if _name(tuning) == SECTION2["image"] or same_picture(tuning, SECTION2["image"]):
         raise ParamError(f"wavelets.tuning_image={_name(tuning)!r} is not allowed: expected an image other than "
                          f"section 2's reported image {SECTION2['image']!r}")
+
+
+def _table_images_differ(block: dict) -> None:
+    from sparseimg.images import same_picture
+
+    images = block["images"]
+    for i in range(len(images)):
+        for j in range(i):
+            if same_picture(images[i], images[j]):
+                raise ParamError(f"wavelets.images[{i}]={_name(images[i])!r} is not allowed: the same picture as "
+                                 f"wavelets.images[{j}]={_name(images[j])!r}: expected distinct images")
 
 
 def _crops_fit(block: dict) -> None:
@@ -163,8 +177,16 @@ def _signal_length_even(block: dict) -> None:
 
 
 def _psf_size_odd(block: dict) -> None:
-    if block["blur_psf_size"] % 2 == 0:
-        raise ParamError(f"wavelets.blur_psf_size={block['blur_psf_size']!r} is not allowed: expected an odd number")
+    size = block["blur_psf_size"]
+    if size % 2 == 0:
+        raise ParamError(f"wavelets.blur_psf_size={size!r} is not allowed: expected an odd number")
+    if block["blur_psf_sigma"] > size:  # scipy's Gaussian filter allocates 8 σ + 1 taps: σ = 1e9 is 64 GB
+        raise ParamError(f"wavelets.blur_psf_sigma={block['blur_psf_sigma']!r} is not allowed: expected at most "
+                         f"wavelets.blur_psf_size={size!r} (a wider Gaussian is the {size}x{size} box)")
+    side = min(_side(block, "blur_crop", "image"), _side(block, "blur_crop", "tuning_image"))
+    if size > side:
+        raise ParamError(f"wavelets.blur_psf_size={size!r} is not allowed: expected at most {side}, the side of the "
+                         f"Gaussian-blur problem (wavelets.blur_crop={block['blur_crop']!r})")
 
 
 def _hqs_schedule_decreases(block: dict) -> None:
@@ -175,7 +197,7 @@ def _hqs_schedule_decreases(block: dict) -> None:
                          f"{255.0 * SECTION2['noise_std']:g}")
 
 
-RULES = (_tuning_image_not_reported, _crops_fit, _levels_fit, _signal_length_even, _psf_size_odd,
+RULES = (_tuning_image_not_reported, _table_images_differ, _crops_fit, _levels_fit, _signal_length_even, _psf_size_odd,
          _hqs_schedule_decreases)
 
 #: Headline numbers (``metrics/wavelets_headline.json``): paths into ``metrics/wavelets.json``.
