@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sparseimg.sparsemodels.dictionary import batch_omp, ksvd, sparse_rmse
-from sparseimg.sparsemodels.generation import (code_supports, double_codes, double_dictionary, fit_support_model, gibbs_fixed_size,
-                          random_supports, synthesize)
+from sparseimg.sparsemodels.generation import (code_supports, double_codes, double_dictionary, fit_support_model,
+                                               gibbs_fixed_size, random_supports, synthesize)
+from sparseimg.sparsemodels.support_models import fit_sequential, ordered_supports, sample_sequential
 from sparseimg.sparsemodels.generative_scores import (classifier_scores, data_copying_ct, frechet_distance, nearest_distances,
                                  precision_recall, support_copy_fraction)
 from sparseimg.experiments import Registry
@@ -24,6 +25,8 @@ __all__ = ["load_digit_split", "load_face_split", "SparseModel", "fit_sparse_mod
            "generate", "random_atom_images", "Scorer", "fit_digit_scorer", "fit_face_scorer"]
 
 PIXEL_MAX = 255.0
+#: K-SVD cleaning of the section (params.yaml ``generation.clean_coherence`` / ``clean_min_use``) and the benchmark.
+CLEANING = {"max_coherence": 0.95, "min_use": 2}
 
 
 def load_digit_split(n_train: int = 1197, seed: int = 0):
@@ -67,18 +70,33 @@ class SparseModel:
     doubled: np.ndarray = field(init=False)  # (n_pixels, 2K)
     doubled_codes: np.ndarray = field(init=False)  # (2K, N)
     supports: np.ndarray = field(init=False)  # (N, k)
+    train: np.ndarray | None = None  # (n_pixels, N): the training signals, for OMP's order
+    ordered: np.ndarray | None = field(init=False, default=None)  # (N, k): OMP's greedy order, doubled atoms
 
     def __post_init__(self):
         self.doubled = double_dictionary(self.dictionary)
         self.doubled_codes = double_codes(self.codes)
         self.supports = code_supports(self.doubled_codes, self.k)
+        if self.train is not None:
+            G, order = batch_omp(self.train, self.dictionary, self.k, return_supports=True)
+            self.ordered = ordered_supports(G, order)
+
+    def all_supports(self) -> np.ndarray:
+        """Every training support as a sorted row: K-SVD's final codes and, if known, OMP's codes on
+        the final dictionary (the sequential model learns from the latter; copies count both)."""
+        if self.ordered is None:
+            return self.supports
+        return np.concatenate([self.supports, np.sort(self.ordered, axis=1)])
 
 
 def fit_sparse_model(train: np.ndarray, n_atoms: int, k: int, *, n_iter: int = 20, exact: bool = False,
-                     seed: int = 0) -> SparseModel:
-    """K-SVD on the training rows, the codes doubled and the supports extracted."""
-    res = ksvd(train.T, n_atoms, k, n_iter=n_iter, exact=exact, rng=seed)
-    return SparseModel(res.dictionary, res.codes, k, res.rmse)
+                     seed: int = 0, clean: bool = True, max_coherence: float = CLEANING["max_coherence"],
+                     min_use: int = CLEANING["min_use"]) -> SparseModel:
+    """K-SVD on the training rows (with the cleaning step unless ``clean=False``), the codes doubled,
+    the supports extracted, and OMP's greedy order on the final dictionary."""
+    res = ksvd(train.T, n_atoms, k, n_iter=n_iter, exact=exact, rng=seed, clean=clean,
+               max_coherence=max_coherence, min_use=min_use)
+    return SparseModel(res.dictionary, res.codes, k, res.rmse, train=train.T)
 
 
 def held_out_rmse(model: SparseModel, test: np.ndarray) -> float:
@@ -118,6 +136,15 @@ def generate_true_supports(model, params, n, rng):
                       overlap_power=params["overlap_power"]).T, supports
 
 
+def generate_sequential(model, params, n, rng):
+    """Supports atom by atom in OMP's greedy order (next atom given the first and the previous one,
+    Witten–Bell smoothed) at ``seq_temperature``; EM coefficients."""
+    seq = fit_sequential(model.ordered, model.doubled.shape[1])
+    supports = sample_sequential(seq, n, rng, temperature=params["seq_temperature"])
+    return synthesize(model.doubled, model.doubled_codes, supports, rng=rng, n_iter=params["em_iter"],
+                      overlap_power=params["overlap_power"]).T, supports
+
+
 def random_atom_images(model: SparseModel, n: int, rng, *, clip: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """``k`` atoms of the doubled dictionary at random (the paper's Fig. 1), coefficients drawn from
     the training coefficients of their rank (largest, second largest, ...); rows, and the supports."""
@@ -153,6 +180,7 @@ def _gmm(components):
 
 METHODS = Registry("generation", {
     "pairwise": generate_pairwise,
+    "sequential": generate_sequential,
     "independent": generate_independent,
     "random_atoms": generate_random_atoms,
     "true_supports": generate_true_supports,
@@ -160,6 +188,7 @@ METHODS = Registry("generation", {
     "gmm50": _gmm(50),
 }, {
     "pairwise": "pairwise support model + EM (paper, fixed |S|)",
+    "sequential": "sequential supports (OMP order) + EM",
     "independent": "independent supports + EM",
     "random_atoms": "k random atoms (paper Fig. 1)",
     "true_supports": "training supports + EM",

@@ -19,6 +19,9 @@ SCHEMA = {
     "ksvd_seed": Int(0, 2**32 - 1, quick=0, help="seed of K-SVD's initial dictionary (training digits)"),
     "big_atoms": Int(8, 1024, quick=256, help="K of the second K-SVD case (issue: 256)"),
     "big_sparsity": Int(1, 32, quick=10, help="k of the second K-SVD case (issue: 10)"),
+    "clean_coherence": Float(0, 1, low_open=True, quick=0.95,
+                             help="K-SVD cleaning: of two atoms with |<d_i, d_j>| above this, the less used is replaced"),
+    "clean_min_use": Int(0, 1000, quick=2, help="K-SVD cleaning: atoms used by fewer codes are replaced (0: never)"),
     # the generative model
     "shrinkage": Float(0, low_open=True, quick=0.1,
                        help="τ: pair probabilities shrunk toward independence, (n_ij/N + τ P(i)P(j)) / (1 + τ)"),
@@ -27,6 +30,8 @@ SCHEMA = {
                            help="EM weights of training codes |overlap with the support|^β (0: the paper's unweighted EM)"),
     "temperature": Float(0, low_open=True, quick=0.7,
                          help="Gibbs temperature of the pairwise and independent supports (1: the model as fitted)"),
+    "seq_temperature": Float(0, low_open=True, quick=0.6,
+                             help="temperature of the sequential support model (1: as fitted; lower: likelier, more copies)"),
     "burn_in": Int(1, 1000, quick=5, help="Gibbs sweeps from random supports before a support is kept"),
     "em_iter": Int(1, 1000, quick=20, help="EM iterations per drawn support"),
     "gmm_pca": Int(2, 64, quick=30, help="PCA components of the GaussianMixture baselines"),
