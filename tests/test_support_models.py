@@ -96,3 +96,21 @@ def test_temperature_must_be_positive(T):
 def test_components_must_be_positive():
     with pytest.raises(ValueError, match="n_components=0"):
         sm.fit_support_mixture(_two_groups(), 20, 0)
+
+
+def test_neighbour_supports_stay_near_and_never_copy():
+    from sparseimg.sparsemodels.generation import fit_support_model
+
+    S = _two_groups(400)
+    law = fit_support_model(S, 20, strength=0.1)
+    out = sm.neighbour_supports(S, law, 200, rng=0, n_swaps=1, exclude=S, temperature=3.0)
+    train = {tuple(s) for s in S.tolist()}
+    assert not any(tuple(s) in train for s in out.tolist())
+    # every same-group triple is a training support here: the one atom redrawn must cross groups
+    assert np.mean(np.all(out < 5, axis=1) | np.all(out >= 5, axis=1)) < 1.0
+    groups = np.maximum((out < 5).sum(axis=1), (out >= 5).sum(axis=1))
+    assert np.all(groups >= 2)
+    with pytest.raises(ValueError, match="temperature"):
+        sm.neighbour_supports(S, law, 2, rng=0, temperature=0.0)
+    with pytest.raises(ValueError, match="n_swaps=4"):
+        sm.neighbour_supports(S, law, 2, rng=0, n_swaps=4)

@@ -16,6 +16,9 @@ fixed size ``k`` (sets of atoms of the doubled dictionary) that can:
   softmax over atoms) with an L2 penalty on ``W``; returned as a
   :class:`~sparseimg.sparsemodels.generation.SupportModel`, so the Gibbs sampler at fixed
   ``|S| = k`` (:func:`~sparseimg.sparsemodels.generation.gibbs_fixed_size`) draws from it.
+- :func:`neighbour_supports`: a mixture with one component per training support, which redraws
+  ``n_swaps`` of its atoms from the pairwise law's conditional and never returns a training
+  support (novelty by construction; "which digit" comes from the support it starts from).
 
 Every sampler takes a ``temperature`` ``T > 0`` that divides the log-probabilities
 (``T < 1``: likelier supports, more copies of training supports; ``T > 1``: more novelty).
@@ -32,7 +35,7 @@ from sparseimg.sparsemodels.generation import SupportModel, _mirror
 
 __all__ = ["conditional_bernoulli_sample", "conditional_bernoulli_logpmf", "SupportMixture", "fit_support_mixture",
            "sample_support_mixture", "SequentialSupportModel", "fit_sequential", "sample_sequential",
-           "ordered_supports", "fit_boltzmann"]
+           "ordered_supports", "fit_boltzmann", "neighbour_supports"]
 
 
 def _check_temperature(temperature: float) -> float:
@@ -250,9 +253,12 @@ def fit_sequential(ordered: np.ndarray, n_atoms: int) -> SequentialSupportModel:
     return SequentialSupportModel(n_atoms, k, first, position, dict(by_prev), dict(by_fp))
 
 
-def sample_sequential(model: SequentialSupportModel, n: int, rng=None, *, temperature: float = 1.0) -> np.ndarray:
+def sample_sequential(model: SequentialSupportModel, n: int, rng=None, *, temperature: float = 1.0,
+                      allowed: np.ndarray | None = None) -> np.ndarray:
     """``n`` supports drawn atom by atom from :meth:`SequentialSupportModel.next_probabilities`
-    raised to ``1/T`` and renormalised, never an atom twice or with its mirror; sorted."""
+    raised to ``1/T`` and renormalised, never an atom twice or with its mirror, only atoms where
+    the boolean mask ``allowed`` (default all) holds (uniform over the allowed atoms left if the
+    model gives them all zero); sorted."""
     T = _check_temperature(temperature)
     rng = np.random.default_rng(rng)
     M = model.n_atoms
@@ -261,10 +267,14 @@ def sample_sequential(model: SequentialSupportModel, n: int, rng=None, *, temper
         chosen: list[int] = []
         for _ in range(model.k):
             p = model.next_probabilities(chosen).copy()
+            free = np.ones(M, dtype=bool) if allowed is None else np.asarray(allowed, dtype=bool).copy()
             if chosen:
                 c = np.array(chosen)
-                p[c] = 0.0
-                p[_mirror(c, M)] = 0.0
+                free[c] = False
+                free[_mirror(c, M)] = False
+            p[~free] = 0.0
+            if p.sum() == 0:
+                p = free.astype(float)
             with np.errstate(divide="ignore"):
                 logp = np.log(p) / T
             logp -= logp.max()
@@ -340,3 +350,46 @@ def fit_boltzmann(supports: np.ndarray, n_atoms: int, *, l2: float = 1e-2, max_i
     ratio = np.zeros((n_atoms, n_atoms))
     ratio[np.ix_(used, used)] = W
     return SupportModel(log_p, ratio, np.zeros((0, 0)), k)
+
+
+def neighbour_supports(train_supports: np.ndarray, law: SupportModel, n: int, rng=None, *, n_swaps: int = 1,
+                       temperature: float = 1.0, exclude: np.ndarray | None = None,
+                       max_tries: int = 100) -> np.ndarray:
+    """``n`` supports near the training supports: a mixture of ``N`` support laws, one per training support.
+
+    Component ``s`` (a training support, weight ``1/N``) redraws ``n_swaps`` of its slots in turn,
+    each from the fixed-size Gibbs conditional of ``law`` (``P(c | a_{−m}) ∝ P(c) Π_j φ(c, a_j)``
+    at temperature ``T``), never keeping the slot's atom, never an atom with its mirror. A result
+    that equals a row of ``exclude`` (e.g. every training support) is drawn again, so with
+    ``exclude`` no support is a copy (``max_tries`` draws per sample at most). Returns sorted
+    supports, shape ``(n, k)``.
+    """
+    T = _check_temperature(temperature)
+    rng = np.random.default_rng(rng)
+    S_train = np.asarray(train_supports)
+    N, k = S_train.shape
+    if not 1 <= int(n_swaps) <= k:
+        raise ValueError(f"n_swaps={n_swaps!r} is not allowed: expected 1 <= n_swaps <= {k}")
+    M = law.n_atoms
+    banned_sets = set() if exclude is None else {tuple(s) for s in np.sort(exclude, axis=1).tolist()}
+    out = np.empty((n, k), dtype=np.intp)
+    for i in range(n):
+        for _ in range(max_tries):
+            S = S_train[rng.integers(N)].copy()
+            for m in rng.choice(k, int(n_swaps), replace=False):
+                others = np.delete(S, m)
+                logits = law.log_p + law.log_ratio[others].sum(axis=0)
+                ban = np.zeros(M, dtype=bool)
+                ban[others] = True
+                ban[_mirror(others, M)] = True
+                ban[S[m]] = True
+                logits = np.where(ban, -np.inf, logits / T)
+                p = np.exp(logits - logits.max())
+                S[m] = rng.choice(M, p=p / p.sum())
+            S = np.sort(S)
+            if tuple(S.tolist()) not in banned_sets:
+                break
+        else:
+            raise RuntimeError(f"neighbour_supports: {max_tries} draws all equal an excluded support")
+        out[i] = S
+    return out

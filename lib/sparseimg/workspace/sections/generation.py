@@ -32,6 +32,9 @@ SCHEMA = {
                          help="Gibbs temperature of the pairwise and independent supports (1: the model as fitted)"),
     "seq_temperature": Float(0, low_open=True, quick=0.6,
                              help="temperature of the sequential support model (1: as fitted; lower: likelier, more copies)"),
+    "neighbour_swaps": Int(1, 32, quick=1, help="atoms of a training support redrawn by the neighbour model (at most sparsity)"),
+    "neighbour_temperature": Float(0, low_open=True, quick=0.7,
+                                   help="temperature of the neighbour model's redraws (1: the pairwise conditional)"),
     "burn_in": Int(1, 1000, quick=5, help="Gibbs sweeps from random supports before a support is kept"),
     "em_iter": Int(1, 1000, quick=20, help="EM iterations per drawn support"),
     "gmm_pca": Int(2, 64, quick=30, help="PCA components of the GaussianMixture baselines"),
@@ -59,6 +62,12 @@ def _sparsity_fits(block: dict) -> None:
                              f"(generation.{n_key}={block[n_key]!r}, {dim} pixels)")
 
 
+def _swaps_fit(block: dict) -> None:
+    if block["neighbour_swaps"] > block["sparsity"]:
+        raise ParamError(f"generation.neighbour_swaps={block['neighbour_swaps']!r} is not allowed: expected at most "
+                         f"generation.sparsity={block['sparsity']!r}")
+
+
 def _atoms_fit(block: dict) -> None:
     for n_key, n_signals, what in (("n_atoms", block["n_train"], "generation.n_train"),
                                    ("big_atoms", block["n_train"], "generation.n_train"),
@@ -72,7 +81,7 @@ def _atoms_fit(block: dict) -> None:
                          f"generation.n_samples={block['n_samples']!r} and half the held-out digits ({half})")
 
 
-RULES = (_sparsity_fits, _atoms_fit)
+RULES = (_sparsity_fits, _atoms_fit, _swaps_fit)
 
 #: Headline numbers (``metrics/generation_headline.json``): paths into ``metrics/generation.json``.
 HEADLINE = {
