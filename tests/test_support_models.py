@@ -103,7 +103,7 @@ def test_neighbour_supports_stay_near_and_never_copy():
 
     S = _two_groups(400)
     law = fit_support_model(S, 20, strength=0.1)
-    out = sm.neighbour_supports(S, law, 200, rng=0, n_swaps=1, exclude=S, temperature=3.0)
+    out = sm.neighbour_supports(S, law, 200, rng=0, n_swaps=1, exclude=S, temperature=3.0, slots="random")
     train = {tuple(s) for s in S.tolist()}
     assert not any(tuple(s) in train for s in out.tolist())
     # every same-group triple is a training support here: the one atom redrawn must cross groups
@@ -114,3 +114,15 @@ def test_neighbour_supports_stay_near_and_never_copy():
         sm.neighbour_supports(S, law, 2, rng=0, temperature=0.0)
     with pytest.raises(ValueError, match="n_swaps=4"):
         sm.neighbour_supports(S, law, 2, rng=0, n_swaps=4)
+
+
+def test_neighbour_supports_redraw_the_last_slots():
+    from sparseimg.sparsemodels.generation import fit_support_model
+
+    S = _two_groups(400)
+    law = fit_support_model(S, 20, strength=0.1)
+    rows = np.array([[0, 1, 2]] * 50)  # ordered rows: the last column is redrawn
+    out = sm.neighbour_supports(rows, law, 100, rng=0, n_swaps=1, slots="last")
+    assert all({0, 1} <= set(s) and 2 not in s for s in out.tolist())
+    with pytest.raises(ValueError, match="slots='first'"):
+        sm.neighbour_supports(rows, law, 2, rng=0, slots="first")

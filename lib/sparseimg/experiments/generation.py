@@ -138,10 +138,12 @@ def generate_true_supports(model, params, n, rng):
 
 
 def generate_neighbour(model, params, n, rng):
-    """A training support with ``neighbour_swaps`` atoms redrawn from the pairwise law's conditional at
-    ``neighbour_temperature``, never a training support (:func:`neighbour_supports`); EM coefficients."""
+    """A training support with its ``neighbour_swaps`` smallest-coefficient atoms redrawn from the pairwise
+    law's conditional at ``neighbour_temperature``, never a training support (:func:`neighbour_supports`);
+    EM coefficients."""
     law = _support_law(model, params, True)
-    supports = neighbour_supports(model.supports, law, n, rng, n_swaps=params["neighbour_swaps"],
+    by_magnitude = np.argsort(-model.doubled_codes, axis=0, kind="stable")[:model.k].T  # largest first
+    supports = neighbour_supports(by_magnitude, law, n, rng, n_swaps=params["neighbour_swaps"], slots="last",
                                   temperature=params["neighbour_temperature"], exclude=model.all_supports())
     return synthesize(model.doubled, model.doubled_codes, supports, rng=rng, n_iter=params["em_iter"],
                       overlap_power=params["overlap_power"]).T, supports
@@ -201,7 +203,7 @@ METHODS = Registry("generation", {
     "gmm50": _gmm(50),
 }, {
     "pairwise": "pairwise support model + EM (paper, fixed |S|)",
-    "neighbour": "training supports, one atom redrawn (no copies) + EM",
+    "neighbour": "training supports, smallest atom redrawn (no copies) + EM",
     "independent": "independent supports + EM",
     "random_atoms": "k random atoms (paper Fig. 1)",
     "true_supports": "training supports + EM",

@@ -353,11 +353,13 @@ def fit_boltzmann(supports: np.ndarray, n_atoms: int, *, l2: float = 1e-2, max_i
 
 
 def neighbour_supports(train_supports: np.ndarray, law: SupportModel, n: int, rng=None, *, n_swaps: int = 1,
-                       temperature: float = 1.0, exclude: np.ndarray | None = None,
+                       temperature: float = 1.0, exclude: np.ndarray | None = None, slots: str = "last",
                        max_tries: int = 100) -> np.ndarray:
     """``n`` supports near the training supports: a mixture of ``N`` support laws, one per training support.
 
-    Component ``s`` (a training support, weight ``1/N``) redraws ``n_swaps`` of its slots in turn,
+    Component ``s`` (a training support, weight ``1/N``) redraws ``n_swaps`` of its slots in turn
+    (``slots="last"``: its last ``n_swaps`` columns, e.g. the smallest coefficients when the rows are
+    ordered by magnitude; ``"random"``: slots drawn at random),
     each from the fixed-size Gibbs conditional of ``law`` (``P(c | a_{−m}) ∝ P(c) Π_j φ(c, a_j)``
     at temperature ``T``), never keeping the slot's atom, never an atom with its mirror. A result
     that equals a row of ``exclude`` (e.g. every training support) is drawn again, so with
@@ -370,13 +372,17 @@ def neighbour_supports(train_supports: np.ndarray, law: SupportModel, n: int, rn
     N, k = S_train.shape
     if not 1 <= int(n_swaps) <= k:
         raise ValueError(f"n_swaps={n_swaps!r} is not allowed: expected 1 <= n_swaps <= {k}")
+    if slots not in ("last", "random"):
+        raise ValueError(f"slots={slots!r} is not allowed: expected 'last' or 'random'")
     M = law.n_atoms
     banned_sets = set() if exclude is None else {tuple(s) for s in np.sort(exclude, axis=1).tolist()}
     out = np.empty((n, k), dtype=np.intp)
     for i in range(n):
         for _ in range(max_tries):
             S = S_train[rng.integers(N)].copy()
-            for m in rng.choice(k, int(n_swaps), replace=False):
+            chosen = (np.arange(k - int(n_swaps), k) if slots == "last"
+                      else rng.choice(k, int(n_swaps), replace=False))
+            for m in chosen:
                 others = np.delete(S, m)
                 logits = law.log_p + law.log_ratio[others].sum(axis=0)
                 ban = np.zeros(M, dtype=bool)
