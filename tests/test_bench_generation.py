@@ -35,7 +35,8 @@ def test_quick_run_writes_both_tables(bench, tmp_path):
         assert math.isfinite(float(r["speedup"])) and float(r["speedup"]) > 0
     assert (tmp_path / "tables" / "generation_omp_speed.md").is_file()
     fields, rows = _rows(tmp_path / "tables" / "generation_ksvd.csv")
-    assert fields == bench.KSVD_COLUMNS and len(rows) == 4  # quick: no MiniBatchDictionaryLearning
+    assert fields == bench.KSVD_COLUMNS and len(rows) == 6  # quick: no MiniBatchDictionaryLearning
+    assert sum(r["method"].endswith("+ cleaning") for r in rows) == 2
     for r in rows:
         assert 0 < float(r["train_rmse"]) < 40 and 0 < float(r["test_rmse"]) < 40
 

@@ -97,3 +97,21 @@ def test_synthesize_is_seeded_and_clipped():
     b = synthesize(D2, codes, S, rng=7, clip=(0.0, 1.0))
     np.testing.assert_array_equal(a, b)
     assert a.shape == (9, 2) and a.min() >= 0 and a.max() <= 1
+
+
+def test_neighbour_row_never_copies_a_training_support_and_ordered_supports_follow_omp():
+    from sparseimg.experiments import generation as gen
+    from sparseimg.sparsemodels.dictionary import batch_omp
+    from sparseimg.sparsemodels.generative_scores import support_copy_fraction
+
+    train, _, _, _ = gen.load_digit_split(300, 0)
+    model = gen.fit_sparse_model(train, 32, 3, n_iter=5, seed=0)
+    _, order = batch_omp(train.T, model.dictionary, 3, return_supports=True)
+    assert np.array_equal(model.ordered % 32, order)  # OMP's order, sign folded into the doubled index
+    params = {"shrinkage": 0.1, "neighbour_swaps": 1, "neighbour_temperature": 0.7, "em_iter": 5,
+              "overlap_power": 8.0}
+    images, supports = gen.generate("neighbour", model, params, 20, np.random.default_rng(0))
+    assert images.shape == (20, 64) and supports.shape == (20, 3)
+    assert support_copy_fraction(supports, model.all_supports()) == 0.0
+    again, _ = gen.generate("neighbour", model, params, 20, np.random.default_rng(0))
+    assert np.array_equal(images, again)  # seeded

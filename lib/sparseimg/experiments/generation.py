@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sparseimg.sparsemodels.dictionary import batch_omp, ksvd, sparse_rmse
-from sparseimg.sparsemodels.generation import (code_supports, double_codes, double_dictionary, fit_support_model, gibbs_fixed_size,
-                          random_supports, synthesize)
+from sparseimg.sparsemodels.generation import (code_supports, double_codes, double_dictionary, fit_support_model,
+                                               gibbs_fixed_size, random_supports, synthesize)
+from sparseimg.sparsemodels.support_models import (fit_sequential, neighbour_supports, ordered_supports,
+                                                   sample_sequential)
 from sparseimg.sparsemodels.generative_scores import (classifier_scores, data_copying_ct, frechet_distance, nearest_distances,
                                  precision_recall, support_copy_fraction)
 from sparseimg.experiments import Registry
@@ -24,6 +26,8 @@ __all__ = ["load_digit_split", "load_face_split", "SparseModel", "fit_sparse_mod
            "generate", "random_atom_images", "Scorer", "fit_digit_scorer", "fit_face_scorer"]
 
 PIXEL_MAX = 255.0
+#: K-SVD cleaning of the section (params.yaml ``generation.clean_coherence`` / ``clean_min_use``) and the benchmark.
+CLEANING = {"max_coherence": 0.95, "min_use": 2}
 
 
 def load_digit_split(n_train: int = 1197, seed: int = 0):
@@ -67,18 +71,33 @@ class SparseModel:
     doubled: np.ndarray = field(init=False)  # (n_pixels, 2K)
     doubled_codes: np.ndarray = field(init=False)  # (2K, N)
     supports: np.ndarray = field(init=False)  # (N, k)
+    train: np.ndarray | None = None  # (n_pixels, N): the training signals, for OMP's order
+    ordered: np.ndarray | None = field(init=False, default=None)  # (N, k): OMP's greedy order, doubled atoms
 
     def __post_init__(self):
         self.doubled = double_dictionary(self.dictionary)
         self.doubled_codes = double_codes(self.codes)
         self.supports = code_supports(self.doubled_codes, self.k)
+        if self.train is not None:
+            G, order = batch_omp(self.train, self.dictionary, self.k, return_supports=True)
+            self.ordered = ordered_supports(G, order)
+
+    def all_supports(self) -> np.ndarray:
+        """Every training support as a sorted row: K-SVD's final codes and, if known, OMP's codes on
+        the final dictionary (the sequential model learns from the latter; copies count both)."""
+        if self.ordered is None:
+            return self.supports
+        return np.concatenate([self.supports, np.sort(self.ordered, axis=1)])
 
 
 def fit_sparse_model(train: np.ndarray, n_atoms: int, k: int, *, n_iter: int = 20, exact: bool = False,
-                     seed: int = 0) -> SparseModel:
-    """K-SVD on the training rows, the codes doubled and the supports extracted."""
-    res = ksvd(train.T, n_atoms, k, n_iter=n_iter, exact=exact, rng=seed)
-    return SparseModel(res.dictionary, res.codes, k, res.rmse)
+                     seed: int = 0, clean: bool = True, max_coherence: float = CLEANING["max_coherence"],
+                     min_use: int = CLEANING["min_use"]) -> SparseModel:
+    """K-SVD on the training rows (with the cleaning step unless ``clean=False``), the codes doubled,
+    the supports extracted, and OMP's greedy order on the final dictionary."""
+    res = ksvd(train.T, n_atoms, k, n_iter=n_iter, exact=exact, rng=seed, clean=clean,
+               max_coherence=max_coherence, min_use=min_use)
+    return SparseModel(res.dictionary, res.codes, k, res.rmse, train=train.T)
 
 
 def held_out_rmse(model: SparseModel, test: np.ndarray) -> float:
@@ -118,6 +137,29 @@ def generate_true_supports(model, params, n, rng):
                       overlap_power=params["overlap_power"]).T, supports
 
 
+def generate_neighbour(model, params, n, rng):
+    """A training support with its ``neighbour_swaps`` smallest-coefficient atoms redrawn from the pairwise
+    law's conditional at ``neighbour_temperature``, never a training support (:func:`neighbour_supports`);
+    EM coefficients."""
+    law = _support_law(model, params, True)
+    by_magnitude = np.argsort(-model.doubled_codes, axis=0, kind="stable")[:model.k].T  # largest first
+    supports = neighbour_supports(by_magnitude, law, n, rng, n_swaps=params["neighbour_swaps"], slots="last",
+                                  temperature=params["neighbour_temperature"], exclude=model.all_supports())
+    return synthesize(model.doubled, model.doubled_codes, supports, rng=rng, n_iter=params["em_iter"],
+                      overlap_power=params["overlap_power"]).T, supports
+
+
+def generate_sequential(model, params, n, rng):
+    """Not a row of :data:`METHODS` (dominated by the pairwise model on the quality–novelty curve,
+    issue 23; the notebook draws its curve). Supports atom by atom in OMP's greedy order (next atom given the first and the previous one,
+    Witten–Bell smoothed) at ``seq_temperature``; EM coefficients."""
+    seq = fit_sequential(model.ordered, model.doubled.shape[1])
+    supports = sample_sequential(seq, n, rng, temperature=params["seq_temperature"],
+                                 allowed=model.doubled_codes.any(axis=1))
+    return synthesize(model.doubled, model.doubled_codes, supports, rng=rng, n_iter=params["em_iter"],
+                      overlap_power=params["overlap_power"]).T, supports
+
+
 def random_atom_images(model: SparseModel, n: int, rng, *, clip: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """``k`` atoms of the doubled dictionary at random (the paper's Fig. 1), coefficients drawn from
     the training coefficients of their rank (largest, second largest, ...); rows, and the supports."""
@@ -153,6 +195,7 @@ def _gmm(components):
 
 METHODS = Registry("generation", {
     "pairwise": generate_pairwise,
+    "neighbour": generate_neighbour,
     "independent": generate_independent,
     "random_atoms": generate_random_atoms,
     "true_supports": generate_true_supports,
@@ -160,6 +203,7 @@ METHODS = Registry("generation", {
     "gmm50": _gmm(50),
 }, {
     "pairwise": "pairwise support model + EM (paper, fixed |S|)",
+    "neighbour": "training supports, smallest atom redrawn (no copies) + EM",
     "independent": "independent supports + EM",
     "random_atoms": "k random atoms (paper Fig. 1)",
     "true_supports": "training supports + EM",
@@ -190,6 +234,7 @@ class Scorer:
     n_cells: int = 10
     nn_k: int = 3
     feature_scale: float = 1.0  # PCA features of images / feature_scale
+    mlp: object = None  # the successor of the SVC's Platt probabilities (issue 23): scores "*_mlp"
 
     def scores(self, images: np.ndarray, supports=None, *, rng=0) -> dict:
         """Every score of the rows ``images`` against the held-out set (``test``)."""
@@ -197,6 +242,12 @@ class Scorer:
         out = classifier_scores(proba)
         if proba.shape[1] == 2:  # face / non-face: P(face) is column 1
             out = {"p_face": float(np.mean(proba[:, 1]))}
+        if self.mlp is not None:
+            p_mlp = self.mlp.predict_proba(images / PIXEL_MAX)
+            if p_mlp.shape[1] == 2:
+                out["p_face_mlp"] = float(np.mean(p_mlp[:, 1]))
+            else:
+                out.update({f"{k}_mlp": v for k, v in classifier_scores(p_mlp).items()})
         f_img, f_test, f_train = (self.pca.transform(a / self.feature_scale) for a in (images, self.test, self.train))
         out["frechet"] = frechet_distance(f_img, f_test)
         out.update(precision_recall(f_test, f_img, k=self.nn_k))
@@ -225,14 +276,25 @@ def _svc_fit(X, y, seed):
         return SVC(probability=True, random_state=seed).fit(X, y)
 
 
-def fit_digit_scorer(train, train_labels, test, *, pca_dim: int = 20, train_supports=None, seed: int = 0) -> Scorer:
-    """An RBF SVC (Platt probabilities) on the real training digits; PCA features on them."""
+def _mlp_fit(X, y, seed):
+    """The chosen successor of the SVC's Platt probabilities (issue 23): a small MLP (one hidden layer
+    of 64 ReLU units, L2 1e-3, Adam, seeded) whose softmax gives the class probabilities directly."""
+    from sklearn.neural_network import MLPClassifier
+
+    return MLPClassifier(hidden_layer_sizes=(64,), alpha=1e-3, max_iter=1000, random_state=seed).fit(X, y)
+
+
+def fit_digit_scorer(train, train_labels, test, *, pca_dim: int = 20, train_supports=None, seed: int = 0,
+                     mlp: bool = True) -> Scorer:
+    """An RBF SVC (Platt probabilities) and, with ``mlp``, a small MLP on the real training digits;
+    PCA features on them."""
     from sklearn.decomposition import PCA
 
     clf = _svc_fit(train / PIXEL_MAX, train_labels, seed)
     scale = PIXEL_MAX / 16.0  # features on load_digits' own 0-16 scale
     pca = PCA(n_components=pca_dim, random_state=seed).fit(train / scale)
-    return Scorer(clf, pca, train, test, train_supports, feature_scale=scale)
+    net = _mlp_fit(train / PIXEL_MAX, train_labels, seed) if mlp else None
+    return Scorer(clf, pca, train, test, train_supports, feature_scale=scale, mlp=net)
 
 
 def fit_face_scorer(train_faces, test_faces, non_faces, *, pca_dim: int = 10, train_supports=None,
@@ -245,4 +307,5 @@ def fit_face_scorer(train_faces, test_faces, non_faces, *, pca_dim: int = 10, tr
     y = np.concatenate([np.ones(train_faces.shape[0], int), np.zeros(n_neg, int)])
     clf = _svc_fit(X, y, seed)
     pca = PCA(n_components=pca_dim, random_state=seed).fit(train_faces / PIXEL_MAX)
-    return Scorer(clf, pca, train_faces, test_faces, train_supports, n_cells=3, nn_k=3, feature_scale=PIXEL_MAX)
+    return Scorer(clf, pca, train_faces, test_faces, train_supports, n_cells=3, nn_k=3, feature_scale=PIXEL_MAX,
+                  mlp=_mlp_fit(X, y, seed))

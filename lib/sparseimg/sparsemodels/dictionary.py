@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["batch_omp", "omp_supports", "normalize_atoms", "ksvd", "KSVDResult", "sparse_rmse"]
+__all__ = ["batch_omp", "omp_supports", "normalize_atoms", "ksvd", "KSVDResult", "sparse_rmse", "clean_dictionary"]
 
 
 def normalize_atoms(D: np.ndarray) -> np.ndarray:
@@ -137,6 +137,7 @@ class KSVDResult:
     codes: np.ndarray
     rmse: list = field(default_factory=list)
     replaced: int = 0
+    cleaned: int = 0
 
 
 def _update_atoms(X, D, Gamma, *, exact: bool, rng) -> int:
@@ -171,8 +172,40 @@ def _update_atoms(X, D, Gamma, *, exact: bool, rng) -> int:
     return replaced
 
 
+def clean_dictionary(X: np.ndarray, D: np.ndarray, Gamma: np.ndarray, *, max_coherence: float = 0.99,
+                     min_use: int = 1) -> int:
+    """Replace near-duplicate and rarely used atoms in place (the K-SVD papers' cleaning step).
+
+    An atom is replaced if fewer than ``min_use`` codes use it, or if ``|⟨dᵢ, dⱼ⟩| > max_coherence``
+    with an atom ``j`` used at least as often (the less used of the pair goes). Replacements
+    are the worst-represented signals (largest ``‖x − DΓ‖``), normalised, one signal per atom;
+    the codes of a replaced atom are zeroed (the next OMP step recodes them). Returns the
+    number of atoms replaced.
+    """
+    use = np.count_nonzero(Gamma, axis=1)
+    G = np.abs(D.T @ D)
+    np.fill_diagonal(G, 0.0)
+    bad = use < min_use
+    i, j = np.nonzero(np.triu(G > max_coherence, 1))
+    for a, b in zip(i, j):
+        if not (bad[a] or bad[b]):
+            bad[a if use[a] < use[b] else b] = True
+    idx = np.flatnonzero(bad)
+    if idx.size == 0:
+        return 0
+    R = X - D @ Gamma
+    err = np.einsum("ij,ij->j", R, R)
+    norms = np.linalg.norm(X, axis=0)
+    worst = [s for s in np.argsort(-err, kind="stable") if norms[s] > 0][:idx.size]
+    for atom, sig in zip(idx, worst):
+        D[:, atom] = X[:, sig] / norms[sig]
+        Gamma[atom] = 0.0
+    return len(worst)
+
+
 def ksvd(X: np.ndarray, n_atoms: int, k: int, *, n_iter: int = 20, exact: bool = False,
-         init: np.ndarray | None = None, keep_better: bool = True, rng=None) -> KSVDResult:
+         init: np.ndarray | None = None, keep_better: bool = True, clean: bool = False,
+         max_coherence: float = 0.99, min_use: int = 1, rng=None) -> KSVDResult:
     """Learn a dictionary by K-SVD: OMP codes with ``k`` atoms, then one update per atom.
 
     Parameters
@@ -192,7 +225,11 @@ def ksvd(X: np.ndarray, n_atoms: int, k: int, *, n_iter: int = 20, exact: bool =
         Initial dictionary; default ``n_atoms`` distinct training signals drawn with ``rng``.
     keep_better : bool
         Keep a signal's previous code when the new OMP code fits it worse (OMP is greedy),
-        so that the training error never increases.
+        so that the training error never increases (a cleaning step may still raise it).
+    clean : bool
+        After each dictionary pass (but the last), :func:`clean_dictionary` replaces atoms used
+        by fewer than ``min_use`` codes or closer than ``max_coherence`` to another atom.
+    max_coherence, min_use : see :func:`clean_dictionary`.
     rng : int or numpy.random.Generator, optional
         Seed of the initial draw and of tie-breaking in atom replacement.
 
@@ -212,8 +249,10 @@ def ksvd(X: np.ndarray, n_atoms: int, k: int, *, n_iter: int = 20, exact: bool =
     D = normalize_atoms(D)
     Gamma = batch_omp(X, D, k)
     result = KSVDResult(D, Gamma, [sparse_rmse(X, D, Gamma)])
-    for _ in range(n_iter):
+    for it in range(n_iter):
         result.replaced += _update_atoms(X, D, Gamma, exact=exact, rng=rng)
+        if clean and it < n_iter - 1:
+            result.cleaned += clean_dictionary(X, D, Gamma, max_coherence=max_coherence, min_use=min_use)
         new = batch_omp(X, D, k)
         if keep_better:
             old_err = np.sum((X - D @ Gamma) ** 2, axis=0)

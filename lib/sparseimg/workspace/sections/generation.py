@@ -19,6 +19,9 @@ SCHEMA = {
     "ksvd_seed": Int(0, 2**32 - 1, quick=0, help="seed of K-SVD's initial dictionary (training digits)"),
     "big_atoms": Int(8, 1024, quick=256, help="K of the second K-SVD case (issue: 256)"),
     "big_sparsity": Int(1, 32, quick=10, help="k of the second K-SVD case (issue: 10)"),
+    "clean_coherence": Float(0, 1, low_open=True, quick=0.95,
+                             help="K-SVD cleaning: of two atoms with |<d_i, d_j>| above this, the less used is replaced"),
+    "clean_min_use": Int(0, 1000, quick=2, help="K-SVD cleaning: atoms used by fewer codes are replaced (0: never)"),
     # the generative model
     "shrinkage": Float(0, low_open=True, quick=0.1,
                        help="τ: pair probabilities shrunk toward independence, (n_ij/N + τ P(i)P(j)) / (1 + τ)"),
@@ -27,6 +30,11 @@ SCHEMA = {
                            help="EM weights of training codes |overlap with the support|^β (0: the paper's unweighted EM)"),
     "temperature": Float(0, low_open=True, quick=0.7,
                          help="Gibbs temperature of the pairwise and independent supports (1: the model as fitted)"),
+    "seq_temperature": Float(0, low_open=True, quick=0.6,
+                             help="temperature of the sequential support model (1: as fitted; lower: likelier, more copies)"),
+    "neighbour_swaps": Int(1, 32, quick=1, help="atoms of a training support redrawn by the neighbour model (at most sparsity)"),
+    "neighbour_temperature": Float(0, low_open=True, quick=0.7,
+                                   help="temperature of the neighbour model's redraws (1: the pairwise conditional)"),
     "burn_in": Int(1, 1000, quick=5, help="Gibbs sweeps from random supports before a support is kept"),
     "em_iter": Int(1, 1000, quick=20, help="EM iterations per drawn support"),
     "gmm_pca": Int(2, 64, quick=30, help="PCA components of the GaussianMixture baselines"),
@@ -54,6 +62,12 @@ def _sparsity_fits(block: dict) -> None:
                              f"(generation.{n_key}={block[n_key]!r}, {dim} pixels)")
 
 
+def _swaps_fit(block: dict) -> None:
+    if block["neighbour_swaps"] > block["sparsity"]:
+        raise ParamError(f"generation.neighbour_swaps={block['neighbour_swaps']!r} is not allowed: expected at most "
+                         f"generation.sparsity={block['sparsity']!r}")
+
+
 def _atoms_fit(block: dict) -> None:
     for n_key, n_signals, what in (("n_atoms", block["n_train"], "generation.n_train"),
                                    ("big_atoms", block["n_train"], "generation.n_train"),
@@ -67,7 +81,7 @@ def _atoms_fit(block: dict) -> None:
                          f"generation.n_samples={block['n_samples']!r} and half the held-out digits ({half})")
 
 
-RULES = (_sparsity_fits, _atoms_fit)
+RULES = (_sparsity_fits, _atoms_fit, _swaps_fit)
 
 #: Headline numbers (``metrics/generation_headline.json``): paths into ``metrics/generation.json``.
 HEADLINE = {
