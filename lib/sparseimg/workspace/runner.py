@@ -30,7 +30,20 @@ from sparseimg.workspace.provenance import run_record, utc_now
 from sparseimg.workspace.sections import HeadlineError, get_section
 
 __all__ = ["load_section_params", "notebook_code", "strip_notebook", "run_section", "publish",
-           "write_headline", "HeadlineError"]
+           "write_headline", "HeadlineError", "KERNELSPEC", "kernel_config"]
+
+#: The project kernel as JupyterLab names it once started (a stored notebook with another display name is
+#: marked modified on opening): the venv's ``python3`` kernelspec.
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+
+
+def kernel_config():
+    """Configuration of the kernels papermill starts: IPC transport (Unix sockets under Jupyter's runtime
+    folder) where the platform has it, so the kernel listens on no TCP port and does not warn that it runs
+    over TCP without encryption."""
+    from traitlets.config import Config
+
+    return Config({"KernelManager": {"transport": "ipc"}}) if os.name == "posix" else Config()
 
 
 def load_section_params(section: str, params_path="params.yaml", *, root=".") -> dict:
@@ -66,8 +79,7 @@ def notebook_code(path) -> list[dict]:
 def strip_notebook(path) -> nbformat.NotebookNode:
     """The notebook rebuilt from :func:`notebook_code` alone (what the runner executes)."""
     nb = nbformat.v4.new_notebook()
-    nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-                   "language_info": {"name": "python"}}
+    nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}}
     make = {"code": nbformat.v4.new_code_cell, "markdown": nbformat.v4.new_markdown_cell,
             "raw": nbformat.v4.new_raw_cell}
     for i, cell in enumerate(notebook_code(path)):
@@ -123,8 +135,9 @@ def run_section(section: str, params_path="params.yaml", *, root=".", reports="r
     saved = os.environ.get(REQUIRE_MODELS_ENV)
     os.environ[REQUIRE_MODELS_ENV] = "1"
     try:
-        pm.execute_notebook(nb, str(out_nb), parameters=parameters, kernel_name="python3",
-                            cwd=str(root), log_output=log_output, progress_bar=progress_bar)
+        pm.execute_notebook(nb, str(out_nb), parameters=parameters, kernel_name=KERNELSPEC["name"],
+                            cwd=str(root), log_output=log_output, progress_bar=progress_bar,
+                            config=kernel_config())
     finally:
         if saved is None:
             os.environ.pop(REQUIRE_MODELS_ENV)
