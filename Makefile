@@ -34,7 +34,8 @@ repro: setup
 	$(BIN)/dvc repro
 
 test: setup
-	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval --nbval-sanitize-with tests/sanitize.cfg --nbval-current-env
+	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval --nbval-sanitize-with tests/sanitize.cfg --nbval-current-env \
+	  --durations=20
 
 test-fast: setup
 	$(BIN)/python -m pytest tests -m "not slow" -n 2
