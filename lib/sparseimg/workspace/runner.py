@@ -9,7 +9,9 @@ reports exactly as they were.
 Besides the notebook's own files, a successful run publishes
 
 - ``metrics/<section>_headline.json``: the section's headline numbers (flat), read
-  from ``metrics/<section>.json`` along the section's ``HEADLINE`` paths;
+  from ``metrics/<section>.json`` along the section's ``HEADLINE`` paths, and the same numbers one
+  per file, ``headline/<section>/<key>.json`` (``{"value": number}``): what dvc.yaml declares as
+  metrics, so that ``dvc metrics show`` lists one number per row;
 - ``runs/<section>.json``: when the run started (UTC), how long it took, on which
   machine and Python. Not under ``metrics/``: metrics stay deterministic.
 """
@@ -94,14 +96,15 @@ def strip_notebook(path) -> nbformat.NotebookNode:
 def publish(staging: Path, reports: Path, section: str) -> list[Path]:
     """Move a successful run's files from ``staging`` into ``reports``.
 
-    The section's figure directory is replaced whole (so no stale figure survives);
+    The section's figure and headline directories are replaced whole (so no stale file survives);
     other files are replaced one by one, leaving files of other stages (for example
     benchmark tables) alone.
     """
     moved = []
-    fig_dir = reports / "figures" / section
-    if (staging / "figures" / section).exists() and fig_dir.exists():
-        shutil.rmtree(fig_dir)
+    for kind in ("figures", "headline"):  # replaced whole: no stale figure or headline number survives
+        target = reports / kind / section
+        if (staging / kind / section).exists() and target.exists():
+            shutil.rmtree(target)
     for src in sorted(p for p in staging.rglob("*") if p.is_file()):
         dst = reports / src.relative_to(staging)
         dst.parent.mkdir(parents=True, exist_ok=True)
@@ -168,8 +171,14 @@ def write_headline(output_dir, section: str) -> Path:
         raise HeadlineError(f"{section}: metrics/{section}.json was not written by the notebook: "
                             "expected Reporter.write_metrics(...)")
     values = get_section(section).headline_values(json.loads(metrics_path.read_text()))
-    # under one top-level "headline" key: `dvc exp show` then names the columns headline.<key>
-    # (keys are unique across sections), and `--keep '^headline\.'` selects them
+    # what DVC calls metrics: one file per headline number, ``headline/<section>/<key>.json`` holding
+    # ``{"value": number}``. `dvc metrics show` has a row per file and a column per key name, so one shared
+    # key gives one row per number in two columns (a file per section gave a column per number: 38 of them)
+    headline_dir = output_dir / "headline" / section
+    shutil.rmtree(headline_dir, ignore_errors=True)
+    for key, value in values.items():
+        _write_json(headline_dir / f"{key}.json", {"value": value})
+    # the section's headline record, for the report: under one top-level "headline" key
     return _write_json(output_dir / "metrics" / f"{section}_headline.json", {"headline": values})
 
 
