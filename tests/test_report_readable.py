@@ -40,3 +40,26 @@ def test_headline_rows_captions_and_wide_tables(tmp_path):
     tables = re.findall(r"<table[^>]*>", text)
     assert len(tables) == text.count('<div class="scroll"><table')  # every table in its scrolling box
     assert "overflow-x:auto" in text and "max-width:1100px" in text  # the page stays within 1,400 px
+
+
+def test_tables_sit_beside_the_figures_of_their_notebook(tmp_path):
+    reports = tmp_path / "reports"
+    rep = Reporter("sparse_coding", reports, notebook="notebooks/01_sparse_coding.ipynb", params={})
+    rep.write_table("zz_first", [{"a": 1.0}])
+    for name in ("fig_b", "fig_a"):
+        fig, ax = plt.subplots()
+        rep.save_figure(fig, name, f"{name}.")
+        plt.close(fig)
+        rep.write_table(f"after_{name}", [{"a": 2.0}])
+    rep.write_metrics({"x": 1})
+    (reports / "tables" / "sparse_coding_benchmark.csv").write_text("a\n3.0\n")  # a table no notebook wrote
+    md = build_report(reports)[0].read_text()
+    order = [md.index(s) for s in ("Table: zz first", "![fig_b]", "Table: after fig b", "![fig_a]",
+                                   "Table: after fig a", "Table: benchmark")]
+    assert order == sorted(order) and md.count("Table: after fig a") == 1
+
+
+def test_a_benchmark_table_leaves_the_sections_manifest_alone(tmp_path):
+    Reporter("deblurring", tmp_path).write_table("speed", [{"a": 1.0}])  # as benchmarks/deblur_speed.py does
+    assert (tmp_path / "tables" / "deblurring_speed.csv").is_file()
+    assert not (tmp_path / "figures").exists()

@@ -93,10 +93,22 @@ class _Page:
         self.html.append(f"<details><summary>{summary}</summary><pre>{html.escape(text)}</pre></details>")
 
 
-def _figures(reports: Path, name: str) -> list[tuple[str, dict]]:
-    """The manifest's figures in the notebook's order (name order for manifests without ``order``)."""
+def _manifest(reports: Path, name: str) -> list[tuple[str, dict]]:
+    """The manifest's figures and tables in the notebook's order (name order for manifests without ``order``)."""
     manifest = _read_json(reports / "figures" / name / "manifest.json") or {}
     return sorted(manifest.items(), key=lambda kv: (kv[1].get("order", len(manifest)), kv[0]))
+
+
+def _figures(reports: Path, name: str) -> list[tuple[str, dict]]:
+    return [(k, v) for k, v in _manifest(reports, name) if v.get("kind", "figure") == "figure"]
+
+
+def _table(page: "_Page", name: str, table: Path) -> None:
+    title = table.stem[len(name) + 1:].replace("_", " ")
+    page.para(f"**Table: {title}** (`tables/{table.name}`)",
+              f"<strong>Table: {html.escape(title)}</strong> (<code>tables/{table.name}</code>)")
+    header, rows = _csv_rows(table)
+    page.table(header, rows)
 
 
 def _section(page: _Page, reports: Path, name: str, sec) -> None:
@@ -115,19 +127,23 @@ def _section(page: _Page, reports: Path, name: str, sec) -> None:
     page.para(f"Executed notebook: [`{executed}`]({executed})",
               f"Executed notebook: <code>reports/{html.escape(executed)}</code>")
     figures = _figures(reports, name)
-    for fig_name, info in figures:
+    shown = set()
+    for fig_name, info in _manifest(reports, name):  # figures and the notebook's tables, in its order
+        if info.get("kind") == "table":
+            table = reports / "tables" / info["file"]
+            if table.is_file():
+                _table(page, name, table)
+                shown.add(table.name)
+            continue
         rel = f"figures/{name}/{info['file']}"
         caption = f"{info['caption']} — made by `{info.get('notebook') or sec.notebook}`"
         page.md += [f"![{fig_name}]({rel})", "", f"*{caption}*", ""]
         data = base64.b64encode((reports / rel).read_bytes()).decode("ascii")
         page.html.append(f'<figure><img alt="{html.escape(fig_name)}" src="data:image/png;base64,{data}">'
                          f"<figcaption>{_inline_code(caption)}</figcaption></figure>")
-    for table in sorted((reports / "tables").glob(f"{name}_*.csv")):
-        title = table.stem[len(name) + 1:].replace("_", " ")
-        page.para(f"**Table: {title}** (`tables/{table.name}`)",
-                  f"<strong>Table: {html.escape(title)}</strong> (<code>tables/{table.name}</code>)")
-        header, rows = _csv_rows(table)
-        page.table(header, rows)
+    for table in sorted((reports / "tables").glob(f"{name}_*.csv")):  # then the rest (benchmarks' tables)
+        if table.name not in shown:
+            _table(page, name, table)
     params = next((info["params"] for _, info in figures if info.get("params")), None)
     if params:
         page.details(f"Parameters of the run ({len(params)})", "\n".join(

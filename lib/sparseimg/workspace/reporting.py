@@ -153,9 +153,14 @@ class Reporter:
         order = self._figures[name]["order"] if name in self._figures else len(self._figures)
         self._figures[name] = {"file": path.name, "caption": caption, "notebook": self.notebook,
                                "params": self.params, "order": order}
+        self._write_manifest()
+        return path
+
+    def _write_manifest(self) -> None:
+        """``figures/<section>/manifest.json``: every figure (caption, parameters) and table (``kind: table``)
+        with its ``order`` of creation, so that the report shows them as the notebook made them."""
         manifest = self._path(f"figures/{self.section}", "manifest.json")
         manifest.write_text(json.dumps(self._figures, indent=2, sort_keys=True) + "\n")
-        return path
 
     def write_metrics(self, metrics: dict) -> Path:
         """Write ``metrics/<section>.json`` (sorted keys; NaN/inf become null).
@@ -184,6 +189,12 @@ class Reporter:
                 writer.writerow({c: _csv_cell(row.get(c, "")) for c in columns})
         md = markdown_table(rows, columns, formats)
         self._path("tables", f"{self.section}_{name}.md").write_text(md)
+        if self.notebook:  # a notebook's table takes its place among the figures; a benchmark script's (no
+            # notebook) stays out of the manifest, which belongs to the section's stage
+            key = f"table:{name}"
+            order = self._figures[key]["order"] if key in self._figures else len(self._figures)
+            self._figures[key] = {"kind": "table", "file": f"{self.section}_{name}.csv", "order": order}
+            self._write_manifest()
         return md
 
     def write_plot(self, name: str, columns: dict[str, list]) -> Path:
