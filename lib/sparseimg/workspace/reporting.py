@@ -24,7 +24,7 @@ from pathlib import Path
 import matplotlib as mpl
 import numpy as np
 
-__all__ = ["GOLDEN", "use_style", "Reporter", "markdown_table", "format_value", "method_colors"]
+__all__ = ["GOLDEN", "use_style", "Reporter", "markdown_table", "MarkdownText", "format_value", "method_colors"]
 
 GOLDEN = (1 + 5 ** 0.5) / 2
 
@@ -73,15 +73,27 @@ def format_value(value, fmt: str | None = None) -> str:
     return str(value)
 
 
+class MarkdownText(str):
+    """A string that a notebook shows rendered (``text/markdown``) and whose plain text, the Markdown
+    source, is what nbval compares: ``display(markdown_table(rows))`` draws a table, ``print`` the source."""
+
+    def _repr_markdown_(self) -> str:
+        return str(self)
+
+    def _repr_pretty_(self, p, cycle) -> None:
+        p.text(str(self).rstrip("\n"))
+
+
 def markdown_table(rows: list[dict], columns: list[str] | None = None,
                    formats: dict[str, str] | None = None) -> str:
-    """GitHub-flavoured Markdown table from a list of dict rows."""
+    """GitHub-flavoured Markdown table from a list of dict rows (a :class:`MarkdownText`: displayed as the last
+    value of a notebook cell, or by ``display``, it renders as a table)."""
     columns = columns or list(rows[0])
     formats = formats or {}
     lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
     for row in rows:
         lines.append("| " + " | ".join(format_value(row.get(c, ""), formats.get(c)) for c in columns) + " |")
-    return "\n".join(lines) + "\n"
+    return MarkdownText("\n".join(lines) + "\n")
 
 
 def _jsonable(value):
