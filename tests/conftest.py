@@ -110,7 +110,15 @@ def pytest_configure(config):
                                        "-m names it, e.g. -m large)")
 
 
+#: The longest files (measured with --durations=0), started first: with ``--dist loadfile`` a file runs on one
+#: worker, so the pipeline test (about 4 min alone) must not queue behind the others.
+LONGEST_FIRST = ("tests/test_pipeline.py", "notebooks/03_wavelets.ipynb", "tests/test_tiled.py",
+                 "tests/test_tiled_accuracy.py", "notebooks/03b_unfolding.ipynb", "notebooks/01b_large_images.ipynb")
+
+
 def pytest_collection_modifyitems(config, items):
+    rank = {path: i for i, path in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))  # stable: order kept in a file
     if "large" in (config.getoption("markexpr") or ""):
         return
     skip = pytest.mark.skip(reason="large size: run with -m large")
