@@ -47,6 +47,8 @@ def extract_headline(section: str, headline: dict[str, tuple], metrics: dict) ->
     """
     out = {}
     for key, path in headline.items():
+        if isinstance(path, dict):  # a HEADLINE entry as declared: {"path": ..., "label": ..., "unit": ...}
+            path = tuple(path["path"])
         node: Any = metrics
         for step in path:
             name = step(node) if callable(step) and isinstance(node, dict) else step
