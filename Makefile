@@ -34,16 +34,37 @@ repro: setup
 	$(BIN)/dvc repro
 
 test: setup
-	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval --nbval-sanitize-with tests/sanitize.cfg --nbval-current-env
+	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval --nbval-sanitize-with tests/sanitize.cfg --nbval-current-env \
+	  --durations=20
 
 test-fast: setup
 	$(BIN)/python -m pytest tests -m "not slow" -n 2
 
-# news_url=None and NeverCheckForUpdate: the server never fetches the feed nor asks to (no pop-up)
+# news_url=None and NeverCheckForUpdate: the server never fetches the feed nor asks to (no pop-up).
+# The URL line: Jupyter masks a token it did not generate itself (`?token=...`), so make prints the URL,
+# token included, on the first free port from LAB_PORT (the server may not move: port_retries=0).
+LAB_PORT ?= 8888
+define LAB_FREE_PORT
+import socket, sys
+for port in range(int(sys.argv[1]), 65536):
+    sock = socket.socket()
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    finally:
+        sock.close()
+    print(port)
+    break
+endef
+export LAB_FREE_PORT
 lab: setup
-	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser --allow-root --notebook-dir=notebooks \
-	  --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
-	  --IdentityProvider.token=$${JUPYTER_TOKEN:-$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(16))')}
+	@port=$$($(BIN)/python -c "$$LAB_FREE_PORT" $(LAB_PORT)) && \
+	token=$${JUPYTER_TOKEN:-$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(16))')} && \
+	echo "JupyterLab: http://127.0.0.1:$$port/lab?token=$$token" && \
+	exec $(BIN)/jupyter lab --ip=127.0.0.1 --port=$$port --ServerApp.port_retries=0 --no-browser --allow-root \
+	  --notebook-dir=notebooks --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
+	  --IdentityProvider.token=$$token
 
 bench: setup
 	$(BIN)/dvc repro benchmark_sporco

@@ -41,3 +41,87 @@ def loaded_script(path, name: str):
         yield module
     finally:
         sys.modules.pop(name, None)
+
+
+# -- the tiled solver's problems and their global minimizers (shared by the tiled tests) ---------------------
+def tiled_problem(n: int, kernel, boundary: str, seed: int = 0, noise: float = 0.1):
+    """Section 1b's kind of problem on an ``n × n`` image: events of density ~1/1000 (Laplace draws above
+    their 1e-3 quantile), blurred by ``kernel`` with ``boundary``, plus 10 % noise. ``(events, image)``."""
+    from sparseimg.large.tiled import global_operator
+
+    rng = np.random.default_rng(seed)
+    y = 1.61803 * rng.laplace(size=(n, n))
+    y[np.abs(y) <= -1.61803 * np.log(1e-3)] = 0.0
+    x = global_operator(kernel, (n, n), boundary=boundary).forward(y)
+    x += noise * x.std() * np.random.default_rng(seed + 1).standard_normal(x.shape)
+    return y, x
+
+
+@pytest.fixture(scope="session")
+def tiled_kernel():
+    """The MotionClouds kernel truncated at 1e-3 of its energy: radius 8."""
+    from sparseimg.large.tiled import truncated_kernel
+
+    return truncated_kernel(tol=1e-3)[0]
+
+
+@pytest.fixture(scope="session")
+def tiled_reference(tiled_kernel):
+    """``reference(n, boundary)`` -> ``(events, image, lam_abs, minimizer)`` at λ = 0.02 ‖Aᵀx‖∞, computed once
+    per session by the fastest exact solver: the fused ADMM loop for the periodic (circular) operator,
+    restarted FISTA for the masked one (a linear convolution: no closed-form x-step), both to 1e-12."""
+    from sparseimg.large.tiled import global_operator, solve_global
+    from sparseimg.optim.admm import admm
+    from sparseimg.optim.objectives import LeastSquares
+    from sparseimg.optim.prox import L1Norm
+
+    cache = {}
+
+    def reference(n: int, boundary: str):
+        if (n, boundary) not in cache:
+            truth, x = tiled_problem(n, tiled_kernel, boundary)
+            op = global_operator(tiled_kernel, (n, n), boundary=boundary)
+            lam_abs = 0.02 * float(np.max(np.abs(op.adjoint(x))))
+            if boundary == "periodic":
+                ref, hist = admm(LeastSquares(op, x), L1Norm(lam_abs), np.zeros((n, n)), n_iter=5000, tol=1e-12,
+                                 fused=True)
+            else:
+                ref, hist = solve_global(x, tiled_kernel, lam_abs, boundary=boundary, n_iter=5000, tol=1e-12)
+            assert hist.converged, (n, boundary)
+            cache[n, boundary] = (truth, x, lam_abs, ref)
+        return cache[n, boundary]
+
+    return reference
+
+
+@pytest.fixture(scope="session")
+def dask_client():
+    """One LocalCluster for the session: two worker processes, one thread each (as the pipeline's)."""
+    pytest.importorskip("dask.distributed")
+    from dask.distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0", processes=True) as cl, \
+            Client(cl) as c:
+        yield c
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "large: the tiled solver at 1024² and 2048² (about 10 min; runs only when "
+                                       "-m names it, e.g. -m large)")
+
+
+#: The longest files (measured with --durations=0), started first: with ``--dist loadfile`` a file runs on one
+#: worker, so the pipeline test (about 4 min alone) must not queue behind the others.
+LONGEST_FIRST = ("tests/test_pipeline.py", "notebooks/03_wavelets.ipynb", "tests/test_tiled.py",
+                 "tests/test_tiled_accuracy.py", "notebooks/03b_unfolding.ipynb", "notebooks/01b_large_images.ipynb")
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {path: i for i, path in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))  # stable: order kept in a file
+    if "large" in (config.getoption("markexpr") or ""):
+        return
+    skip = pytest.mark.skip(reason="large size: run with -m large")
+    for item in items:
+        if "large" in item.keywords:
+            item.add_marker(skip)

@@ -42,9 +42,10 @@ def test_section_stage_declares_its_code_params_and_outputs(name):
     assert stem in DVC["stages"]["code"]["foreach"]
     assert set(stage["params"]) == {"common", name}
     metrics = [next(iter(m)) if isinstance(m, dict) else m for m in stage["metrics"]]
-    assert f"reports/metrics/{name}_headline.json" in metrics
-    outs = [next(iter(o)) if isinstance(o, dict) else o for o in stage["outs"]]
-    assert f"reports/runs/{name}.json" in outs and not any(o.startswith("reports/metrics/") for o in outs)
+    assert metrics == [f"reports/headline/{name}"]  # DVC's metrics: the headline numbers, one file each
+    outs = {next(iter(o)): o[next(iter(o))] for o in stage["outs"] if isinstance(o, dict)}
+    for record in (f"reports/metrics/{name}.json", f"reports/metrics/{name}_headline.json", f"reports/runs/{name}.json"):
+        assert outs.get(record) == {"cache": False}, record  # in git, as the metrics
     report_deps = DVC["stages"]["report"]["deps"]
     assert f"reports/runs/{name}.json" in report_deps and f"reports/metrics/{name}_headline.json" in report_deps
 

@@ -54,7 +54,7 @@ from sparseimg.large.dask_tiles import (as_dask, cluster_client, is_stored, neig
 from sparseimg.optim.prox import L1Norm
 from sparseimg.optim.solvers import proximal_gradient
 
-__all__ = ["BOUNDARIES", "truncated_kernel", "kernel_tail", "TileConvolution", "solve_window", "neighbourhood_map",
+__all__ = ["BOUNDARIES", "truncated_kernel", "kernel_tail", "largest_tolerance_for_radius", "TileConvolution", "solve_window", "neighbourhood_map",
            "TiledSolve", "solve_tiled", "lambda_max", "global_operator", "solve_global", "objective", "cluster_client",
            "check_tiling", "as_dask"]
 
@@ -95,12 +95,9 @@ def truncated_kernel(*, tol: float = 1e-8, grid: int = 1024, **envelope_options)
     tail : float
         Fraction of the energy left outside (``< tol``).
     """
-    from sparseimg.kernels import motion_cloud_envelope
-
     tol = check_real("tol", tol, low=0.0, high=1.0, low_open=True)
     grid = check_int("grid", grid, low=16)
-    env = motion_cloud_envelope((grid, grid), **envelope_options)
-    full = np.fft.fftshift(np.fft.irfft2(transfer_from_centered(env), s=(grid, grid)))
+    full = _kernel_full(grid, envelope_options)
     tail = kernel_tail(full)
     ok = np.nonzero(tail < tol)[0]
     if ok.size == 0:
@@ -110,6 +107,26 @@ def truncated_kernel(*, tol: float = 1e-8, grid: int = 1024, **envelope_options)
     c = grid // 2
     k = full[c - r:c + r + 1, c - r:c + r + 1]
     return np.ascontiguousarray(k / np.sqrt((k ** 2).sum())), float(tail[r])
+
+
+def _kernel_full(grid: int, envelope_options: dict) -> np.ndarray:
+    from sparseimg.kernels import motion_cloud_envelope
+
+    env = motion_cloud_envelope((grid, grid), **envelope_options)
+    return np.fft.fftshift(np.fft.irfft2(transfer_from_centered(env), s=(grid, grid)))
+
+
+def largest_tolerance_for_radius(radius: int, *, grid: int = 1024, **envelope_options) -> float:
+    """The largest ``tol`` of :func:`truncated_kernel` whose kernel has radius ``<= radius`` — a tolerance
+    just above the energy left outside the ``(2·radius+1)²`` square (the tail itself, rounded up to two
+    significant digits)."""
+    radius = check_int("radius", radius, low=0)
+    tail = kernel_tail(_kernel_full(check_int("grid", grid, low=16), envelope_options))
+    t = float(tail[min(radius, tail.size - 1)])
+    if t <= 0.0:
+        return float(np.finfo(float).tiny)
+    exponent = np.floor(np.log10(t)) - 1
+    return float(np.ceil(t / 10 ** exponent + 1e-9) * 10 ** exponent)  # 2 digits, strictly above the tail
 
 
 def _radius(kernel: np.ndarray) -> int:
@@ -366,7 +383,7 @@ def solve_tiled(image, kernel: np.ndarray, *, lam: float, tile: int, halo: int, 
         Path of the output zarr array (chunks ``tile × tile``, each written by its own task, so no lock);
         round 0 goes to ``<out>.round0`` beside it (removed at the end). None returns a numpy array.
     progress : bool
-        Dask's progress bar.
+        Dask's progress bar, on stderr.
 
     Returns
     -------
@@ -423,8 +440,12 @@ def solve_tiled(image, kernel: np.ndarray, *, lam: float, tile: int, halo: int, 
                 first = _round(x, None, kernel, lam, tol=round0_tol, write=scratch, **opts)
                 tokens = _round(x, scratch, kernel, lam, tol=tol, write=events, after=first, **opts)
             futures = c.compute([tokens])
-        if progress:
-            dask_progress(futures)
+        if progress:  # Dask's text bar writes to stdout: send it to stderr, redrawn in place
+            import contextlib
+            import sys
+
+            with contextlib.redirect_stdout(sys.stderr):
+                dask_progress(futures)
         values = c.gather(futures)
     round0 = None
     if out is None:

@@ -15,16 +15,23 @@ from sparseimg.workspace.params import ParamError
 from sparseimg.workspace.sections import HeadlineError
 
 
+PARAMS_HELP = "parameter file: one block per section plus common (default: %(default)s)"
+
+
 def main(argv: list[str] | None = None) -> int:
+    from sparseimg.workspace.sections import SECTIONS
+    from sparseimg.workspace.train import trainable_models
+
+    sections, models = ", ".join(SECTIONS), ", ".join(trainable_models())
     parser = argparse.ArgumentParser(prog="python -m sparseimg", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="validate a section's parameters, execute its notebook, publish reports")
-    run.add_argument("section")
-    run.add_argument("--params", default="params.yaml")
+    run.add_argument("section", help=f"one of: {sections}")
+    run.add_argument("--params", default="params.yaml", help=PARAMS_HELP)
     run.add_argument("--log-output", action="store_true", help="stream cell outputs to the terminal")
     val = sub.add_parser("validate", help="validate parameters of sections (all by default)")
-    val.add_argument("sections", nargs="*")
-    val.add_argument("--params", default="params.yaml")
+    val.add_argument("sections", nargs="*", help=f"any of: {sections}")
+    val.add_argument("--params", default="params.yaml", help=PARAMS_HELP)
     code = sub.add_parser("code", help="write a notebook's code fingerprint (a DVC dependency)")
     code.add_argument("notebook")
     code.add_argument("destination")
@@ -35,8 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     deps.add_argument("--check", action="store_true", help="exit 1 with a one-line difference when out of date")
     deps.add_argument("--root", default=".", help="repository root (holds dvc.yaml and lib/)")
     train = sub.add_parser("train", help="train a learned model of a section (a pipeline stage) into models/")
-    train.add_argument("model")
-    train.add_argument("--params", default="params.yaml")
+    train.add_argument("model", help=f"one of: {models}")
+    train.add_argument("--params", default="params.yaml", help=PARAMS_HELP)
     train.add_argument("--quick", action="store_true", help="the schema's quick values (seconds), not params.yaml")
     train.add_argument("--models-dir", default=None, help="default: the repository's models/")
     train.add_argument("--reports", default="reports", help="where runs/train_<model>.json goes")

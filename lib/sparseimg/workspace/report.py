@@ -28,7 +28,8 @@ figure{margin:1.5em 0}figure img{max-width:100%;border:1px solid #ddd}
 figcaption{font-size:.9em;color:#444}code{background:#f3f3f3;padding:0 .2em}
 table{border-collapse:collapse;margin:1em 0;font-size:.85em}td,th{border:1px solid #ccc;padding:.25em .5em;text-align:right}
 th{background:#f0f0f0}td:first-child,th:first-child{text-align:left}details{margin:.5em 0}
-nav ul{margin:.3em 0}table.headline td{font-weight:600}
+nav ul{margin:.3em 0}table.headline td:nth-child(2){font-weight:600}
+div.scroll{max-width:100%;overflow-x:auto}
 """
 
 
@@ -45,6 +46,14 @@ def _cell(text) -> str:
         return format_value(float(text))
     except (TypeError, ValueError):
         return "—" if text is None else str(text)
+
+
+def _inline_code(text: str) -> str:
+    """HTML of a Markdown-ish caption: ``code`` spans become <code>, no literal backticks are left."""
+    parts = html.escape(text).split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: drop it rather than show it
+        parts[-2:] = [parts[-2] + parts[-1]]
+    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
 
 
 def _read_json(path: Path):
@@ -74,19 +83,32 @@ class _Page:
         self.md += ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
         self.md += ["| " + " | ".join(_cell(c) for c in r) + " |" for r in rows] + [""]
         cls = f' class="{css}"' if css else ""
-        self.html.append(f"<table{cls}><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in header) + "</tr>"
-                         + "".join("<tr>" + "".join(f"<td>{html.escape(_cell(c))}</td>" for c in r) + "</tr>"
-                                   for r in rows) + "</table>")
+        # inside a box that scrolls sideways: a wide table never widens the page
+        self.html.append(f'<div class="scroll"><table{cls}><tr>' + "".join(f"<th>{html.escape(h)}</th>" for h in header)
+                         + "</tr>" + "".join("<tr>" + "".join(f"<td>{html.escape(_cell(c))}</td>" for c in r)
+                                             + "</tr>" for r in rows) + "</table></div>")
 
     def details(self, summary: str, text: str, lang: str = ""):
         self.md += [f"<details><summary>{summary}</summary>", "", f"```{lang}", text, "```", "</details>", ""]
         self.html.append(f"<details><summary>{summary}</summary><pre>{html.escape(text)}</pre></details>")
 
 
-def _figures(reports: Path, name: str) -> list[tuple[str, dict]]:
-    """The manifest's figures in the notebook's order (name order for manifests without ``order``)."""
+def _manifest(reports: Path, name: str) -> list[tuple[str, dict]]:
+    """The manifest's figures and tables in the notebook's order (name order for manifests without ``order``)."""
     manifest = _read_json(reports / "figures" / name / "manifest.json") or {}
     return sorted(manifest.items(), key=lambda kv: (kv[1].get("order", len(manifest)), kv[0]))
+
+
+def _figures(reports: Path, name: str) -> list[tuple[str, dict]]:
+    return [(k, v) for k, v in _manifest(reports, name) if v.get("kind", "figure") == "figure"]
+
+
+def _table(page: "_Page", name: str, table: Path) -> None:
+    title = table.stem[len(name) + 1:].replace("_", " ")
+    page.para(f"**Table: {title}** (`tables/{table.name}`)",
+              f"<strong>Table: {html.escape(title)}</strong> (<code>tables/{table.name}</code>)")
+    header, rows = _csv_rows(table)
+    page.table(header, rows)
 
 
 def _section(page: _Page, reports: Path, name: str, sec) -> None:
@@ -97,24 +119,31 @@ def _section(page: _Page, reports: Path, name: str, sec) -> None:
         return
     headline = (_read_json(reports / "metrics" / f"{name}_headline.json") or {}).get("headline")
     if headline:
-        page.table(["headline", "value"], [[k, v] for k, v in headline.items()], css="headline")
+        labels = sec.headline_labels
+        page.table(["headline number", "value", "unit", "key"],
+                   [[labels.get(k, (k, ""))[0], v, labels.get(k, (k, ""))[1], k] for k, v in headline.items()],
+                   css="headline")
     executed = f"notebooks/{Path(sec.notebook).name}"
     page.para(f"Executed notebook: [`{executed}`]({executed})",
               f"Executed notebook: <code>reports/{html.escape(executed)}</code>")
     figures = _figures(reports, name)
-    for fig_name, info in figures:
+    shown = set()
+    for fig_name, info in _manifest(reports, name):  # figures and the notebook's tables, in its order
+        if info.get("kind") == "table":
+            table = reports / "tables" / info["file"]
+            if table.is_file():
+                _table(page, name, table)
+                shown.add(table.name)
+            continue
         rel = f"figures/{name}/{info['file']}"
         caption = f"{info['caption']} — made by `{info.get('notebook') or sec.notebook}`"
         page.md += [f"![{fig_name}]({rel})", "", f"*{caption}*", ""]
         data = base64.b64encode((reports / rel).read_bytes()).decode("ascii")
         page.html.append(f'<figure><img alt="{html.escape(fig_name)}" src="data:image/png;base64,{data}">'
-                         f"<figcaption>{html.escape(caption)}</figcaption></figure>")
-    for table in sorted((reports / "tables").glob(f"{name}_*.csv")):
-        title = table.stem[len(name) + 1:].replace("_", " ")
-        page.para(f"**Table: {title}** (`tables/{table.name}`)",
-                  f"<strong>Table: {html.escape(title)}</strong> (<code>tables/{table.name}</code>)")
-        header, rows = _csv_rows(table)
-        page.table(header, rows)
+                         f"<figcaption>{_inline_code(caption)}</figcaption></figure>")
+    for table in sorted((reports / "tables").glob(f"{name}_*.csv")):  # then the rest (benchmarks' tables)
+        if table.name not in shown:
+            _table(page, name, table)
     params = next((info["params"] for _, info in figures if info.get("params")), None)
     if params:
         page.details(f"Parameters of the run ({len(params)})", "\n".join(

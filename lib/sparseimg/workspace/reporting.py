@@ -24,7 +24,7 @@ from pathlib import Path
 import matplotlib as mpl
 import numpy as np
 
-__all__ = ["GOLDEN", "use_style", "Reporter", "markdown_table", "format_value", "method_colors"]
+__all__ = ["GOLDEN", "use_style", "Reporter", "markdown_table", "MarkdownText", "format_value", "method_colors"]
 
 GOLDEN = (1 + 5 ** 0.5) / 2
 
@@ -73,15 +73,27 @@ def format_value(value, fmt: str | None = None) -> str:
     return str(value)
 
 
+class MarkdownText(str):
+    """A string that a notebook shows rendered (``text/markdown``) and whose plain text, the Markdown
+    source, is what nbval compares: ``display(markdown_table(rows))`` draws a table, ``print`` the source."""
+
+    def _repr_markdown_(self) -> str:
+        return str(self)
+
+    def _repr_pretty_(self, p, cycle) -> None:
+        p.text(str(self).rstrip("\n"))
+
+
 def markdown_table(rows: list[dict], columns: list[str] | None = None,
                    formats: dict[str, str] | None = None) -> str:
-    """GitHub-flavoured Markdown table from a list of dict rows."""
+    """GitHub-flavoured Markdown table from a list of dict rows (a :class:`MarkdownText`: displayed as the last
+    value of a notebook cell, or by ``display``, it renders as a table)."""
     columns = columns or list(rows[0])
     formats = formats or {}
     lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
     for row in rows:
         lines.append("| " + " | ".join(format_value(row.get(c, ""), formats.get(c)) for c in columns) + " |")
-    return "\n".join(lines) + "\n"
+    return MarkdownText("\n".join(lines) + "\n")
 
 
 def _jsonable(value):
@@ -153,9 +165,14 @@ class Reporter:
         order = self._figures[name]["order"] if name in self._figures else len(self._figures)
         self._figures[name] = {"file": path.name, "caption": caption, "notebook": self.notebook,
                                "params": self.params, "order": order}
+        self._write_manifest()
+        return path
+
+    def _write_manifest(self) -> None:
+        """``figures/<section>/manifest.json``: every figure (caption, parameters) and table (``kind: table``)
+        with its ``order`` of creation, so that the report shows them as the notebook made them."""
         manifest = self._path(f"figures/{self.section}", "manifest.json")
         manifest.write_text(json.dumps(self._figures, indent=2, sort_keys=True) + "\n")
-        return path
 
     def write_metrics(self, metrics: dict) -> Path:
         """Write ``metrics/<section>.json`` (sorted keys; NaN/inf become null).
@@ -184,6 +201,12 @@ class Reporter:
                 writer.writerow({c: _csv_cell(row.get(c, "")) for c in columns})
         md = markdown_table(rows, columns, formats)
         self._path("tables", f"{self.section}_{name}.md").write_text(md)
+        if self.notebook:  # a notebook's table takes its place among the figures; a benchmark script's (no
+            # notebook) stays out of the manifest, which belongs to the section's stage
+            key = f"table:{name}"
+            order = self._figures[key]["order"] if key in self._figures else len(self._figures)
+            self._figures[key] = {"kind": "table", "file": f"{self.section}_{name}.csv", "order": order}
+            self._write_manifest()
         return md
 
     def write_plot(self, name: str, columns: dict[str, list]) -> Path:

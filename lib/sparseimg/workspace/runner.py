@@ -9,7 +9,9 @@ reports exactly as they were.
 Besides the notebook's own files, a successful run publishes
 
 - ``metrics/<section>_headline.json``: the section's headline numbers (flat), read
-  from ``metrics/<section>.json`` along the section's ``HEADLINE`` paths;
+  from ``metrics/<section>.json`` along the section's ``HEADLINE`` paths, and the same numbers one
+  per file, ``headline/<section>/<key>.json`` (``{"value": number}``): what dvc.yaml declares as
+  metrics, so that ``dvc metrics show`` lists one number per row;
 - ``runs/<section>.json``: when the run started (UTC), how long it took, on which
   machine and Python. Not under ``metrics/``: metrics stay deterministic.
 """
@@ -30,7 +32,20 @@ from sparseimg.workspace.provenance import run_record, utc_now
 from sparseimg.workspace.sections import HeadlineError, get_section
 
 __all__ = ["load_section_params", "notebook_code", "strip_notebook", "run_section", "publish",
-           "write_headline", "HeadlineError"]
+           "write_headline", "HeadlineError", "KERNELSPEC", "kernel_config"]
+
+#: The project kernel as JupyterLab names it once started (a stored notebook with another display name is
+#: marked modified on opening): the venv's ``python3`` kernelspec.
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+
+
+def kernel_config():
+    """Configuration of the kernels papermill starts: IPC transport (Unix sockets under Jupyter's runtime
+    folder) where the platform has it, so the kernel listens on no TCP port and does not warn that it runs
+    over TCP without encryption."""
+    from traitlets.config import Config
+
+    return Config({"KernelManager": {"transport": "ipc"}}) if os.name == "posix" else Config()
 
 
 def load_section_params(section: str, params_path="params.yaml", *, root=".") -> dict:
@@ -66,8 +81,7 @@ def notebook_code(path) -> list[dict]:
 def strip_notebook(path) -> nbformat.NotebookNode:
     """The notebook rebuilt from :func:`notebook_code` alone (what the runner executes)."""
     nb = nbformat.v4.new_notebook()
-    nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-                   "language_info": {"name": "python"}}
+    nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}}
     make = {"code": nbformat.v4.new_code_cell, "markdown": nbformat.v4.new_markdown_cell,
             "raw": nbformat.v4.new_raw_cell}
     for i, cell in enumerate(notebook_code(path)):
@@ -82,14 +96,15 @@ def strip_notebook(path) -> nbformat.NotebookNode:
 def publish(staging: Path, reports: Path, section: str) -> list[Path]:
     """Move a successful run's files from ``staging`` into ``reports``.
 
-    The section's figure directory is replaced whole (so no stale figure survives);
+    The section's figure and headline directories are replaced whole (so no stale file survives);
     other files are replaced one by one, leaving files of other stages (for example
     benchmark tables) alone.
     """
     moved = []
-    fig_dir = reports / "figures" / section
-    if (staging / "figures" / section).exists() and fig_dir.exists():
-        shutil.rmtree(fig_dir)
+    for kind in ("figures", "headline"):  # replaced whole: no stale figure or headline number survives
+        target = reports / kind / section
+        if (staging / kind / section).exists() and target.exists():
+            shutil.rmtree(target)
     for src in sorted(p for p in staging.rglob("*") if p.is_file()):
         dst = reports / src.relative_to(staging)
         dst.parent.mkdir(parents=True, exist_ok=True)
@@ -123,8 +138,9 @@ def run_section(section: str, params_path="params.yaml", *, root=".", reports="r
     saved = os.environ.get(REQUIRE_MODELS_ENV)
     os.environ[REQUIRE_MODELS_ENV] = "1"
     try:
-        pm.execute_notebook(nb, str(out_nb), parameters=parameters, kernel_name="python3",
-                            cwd=str(root), log_output=log_output, progress_bar=progress_bar)
+        pm.execute_notebook(nb, str(out_nb), parameters=parameters, kernel_name=KERNELSPEC["name"],
+                            cwd=str(root), log_output=log_output, progress_bar=progress_bar,
+                            config=kernel_config())
     finally:
         if saved is None:
             os.environ.pop(REQUIRE_MODELS_ENV)
@@ -155,8 +171,14 @@ def write_headline(output_dir, section: str) -> Path:
         raise HeadlineError(f"{section}: metrics/{section}.json was not written by the notebook: "
                             "expected Reporter.write_metrics(...)")
     values = get_section(section).headline_values(json.loads(metrics_path.read_text()))
-    # under one top-level "headline" key: `dvc exp show` then names the columns headline.<key>
-    # (keys are unique across sections), and `--keep '^headline\.'` selects them
+    # what DVC calls metrics: one file per headline number, ``headline/<section>/<key>.json`` holding
+    # ``{"value": number}``. `dvc metrics show` has a row per file and a column per key name, so one shared
+    # key gives one row per number in two columns (a file per section gave a column per number: 38 of them)
+    headline_dir = output_dir / "headline" / section
+    shutil.rmtree(headline_dir, ignore_errors=True)
+    for key, value in values.items():
+        _write_json(headline_dir / f"{key}.json", {"value": value})
+    # the section's headline record, for the report: under one top-level "headline" key
     return _write_json(output_dir / "metrics" / f"{section}_headline.json", {"headline": values})
 
 

@@ -8,9 +8,10 @@ Each section module defines
 - ``RULES`` (optional): functions ``rule(block) -> None`` checking several keys at
   once on the validated block, raising :class:`ParamError` with one line naming the
   keys, their values and what is allowed;
-- ``HEADLINE`` (optional): ``{headline_key: path}``, a path being a tuple of keys into
-  the section's metrics JSON. A path element may also be a function ``node -> key``
-  (for example "the middle proportion"), named by its ``__name__`` in messages.
+- ``HEADLINE`` (optional): ``{headline_key: {"path": path, "label": name, "unit": unit}}`` (or the bare
+  path), a path being a tuple of keys into the section's metrics JSON. A path element may also be a
+  function ``node -> key`` (for example "the middle proportion"), named by its ``__name__`` in
+  messages. The label and unit (``""``: none) name the number in the report: one place per section.
 
 Adding a section is adding a module and one line to ``_MODULES``.
 """
@@ -46,6 +47,8 @@ def extract_headline(section: str, headline: dict[str, tuple], metrics: dict) ->
     """
     out = {}
     for key, path in headline.items():
+        if isinstance(path, dict):  # a HEADLINE entry as declared: {"path": ..., "label": ..., "unit": ...}
+            path = tuple(path["path"])
         node: Any = metrics
         for step in path:
             name = step(node) if callable(step) and isinstance(node, dict) else step
@@ -70,6 +73,8 @@ class Section:
     rules: tuple[Callable[[dict], None], ...] = ()
     headline: dict[str, tuple] = field(default_factory=dict)
     module: str = ""
+    #: ``{headline_key: (readable name, unit)}`` (the report's headline rows)
+    headline_labels: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def full_schema(self) -> dict[str, Spec]:
@@ -92,8 +97,12 @@ class Section:
 
 def _load(name: str) -> Section:
     mod = importlib.import_module(f"{__name__}.{name}")
+    declared = dict(getattr(mod, "HEADLINE", {}))
+    paths = {k: tuple(v["path"]) if isinstance(v, dict) else tuple(v) for k, v in declared.items()}
+    labels = {k: (v.get("label", k), v.get("unit", "")) if isinstance(v, dict) else (k, "")
+              for k, v in declared.items()}
     return Section(name=name, notebook=mod.NOTEBOOK, schema=mod.SCHEMA, title=mod.TITLE,
-                   rules=tuple(getattr(mod, "RULES", ())), headline=dict(getattr(mod, "HEADLINE", {})),
+                   rules=tuple(getattr(mod, "RULES", ())), headline=paths, headline_labels=labels,
                    module=mod.__name__)
 
 

@@ -106,9 +106,9 @@ RULES = (_sizes_fit, _tuning_image_differs)
 
 #: Headline numbers (``metrics/deblurring_headline.json``): paths into ``metrics/deblurring.json``.
 HEADLINE = {
-    "document_noisy_psnr": ("document", "noisy", "psnr"),
-    "best_noisy_psnr": ("summary", "noisy", "best_psnr"),  # the best method (its key: summary.noisy.best_method)
-    "tv_fista_noisy_psnr": ("methods", "noisy", "tv_fista", "psnr"),
-    "richardson_lucy_noisy_psnr": ("methods", "noisy", "richardson_lucy", "psnr"),  # peer: scikit-image
-    "wiener_noisy_psnr": ("methods", "noisy", "wiener", "psnr"),
+    "document_noisy_psnr": {"path": ("document", "noisy", "psnr"), "label": "The document's method, noisy image: PSNR", "unit": "dB"},
+    "best_noisy_psnr": {"path": ("summary", "noisy", "best_psnr"), "label": "Best method, noisy image: PSNR", "unit": "dB"},  # the best method (its key: summary.noisy.best_method)
+    "tv_fista_noisy_psnr": {"path": ("methods", "noisy", "tv_fista", "psnr"), "label": "TV by FISTA, noisy image: PSNR", "unit": "dB"},
+    "richardson_lucy_noisy_psnr": {"path": ("methods", "noisy", "richardson_lucy", "psnr"), "label": "Richardson–Lucy (scikit-image), noisy image: PSNR", "unit": "dB"},  # peer: scikit-image
+    "wiener_noisy_psnr": {"path": ("methods", "noisy", "wiener", "psnr"), "label": "Wiener filter, noisy image: PSNR", "unit": "dB"},
 }

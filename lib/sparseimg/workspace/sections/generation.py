@@ -85,9 +85,9 @@ RULES = (_sparsity_fits, _atoms_fit, _swaps_fit)
 
 #: Headline numbers (``metrics/generation_headline.json``): paths into ``metrics/generation.json``.
 HEADLINE = {
-    "gen_pairwise_confidence": ("scores", "pairwise", "confidence", "mean"),
-    "gen_pairwise_precision": ("scores", "pairwise", "precision", "mean"),
-    "gen_pairwise_frechet": ("scores", "pairwise", "frechet", "mean"),
-    "gen_gmm10_frechet": ("scores", "gmm10", "frechet", "mean"),
-    "gen_ksvd_test_rmse": ("ksvd", "main", "test_rmse"),
+    "gen_pairwise_confidence": {"path": ("scores", "pairwise", "confidence", "mean"), "label": "Pairwise support model: classifier confidence", "unit": ""},
+    "gen_pairwise_precision": {"path": ("scores", "pairwise", "precision", "mean"), "label": "Pairwise support model: precision", "unit": ""},
+    "gen_pairwise_frechet": {"path": ("scores", "pairwise", "frechet", "mean"), "label": "Pairwise support model: Fréchet distance (PCA)", "unit": ""},
+    "gen_gmm10_frechet": {"path": ("scores", "gmm10", "frechet", "mean"), "label": "GMM-10 baseline: Fréchet distance (PCA)", "unit": ""},
+    "gen_ksvd_test_rmse": {"path": ("ksvd", "main", "test_rmse"), "label": "K-SVD: test RMSE", "unit": ""},
 }

@@ -161,7 +161,7 @@ def middle_proportion(node: dict) -> str:
 #: Headline numbers (``metrics/inpainting_headline.json``) at 40 % missing (else the middle
 #: proportion): paths into ``metrics/inpainting.json``.
 HEADLINE = {
-    "best_psnr": ("best", middle_proportion, "psnr"),
-    "adam_document_psnr": ("methods", middle_proportion, "adam_document", "psnr"),
-    "biharmonic_psnr": ("methods", middle_proportion, "biharmonic", "psnr"),  # peer: scikit-image
+    "best_psnr": {"path": ("best", middle_proportion, "psnr"), "label": "Best method: PSNR", "unit": "dB"},
+    "adam_document_psnr": {"path": ("methods", middle_proportion, "adam_document", "psnr"), "label": "The document's Adam W·H: PSNR", "unit": "dB"},
+    "biharmonic_psnr": {"path": ("methods", middle_proportion, "biharmonic", "psnr"), "label": "Biharmonic (scikit-image): PSNR", "unit": "dB"},  # peer: scikit-image
 }

@@ -70,9 +70,9 @@ RULES = (_workers_fit_machine, _tiles_fit)
 
 #: Headline numbers (``metrics/large_images_headline.json``): paths into ``metrics/large_images.json``.
 HEADLINE = {
-    "large_schwarz_relative_error": ("accuracy", "round1", "relative_error"),
-    "large_independent_relative_error": ("accuracy", "round0", "relative_error"),
-    "large_schwarz_objective_gap": ("accuracy", "round1", "objective_gap"),
-    "large_schwarz_support_flips": ("accuracy", "round1", "support_flips"),
-    "large_estimate_tiles": ("estimate", "tiles"),
+    "large_schwarz_relative_error": {"path": ("accuracy", "round1", "relative_error"), "label": "Tiled, after the Schwarz round: relative L2 error to global FISTA", "unit": ""},
+    "large_independent_relative_error": {"path": ("accuracy", "round0", "relative_error"), "label": "Tiled, round 0 (independent windows): relative L2 error", "unit": ""},
+    "large_schwarz_objective_gap": {"path": ("accuracy", "round1", "objective_gap"), "label": "Tiled, after the Schwarz round: relative objective gap", "unit": ""},
+    "large_schwarz_support_flips": {"path": ("accuracy", "round1", "support_flips"), "label": "Tiled, after the Schwarz round: support flips", "unit": "events"},
+    "large_estimate_tiles": {"path": ("estimate", "tiles"), "label": "A 10⁵ × 10⁵ image on paper: tiles", "unit": "tiles"},
 }

@@ -52,8 +52,8 @@ RULES = (_band_is_ordered, _reference_is_longer)
 
 #: Headline numbers (``metrics/sparse_coding_headline.json``): paths into ``metrics/sparse_coding.json``.
 HEADLINE = {
-    "fista_noisy_event_psnr": ("methods", "noisy/fista", "event_psnr"),
-    "inverse_filter_noisy_event_psnr": ("methods", "noisy/inverse_filter", "event_psnr"),  # the document's
-    "fista_noisy_event_error": ("methods", "noisy/fista", "event_error"),
-    "reference_objective": ("reference_objective",),
+    "fista_noisy_event_psnr": {"path": ("methods", "noisy/fista", "event_psnr"), "label": "FISTA, noisy image: PSNR of the events", "unit": "dB"},
+    "inverse_filter_noisy_event_psnr": {"path": ("methods", "noisy/inverse_filter", "event_psnr"), "label": "Inverse filter (the document's), noisy image: PSNR of the events", "unit": "dB"},  # the document's
+    "fista_noisy_event_error": {"path": ("methods", "noisy/fista", "event_error"), "label": "FISTA, noisy image: relative error of the events", "unit": ""},
+    "reference_objective": {"path": ("reference_objective",), "label": "Reference objective (FISTA run to convergence)", "unit": ""},
 }

@@ -202,12 +202,12 @@ RULES = (_tuning_image_not_reported, _table_images_differ, _crops_fit, _levels_f
 
 #: Headline numbers (``metrics/wavelets_headline.json``): paths into ``metrics/wavelets.json``.
 HEADLINE = {
-    "wavelet_keep_fraction_cdf97_psnr": ("compression", "cdf97", "psnr"),  # the talk's "8 % of the coefficients"
-    "wavelet_bayesshrink_ti_psnr": ("denoising_main", "bayesshrink_ti", "psnr"),  # main image, σ = headline_sigma
-    "wavelet_skimage_wavelet_psnr": ("denoising_main", "skimage_wavelet", "psnr"),  # peer: scikit-image
-    "wavelet_bm3d_psnr": ("denoising_main", "bm3d", "psnr"),  # peer: BM3D
-    "pnp_best_gaussian_blur_psnr": ("summary", "gaussian_blur", "best_psnr"),  # its key: ... best_method
-    "pnp_tv_fista_gaussian_blur_psnr": ("deblurring", "gaussian_blur", "tv_fista", "psnr"),
-    "pnp_algorithm1_wavelet_gaussian_blur_psnr": ("deblurring", "gaussian_blur", "pnp_wavelet", "psnr"),
-    "pnp_best_section2_psnr": ("summary", "section2", "best_psnr"),
+    "wavelet_keep_fraction_cdf97_psnr": {"path": ("compression", "cdf97", "psnr"), "label": "CDF 9/7, 8 % of the coefficients kept: PSNR", "unit": "dB"},  # the talk's "8 % of the coefficients"
+    "wavelet_bayesshrink_ti_psnr": {"path": ("denoising_main", "bayesshrink_ti", "psnr"), "label": "Cycle-spun BayesShrink denoising: PSNR", "unit": "dB"},  # main image, σ = headline_sigma
+    "wavelet_skimage_wavelet_psnr": {"path": ("denoising_main", "skimage_wavelet", "psnr"), "label": "scikit-image's wavelet denoising: PSNR", "unit": "dB"},  # peer: scikit-image
+    "wavelet_bm3d_psnr": {"path": ("denoising_main", "bm3d", "psnr"), "label": "BM3D denoising: PSNR", "unit": "dB"},  # peer: BM3D
+    "pnp_best_gaussian_blur_psnr": {"path": ("summary", "gaussian_blur", "best_psnr"), "label": "Gaussian blur, best deblurring method: PSNR", "unit": "dB"},  # its key: ... best_method
+    "pnp_tv_fista_gaussian_blur_psnr": {"path": ("deblurring", "gaussian_blur", "tv_fista", "psnr"), "label": "Gaussian blur, TV by FISTA: PSNR", "unit": "dB"},
+    "pnp_algorithm1_wavelet_gaussian_blur_psnr": {"path": ("deblurring", "gaussian_blur", "pnp_wavelet", "psnr"), "label": "Gaussian blur, Algorithm 1 with wavelets: PSNR", "unit": "dB"},
+    "pnp_best_section2_psnr": {"path": ("summary", "section2", "best_psnr"), "label": "Section 2's blur, best method: PSNR", "unit": "dB"},
 }
