@@ -271,3 +271,76 @@ def on_grid_edge(lams: dict, block: dict) -> list:
             if len(grid) > 1 and lam in (min(grid), max(grid)):
                 out.append((p, m, lam))
     return out
+
+
+# ------------------------------------------------------------------------------------------------
+# Measurement outside the notebook: ``python -m sparseimg.experiments.unfolding_winnet``
+# ------------------------------------------------------------------------------------------------
+def main(argv=None) -> int:
+    """Evaluate the trained models (``models/winnet.npz``, ``models/nenet.npz``, ``models/lifting.npz`` if present)
+    at ``params.yaml``'s ``unfolding`` block; print the tables and write them as JSON (``--output``).
+    The notebook's cells compute the same tables (and write them into reports/) when the pipeline runs it."""
+    import argparse
+    import json
+    from pathlib import Path
+
+    from threadpoolctl import threadpool_limits
+
+    from sparseimg.learn.training import WeightsError, load_weights, model_path
+    from sparseimg.workspace.runner import load_section_params
+
+    ap = argparse.ArgumentParser(prog="python -m sparseimg.experiments.unfolding_winnet")
+    ap.add_argument("--params", default="params.yaml")
+    ap.add_argument("--output", default=None, help="JSON file for the results")
+    ap.add_argument("--parts", default="denoise,talk,speed,nenet,pnp")
+    args = ap.parse_args(argv)
+    threadpool_limits(limits=1)
+    block = load_section_params("unfolding", args.params)
+    den = winnet.load(shifts=block["win_shifts"])
+    ne_net = nenet.load()
+    try:
+        lifting = load_weights(model_path("lifting"))[0]
+    except WeightsError:
+        lifting = None
+    models = {"winnet": den, "nenet": ne_net, "lifting": lifting}
+    parts = set(args.parts.split(","))
+    out = {"n_parameters": den.n_parameters}
+    if "denoise" in parts:
+        table, _, seconds = denoising_table(models, block)
+        out.update(denoising=table, summary=summary(table, block), seconds_per_image=seconds)
+        print(json.dumps(out["summary"], indent=1), flush=True)
+    if "talk" in parts:
+        out["talk_setting"] = talk_setting(models, block)
+        print("talk setting", out["talk_setting"], flush=True)
+    if "speed" in parts:
+        out["speed_512"] = seconds_512(models, block)
+        print("speed", out["speed_512"], flush=True)
+    if "nenet" in parts:
+        err = nenet_table(ne_net, block)
+        out["nenet_errors"] = err
+        out["nenet_max_abs_error"] = {k: float(max(abs(e) for v in d.values() for e in v)) for k, d in err.items()}
+        rows = xstep_table(ne_net, block)
+        out["xstep"] = rows
+        if rows:
+            out["xstep_rms"] = {k: float(np.sqrt(np.mean([(r[k] - r["true"]) ** 2 for r in rows])))
+                                for k in ("nenet", "patches")}
+        print("nenet", out["nenet_max_abs_error"], out.get("xstep_rms"), flush=True)
+    if "pnp" in parts:
+        lams, scores = tune_pnp(models, block)
+        out["pnp_lams"], out["pnp_scores"], out["pnp_grid_edges"] = lams, scores, on_grid_edge(lams, block)
+        res = {}
+        for pname, prob in deblur_problems(block).items():
+            for m in PNP_METHODS:
+                t0 = time.perf_counter()
+                z, iters, _ = run_pnp(m, prob, lams[pname][m], models, block)
+                res.setdefault(pname, {})[m] = {"psnr": psnr(prob.truth, z, data_range=1.0), "iterations": iters,
+                                                "lam": lams[pname][m], "seconds": time.perf_counter() - t0}
+        out["pnp"] = res
+        print("pnp", json.dumps(res, indent=1), "edges", out["pnp_grid_edges"], flush=True)
+    if args.output:
+        Path(args.output).write_text(json.dumps(out, indent=1, default=float) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
