@@ -66,6 +66,8 @@ def corpus_image(name: str) -> np.ndarray:
         raise ValueError(f"image {name!r} is not allowed: expected one of {list(TRAINING_CORPUS + HELD_OUT)}")
     from skimage import data
 
+    if name == "binary_blobs":  # generated at random: seeded, so that training is reproducible
+        return _gray(data.binary_blobs(length=512, rng=0))
     return _gray(getattr(data, name)())
 
 
