@@ -83,3 +83,41 @@ def test_zero_last_layer():
     params = init_conv_net(np.random.default_rng(0), (1, 3, 1), 3, zero_last=True)
     out = conv_net(params, np.ones((1, 1, 4, 4)), 2)
     np.testing.assert_array_equal(out, 0.0)
+
+
+def test_conv2d_float32_matches_float64_and_its_gradients():
+    """The float32 path (the WINNet training's) keeps float32 and agrees with float64, values and VJPs;
+    float64 gradients are checked against finite differences above."""
+    rng = np.random.default_rng(5)
+    x, w, t = rng.standard_normal((2, 3, 6, 5)), rng.standard_normal((4, 3, 3, 3)), rng.standard_normal((2, 4, 6, 5))
+
+    def f(x, w):
+        return np.sum(conv2d(x, w) * t)
+
+    t = t.astype(np.float32)
+    out32 = conv2d(x.astype(np.float32), w.astype(np.float32))
+    assert out32.dtype == np.float32
+    np.testing.assert_allclose(out32, conv2d(x, w), rtol=1e-5, atol=1e-5)
+    for i in (0, 1):
+        g32 = grad(f, i)(x.astype(np.float32), w.astype(np.float32))
+        g64 = grad(f, i)(x, w)
+        assert g32.dtype == np.float32
+        np.testing.assert_allclose(g32, g64, rtol=1e-4, atol=1e-4)
+
+
+def test_conv2d_float32_central_differences():
+    """float32 VJPs against central differences of the float64 function (step 1e-3, float32 tolerance)."""
+    rng = np.random.default_rng(6)
+    x, w = rng.standard_normal((1, 2, 5, 6)), rng.standard_normal((3, 2, 3, 3))
+    t = rng.standard_normal((1, 3, 5, 6))
+
+    def f(x, w):
+        return np.sum(np.tanh(conv2d(x, w)) * t)
+
+    gw = grad(f, 1)(x.astype(np.float32), w.astype(np.float32))
+    h = 1e-3
+    for idx in [tuple(rng.integers(0, s) for s in w.shape) for _ in range(6)]:
+        e = np.zeros_like(w)
+        e[idx] = h
+        fd = (f(x, w + e) - f(x, w - e)) / (2 * h)
+        assert abs(fd - gw[idx]) <= 1e-3 * max(1.0, abs(fd))

@@ -20,6 +20,7 @@ import math
 import os
 import tempfile
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -30,7 +31,7 @@ from tqdm import tqdm
 from sparseimg._validate import check_int, check_real
 
 __all__ = ["Adam", "AdamState", "TrainResult", "fit", "save_weights", "load_weights", "load_or_train", "model_path",
-           "WeightsError"]
+           "WeightsError", "split_timings", "timings_path"]
 
 _SCHEDULES = ("cosine", "constant")
 
@@ -137,7 +138,7 @@ def _schedule_factor(schedule, step: int, n_steps: int) -> float:
 
 def fit(loss: Callable, params: dict, batch: Callable, n_steps: int, *, lr: float, seed: int = 0,
         schedule="cosine", clip: float | None = None, progress: bool = True, desc: str = "training",
-        callback: Callable | None = None) -> TrainResult:
+        callback: Callable | None = None, dtype=np.float64) -> TrainResult:
     """Minimize ``loss(params, *batch(rng))`` over ``params`` by Adam.
 
     Parameters
@@ -162,6 +163,9 @@ def fit(loss: Callable, params: dict, batch: Callable, n_steps: int, *, lr: floa
         tqdm bar with the running (exponentially averaged) loss.
     callback : callable, optional
         ``callback(step, params, loss)`` after each step.
+    dtype : numpy float type
+        Working precision of the parameters, their gradients and Adam's moments (float64 by
+        default; float32 for the conv nets of :mod:`sparseimg.learn.winnet`).
     """
     from autograd import value_and_grad
 
@@ -173,7 +177,10 @@ def fit(loss: Callable, params: dict, batch: Callable, n_steps: int, *, lr: floa
         raise ValueError(f"schedule={schedule!r} is not allowed: expected one of {_SCHEDULES} or a callable")
     if not isinstance(params, dict) or not params:
         raise ValueError("params must be a non-empty dict of arrays")
-    params = {k: np.array(v, dtype=float, copy=True) for k, v in params.items()}
+    if np.dtype(dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise ValueError(f"dtype={dtype!r} is not allowed: expected float32 or float64")
+    dtype = np.dtype(dtype).type
+    params = {k: np.array(v, dtype=dtype, copy=True) for k, v in params.items()}
     keys = sorted(params)
     state = AdamState([params[k] for k in keys], learning_rate=lr)
     objective = value_and_grad(loss)
@@ -189,11 +196,11 @@ def fit(loss: Callable, params: dict, batch: Callable, n_steps: int, *, lr: floa
             bar.close()
             raise FloatingPointError(f"{desc}: the loss is {value} at step {step} (lower lr or set clip)")
         losses[step] = value
-        glist = [np.asarray(grads[k], dtype=float) for k in keys]
+        glist = [np.asarray(grads[k], dtype=dtype) for k in keys]
         if clip is not None:
             total = math.sqrt(sum(float(np.vdot(g, g)) for g in glist))
             if total > clip:
-                glist = [g * (clip / total) for g in glist]
+                glist = [g * dtype(clip / total) for g in glist]
         state.step([params[k] for k in keys], glist, learning_rate=lr * _schedule_factor(schedule, step, n_steps))
         running = value if running is None else 0.95 * running + 0.05 * value
         if progress and step % 10 == 0:
@@ -212,12 +219,59 @@ def _normalized(config: dict) -> dict:
         raise WeightsError(f"the training configuration is not JSON-serializable: {exc}") from None
 
 
+def _is_timing(key) -> bool:
+    return "seconds" in str(key)
+
+
+def split_timings(log):
+    """``(log without timings, timings)``: every key containing ``seconds`` (at any depth) moves to the second."""
+    if not isinstance(log, dict):
+        return log, None
+    rest, times = {}, {}
+    for k, v in log.items():
+        if _is_timing(k):
+            times[k] = v
+            continue
+        r, t = split_timings(v)
+        rest[k] = r
+        if t:
+            times[k] = t
+    return rest, times
+
+
+def _merge(log, times):
+    if not isinstance(log, dict) or not isinstance(times, dict):
+        return log
+    out = dict(log)
+    for k, v in times.items():
+        out[k] = _merge(out[k], v) if k in out and isinstance(out[k], dict) else v
+    return out
+
+
+def timings_path(path) -> Path:
+    """The timings beside a weights file: ``<name>.timings.json``."""
+    path = Path(path)
+    return path.with_name(path.stem + ".timings.json")
+
+
 def save_weights(path, params: dict, *, config: dict, log: dict | None = None) -> Path:
-    """Write ``params`` (arrays) with ``config`` and ``log`` (JSON) to ``path`` (.npz), atomically."""
+    """Write ``params`` (arrays) with ``config`` and ``log`` (JSON) to ``path`` (.npz), atomically.
+
+    Timings (every ``log`` key containing ``seconds``, at any depth) go to :func:`timings_path` instead, so
+    that the weights file is bit-identical from one run of a seeded training to the next;
+    :func:`load_weights` merges them back into the log.
+    """
     path = Path(path)
     if path.suffix != ".npz":
         raise WeightsError(f"weights path {str(path)!r} must end in .npz")
-    info = {"config": _normalized(config), "log": _normalized(log or {})}
+    log, times = split_timings(_normalized(log or {}))
+    info = {"config": _normalized(config), "log": log}
+    tpath = timings_path(path)
+    if times:
+        tpath.parent.mkdir(parents=True, exist_ok=True)
+        tpath.write_text(json.dumps(times, indent=1, sort_keys=True) + "\n")
+    else:
+        tpath.unlink(missing_ok=True)
     arrays = {f"param:{k}": np.asarray(v) for k, v in params.items()}
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
@@ -240,8 +294,15 @@ def load_weights(path) -> tuple[dict, dict]:
         with np.load(path, allow_pickle=False) as data:
             info = json.loads(str(data["__info__"]))
             params = {k.split(":", 1)[1]: data[k] for k in data.files if k.startswith("param:")}
-    except (OSError, ValueError, KeyError) as exc:
-        raise WeightsError(f"{str(path)!r} is not a weights file written by save_weights ({exc})") from None
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+        raise WeightsError(f"{str(path)!r} is not a weights file written by save_weights "
+                           f"({type(exc).__name__}: {exc})") from None
+    tpath = timings_path(path)
+    if tpath.is_file():
+        try:
+            info["log"] = _merge(info.get("log", {}), json.loads(tpath.read_text()))
+        except ValueError:
+            pass  # timings are informative only; a damaged file never blocks the weights
     return params, info
 
 

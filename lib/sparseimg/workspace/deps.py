@@ -6,6 +6,8 @@ A stage depends on the library modules its code can run: the closure of the
 - a section stage (``python -m sparseimg run <section>``): the code cells of the
   section's notebook, plus the runner and the section's schema module;
 - a benchmark stage (``python benchmarks/<name>.py ...``): the script;
+- a training stage (``python -m sparseimg train <model>``): :mod:`sparseimg.workspace.train` and
+  the model's training module (:data:`sparseimg.workspace.train.MODELS`), nothing else;
 - the report stage (``python -m sparseimg report``): the report module, plus every
   section's schema module (the report walks the registry).
 
@@ -152,8 +154,8 @@ def stage_deps(root, stage: dict, *, unresolved: set | None = None) -> tuple[lis
         models = trainable_models()
         if m.group(1) not in models:
             raise DepsError(f"dvc.yaml: cmd {cmd!r} trains {m.group(1)!r}: expected one of " + ", ".join(models))
-        section, module = models[m.group(1)]
-        modules = {f"{WORKSPACE}.train", f"{WORKSPACE}.runner", SECTIONS[section].module, module}
+        _section, module = models[m.group(1)]
+        modules = {f"{WORKSPACE}.train", module}  # the training code alone (no section registry)
         required = []
     elif _REPORT_CMD.match(cmd):
         modules = {f"{WORKSPACE}.report"} | {sec.module for sec in SECTIONS.values()}

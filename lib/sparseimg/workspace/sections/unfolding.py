@@ -2,25 +2,19 @@
 
 Source: the second half of "Sparsity and Deep Neural Networks: a Match Made in Heaven", P. L. Dragotti
 (Imperial College London), talk slides, 2022. Each part's keys (prefixes ``lista_``, ``lift_``, ``csr_``,
-``sep_``) are declared beside its experiment; the learned models are trained by the stages
-``train_<model>`` (``python -m sparseimg train <model>``, see :mod:`sparseimg.workspace.train`).
+``sep_``, ``win_``, ``ne_``) are declared beside its experiment; the learned models are trained by the
+stages ``train_<model>`` (``python -m sparseimg train <model>``; the models and their training modules:
+:data:`sparseimg.workspace.train.MODELS`).
 """
 
-from sparseimg.experiments import unfolding_coupled, unfolding_lifting, unfolding_lista
+from sparseimg.experiments import train_winnet, unfolding_coupled, unfolding_lifting, unfolding_lista, unfolding_winnet
 
 TITLE = "3b. Learning from sparsity: LISTA, a learned lifting denoiser, coupled ISTA"
 NOTEBOOK = "notebooks/03b_unfolding.ipynb"
 
-SCHEMA = {**unfolding_lista.SCHEMA, **unfolding_lifting.SCHEMA, **unfolding_coupled.SCHEMA}
+SCHEMA = {**unfolding_lista.SCHEMA, **unfolding_lifting.SCHEMA, **unfolding_coupled.SCHEMA, **unfolding_winnet.SCHEMA}
 
-#: The models of this section: ``name -> experiments module`` (``TRAIN_KEYS``, ``train``).
-MODELS = {
-    "lista": "sparseimg.experiments.unfolding_lista",
-    "lifting": "sparseimg.experiments.unfolding_lifting",
-    "coupled": "sparseimg.experiments.unfolding_coupled",
-}
-
-RULES = (unfolding_lifting.check_block,)
+RULES = (unfolding_lifting.check_block, train_winnet.check_train)
 
 def largest_sigma(node: dict) -> str:
     """The key ``sigma_<s>`` of the largest noise level."""

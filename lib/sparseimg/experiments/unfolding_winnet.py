@@ -1,0 +1,346 @@
+"""Section 3b, the WINNet part: the denoising table of the WINNet-structured denoiser
+(:mod:`sparseimg.learn.winnet`) beside the learned lifting model, part 1's TI wavelet shrinkage and BM3D;
+the talk's setting (camera 256², σ = 50); σ outside training; NENet's errors
+(:mod:`sparseimg.learn.nenet`); Algorithm 1 and PnP-HQS with the learned denoiser and NENet on part 1's
+two blur problems and a motion blur, against TV-FISTA.
+
+Keys: :data:`SCHEMA` (prefix ``win_``/``ne_``: evaluation; the training keys are
+:mod:`sparseimg.experiments.train_winnet`'s and :mod:`sparseimg.experiments.train_nenet`'s). The noisy
+images, the tuning image (``lift_tuning_image``) and the Gaussian-blur and section-2 problems are part 1's
+(:mod:`sparseimg.experiments.wavelets`), as in :mod:`sparseimg.experiments.unfolding_lifting`.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from sparseimg.experiments import train_nenet, train_winnet
+from sparseimg.experiments import unfolding_lifting as ulf
+from sparseimg.experiments import wavelets as wv
+from sparseimg.experiments.deblurring import DeblurProblem, choose_by_sweep
+from sparseimg.images import center_crop, load_image
+from sparseimg.learn import nenet, winnet
+from sparseimg.learn.corpus import HELD_OUT, corpus_image
+from sparseimg.metrics import psnr
+from sparseimg.operators.fourier import FourierConvolution, transfer_from_kernel
+from sparseimg.optim.plug_and_play import pnp_deblur, pnp_hqs
+from sparseimg.restoration.noise import estimate_sigma_patches
+from sparseimg.workspace.params import Choice, Float, Int, ListOf
+
+__all__ = ["SCHEMA", "EVAL_SCHEMA", "LABELS", "test_images", "denoising_table", "summary", "talk_setting",
+           "seconds_512", "nenet_table", "xstep_table", "deblur_problems", "PNP_METHODS", "tune_pnp", "run_pnp"]
+
+
+def _sigma(**kw):
+    return Float(0, 255, low_open=True, **kw)
+
+
+EVAL_SCHEMA = {
+    "win_shifts": Int(1, 4, quick=1, help="test-time cycle spins per axis of the WINNet denoiser"),  # 2
+    "win_photos": ListOf(Choice(*HELD_OUT), min_len=1, quick=["china"],
+                         help="held-out photographs added to the table (never trained or tuned on)"),  # both
+    "win_sigmas": ListOf(_sigma(), min_len=1, quick=[25.0, 50.0], help="noise levels of the table (inside training)"),
+    "win_far_sigmas": ListOf(_sigma(), min_len=1, quick=[75.0],
+                             help="noise levels outside training (generalisation)"),  # [65, 75]
+    "win_talk_side": Int(64, 512, quick=128, help="side of the anti-aliased camera of the talk's setting"),  # 256
+    "ne_sigmas": ListOf(_sigma(), min_len=1, quick=[5.0, 40.0, 75.0],
+                        help="noise levels of NENet's table (0-255)"),  # 5, 10, ..., 75
+    "ne_xstep_runs": Int(0, 50, quick=1, help="plug-and-play runs per test image for the x-step table"),  # 2
+    "win_motion_length": Int(3, 41, quick=9, help="length (pixels) of the motion-blur line"),  # 11
+    "win_motion_angle": Float(0, 180, quick=30.0, help="angle (degrees) of the motion-blur line"),  # 30
+    "win_pnp_lam_grid": ListOf(Float(0, low_open=True), min_len=1, quick=[1.0],
+                               help="λ of Algorithm 1 with WINNet + NENet, swept on the tuning image"),
+    "win_hqs_lam_grid": ListOf(Float(0, low_open=True), min_len=1, quick=[0.25],
+                               help="λ of PnP-HQS with WINNet, swept on the tuning image"),
+    "win_tv_lam_grid": ListOf(Float(0, low_open=True), min_len=1, quick=[5e-4],
+                              help="λ of TV-FISTA, swept on the tuning image"),
+    "win_pnp_factor": Float(0, 10, low_open=True, quick=1.0,
+                            help="Algorithm 1's denoiser level = factor · β (NENet measures the error itself)"),
+    "win_pnp_max_iter": Int(1, 100, quick=5, help="Algorithm 1's guard on the iterations"),  # 30
+    "win_hqs_iter": Int(1, 100, quick=3, help="PnP-HQS iterations"),  # 8
+    "win_tv_iter": Int(1, 1000, quick=20, help="TV-FISTA iterations"),  # 100
+}
+
+SCHEMA = {**train_winnet.SCHEMA, **train_nenet.SCHEMA, **EVAL_SCHEMA}
+
+LABELS = {"winnet": "WINNet-structured (σ known)", "winnet_blind": "WINNet-structured (σ by NENet)",
+          "learned": "learned lifting (σ known)", "bayesshrink_ti": "BayesShrink, cycle-spun (part 1)",
+          "bm3d": "BM3D"}
+
+
+def _name(src: str) -> str:
+    return ulf._name(src)
+
+
+def test_images(block: dict) -> dict:
+    """``{name: image}``: part 1's four images (central ``lift_crop`` crops) and the held-out photos (same crop)."""
+    out = {_name(s): center_crop(load_image(s, gray=True), block["lift_crop"]) for s in block["lift_images"]}
+    out.update({p: center_crop(corpus_image(p), block["lift_crop"]) for p in block["win_photos"]})
+    return out
+
+
+def _methods(models: dict, block: dict, far: bool):
+    den, est = models["winnet"], models.get("nenet")
+    out = {"winnet": lambda x, s: den(x, s), "bayesshrink_ti": ulf._peer("bayesshrink_ti")}
+    if est is not None:
+        out["winnet_blind"] = lambda x, s: winnet.denoise(x, est(x), den.params, shifts=den.shifts)
+    if models.get("lifting") is not None and not far:
+        out["learned"] = ulf.make_denoiser(models["lifting"], block)
+    if block["lift_bm3d"]:
+        out["bm3d"] = ulf._peer("bm3d")
+    return out
+
+
+def denoising_table(models: dict, block: dict) -> tuple[dict, list, dict]:
+    """PSNR per σ (``win_sigmas`` and ``win_far_sigmas``), image and method; part 1's noise seeds.
+
+    ``models``: ``{"winnet": WINNetDenoiser, "nenet": NENet or None, "lifting": weights or None}``.
+    Returns ``({sigma_key: {image: {method: psnr}}}, rows, {method: seconds per image})``.
+    """
+    images = test_images(block)
+    table, rows, seconds, counts = {}, [], {}, {}
+    import warnings
+
+    for far, sigmas in ((False, block["win_sigmas"]), (True, block["win_far_sigmas"])):
+        methods = _methods(models, block, far)
+        for s in sigmas:
+            key = f"sigma_{s:g}".replace(".", "p")
+            for i, (name, clean) in enumerate(images.items()):
+                noisy = wv.add_noise(clean, s / 255, ulf.seed_of(block, i, s))
+                cell = table.setdefault(key, {}).setdefault(name, {"noisy": psnr(clean, noisy, data_range=1.0)})
+                for m, den in methods.items():
+                    t0 = time.perf_counter()
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")  # σ outside the trained range: on purpose here
+                        est = den(noisy, s / 255)
+                    seconds[m] = seconds.get(m, 0.0) + time.perf_counter() - t0
+                    counts[m] = counts.get(m, 0) + 1
+                    cell[m] = psnr(clean, est, data_range=1.0)
+                    rows.append({"sigma": s, "image": name, "method": m, "psnr_db": cell[m]})
+    return table, rows, {m: seconds[m] / counts[m] for m in seconds}
+
+
+def summary(table: dict, block: dict) -> dict:
+    """Mean gains (dB) over the table's images: WINNet − TI wavelet and − BM3D at ``win_sigmas`` (averaged
+    over them too), WINNet − TI wavelet at ``win_far_sigmas``, and the learned-lifting row's gain."""
+    def key(s):
+        return f"sigma_{s:g}".replace(".", "p")
+
+    def mean_gain(sigmas, a, b):
+        vals = [c[a] - c[b] for s in sigmas for c in table[key(s)].values() if a in c and b in c]
+        return float(np.mean(vals)) if vals else None
+
+    out = {"winnet_minus_ti_db": mean_gain(block["win_sigmas"], "winnet", "bayesshrink_ti"),
+           "winnet_blind_minus_ti_db": mean_gain(block["win_sigmas"], "winnet_blind", "bayesshrink_ti"),
+           "lifting_minus_ti_db": mean_gain(block["win_sigmas"], "learned", "bayesshrink_ti"),
+           "winnet_far_minus_ti_db": mean_gain(block["win_far_sigmas"], "winnet", "bayesshrink_ti"),
+           "winnet_minus_bm3d_db": mean_gain(block["win_sigmas"], "winnet", "bm3d")}
+    out["per_sigma_minus_ti_db"] = {key(s): mean_gain([s], "winnet", "bayesshrink_ti")
+                                    for s in block["win_sigmas"] + block["win_far_sigmas"]}
+    return out
+
+
+def talk_setting(models: dict, block: dict) -> dict:
+    """The talk's setting: camera resized (anti-aliased) to ``win_talk_side``², σ = 50: ``{method: psnr}``."""
+    from skimage.transform import resize
+
+    clean = resize(load_image("camera", gray=True), (block["win_talk_side"],) * 2, anti_aliasing=True)
+    noisy = wv.add_noise(clean, 50 / 255, ulf.seed_of(block, 4000, 50.0))
+    out = {"noisy": psnr(clean, noisy, data_range=1.0)}
+    for m, den in _methods(models, block, False).items():
+        out[m] = psnr(clean, den(noisy, 50 / 255), data_range=1.0)
+    return out
+
+
+def seconds_512(models: dict, block: dict, repeats: int = 2) -> dict:
+    """Wall and CPU seconds of one WINNet call (σ known) on camera 512² (best of ``repeats``)."""
+    clean = load_image("camera", gray=True)
+    noisy = wv.add_noise(clean, 25 / 255, [block["lift_noise_seed"], 5000, 2500])
+    best = None
+    for _ in range(repeats):
+        t0, c0 = time.perf_counter(), time.process_time()
+        models["winnet"](noisy, 25 / 255)
+        now = (time.perf_counter() - t0, time.process_time() - c0)
+        best = now if best is None or now[0] < best[0] else best
+    return {"wall_s": best[0], "cpu_s": best[1], "shifts": models["winnet"].shifts}
+
+
+# ------------------------------------------------------------------------------------------------
+# NENet
+# ------------------------------------------------------------------------------------------------
+def nenet_table(estimator, block: dict) -> dict:
+    """``{estimator: {image: [estimate − σ (0-255) per ne_sigmas]}}`` on the whole test images (never trained
+    on), NENet beside :func:`~sparseimg.restoration.noise.estimate_sigma_patches` (stride 2)."""
+    images = {_name(s): load_image(s, gray=True) for s in block["lift_images"]}
+    images.update({p: corpus_image(p) for p in block["win_photos"]})
+    ests = {"nenet": estimator, "patches": lambda x: estimate_sigma_patches(x, stride=2)}
+    out = {k: {} for k in ests}
+    for i, (name, clean) in enumerate(images.items()):
+        for s in block["ne_sigmas"]:
+            noisy = wv.add_noise(clean, s / 255, ulf.seed_of(block, 6000 + i, s))
+            for k, f in ests.items():
+                out[k].setdefault(name, []).append(255 * float(f(noisy)) - s)
+    return out
+
+
+def xstep_table(estimator, block: dict) -> list:
+    """Rows ``{image, true, nenet, patches}`` (0-255): x-step outputs of plug-and-play runs on the test images
+    (blur and noise drawn as in training, another seed), their true residual level and the two estimates."""
+    rng = np.random.default_rng([block["ne_seed"], 7000])
+    rows = []
+    for name, clean in test_images(block).items():
+        for _ in range(block["ne_xstep_runs"]):
+            for x, level in nenet.xstep_samples(clean, rng, train_nenet.xstep_denoiser):
+                rows.append({"image": name, "true": 255 * level, "nenet": 255 * float(estimator(x)),
+                             "patches": 255 * estimate_sigma_patches(x, stride=2)})
+    return rows
+
+
+# ------------------------------------------------------------------------------------------------
+# Plug-and-play
+# ------------------------------------------------------------------------------------------------
+def motion_problem(image: np.ndarray, block: dict, seed) -> DeblurProblem:
+    """A circular motion (line) blur of ``win_motion_length`` pixels at ``win_motion_angle``, noise 2.55/255."""
+    psf = nenet.line_psf(block["win_motion_length"], block["win_motion_angle"])
+    op = FourierConvolution(transfer_from_kernel(psf, image.shape), image.shape)
+    return DeblurProblem(truth=image, psf=psf, operator=op, observed=wv.add_noise(op.forward(image), 2.55 / 255, seed),
+                         noise_std=2.55 / 255, boundary="circular")
+
+
+def deblur_problems(block: dict, tuning: bool = False) -> dict:
+    """Part 1's two problems (:func:`sparseimg.experiments.unfolding_lifting.deblur_problems`) and the motion
+    blur on the same crop of the headline image (or of the tuning image)."""
+    out = ulf.deblur_problems(block, tuning)
+    image = out["gaussian_blur"].truth
+    out["motion_blur"] = motion_problem(image, block, [7, int(tuning)])
+    return out
+
+
+PNP_METHODS = {"alg1_winnet": "Algorithm 1, WINNet + NENet", "hqs_winnet": "PnP-HQS, WINNet",
+               "tv_fista": "TV-FISTA (section 2)"}
+
+
+def run_pnp(method: str, problem: DeblurProblem, lam: float, models: dict, block: dict, reference=None):
+    """One run: ``(estimate, iterations, psnr curve)``."""
+    den = models["winnet"]
+
+    def denoise(x, s):
+        return winnet.denoise(x, float(np.clip(s, 1.0 / 255, 75.0 / 255)), den.params, shifts=den.shifts,
+                              sigma_range=(0.0, 255.0))
+    if method == "alg1_winnet":
+        z, run = pnp_deblur(problem.observed, problem.operator, denoise, models["nenet"], lam=lam,
+                            start_factor=10.0, denoise_factor=block["win_pnp_factor"],
+                            max_iter=block["win_pnp_max_iter"], reference=reference)
+        return z, run.n_iter, list(run.history.psnr)
+    if method == "hqs_winnet":
+        sigmas = list(np.geomspace(49.0 / 255, problem.noise_std, block["win_hqs_iter"]))
+        z, run = pnp_hqs(problem.observed, problem.operator, denoise, sigmas, lam=lam, noise_std=problem.noise_std,
+                         reference=reference)
+        return z, run.n_iter, list(run.history.psnr)
+    settings = wv.DeblurSettings(n_iter=block["win_tv_iter"])
+    x, curve, _, details = wv._tv_fista(problem, lam, settings, reference)
+    return x, details["iterations"], curve
+
+
+def _grid(method, block):
+    return {"alg1_winnet": block["win_pnp_lam_grid"], "hqs_winnet": block["win_hqs_lam_grid"],
+            "tv_fista": block["win_tv_lam_grid"]}[method]
+
+
+def tune_pnp(models: dict, block: dict) -> tuple[dict, dict]:
+    """λ of every method of :data:`PNP_METHODS` on each tuning problem (the tuning image only):
+    ``({problem: {method: λ}}, {problem: {method: [psnr per grid value]}})``."""
+    lams, scores = {}, {}
+    for name, problem in deblur_problems(block, tuning=True).items():
+        for method in PNP_METHODS:
+            best, sc = choose_by_sweep(lambda lam, m=method: run_pnp(m, problem, float(lam), models, block)[0],
+                                       _grid(method, block), problem.truth)
+            lams.setdefault(name, {})[method] = float(best)
+            scores.setdefault(name, {})[method] = [float(v) for v in sc]
+    return lams, scores
+
+
+def on_grid_edge(lams: dict, block: dict) -> list:
+    """``[(problem, method, λ)]`` whose tuned λ is an end of a grid with more than one value."""
+    out = []
+    for p, d in lams.items():
+        for m, lam in d.items():
+            grid = _grid(m, block)
+            if len(grid) > 1 and lam in (min(grid), max(grid)):
+                out.append((p, m, lam))
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# Measurement outside the notebook: ``python -m sparseimg.experiments.unfolding_winnet``
+# ------------------------------------------------------------------------------------------------
+def main(argv=None) -> int:
+    """Evaluate the trained models (``models/winnet.npz``, ``models/nenet.npz``, ``models/lifting.npz`` if present)
+    at ``params.yaml``'s ``unfolding`` block; print the tables and write them as JSON (``--output``).
+    The notebook's cells compute the same tables (and write them into reports/) when the pipeline runs it."""
+    import argparse
+    import json
+    from pathlib import Path
+
+    from threadpoolctl import threadpool_limits
+
+    from sparseimg.learn.training import WeightsError, load_weights, model_path
+    from sparseimg.workspace.runner import load_section_params
+
+    ap = argparse.ArgumentParser(prog="python -m sparseimg.experiments.unfolding_winnet")
+    ap.add_argument("--params", default="params.yaml")
+    ap.add_argument("--output", default=None, help="JSON file for the results")
+    ap.add_argument("--parts", default="denoise,talk,speed,nenet,pnp")
+    args = ap.parse_args(argv)
+    threadpool_limits(limits=1)
+    block = load_section_params("unfolding", args.params)
+    den = winnet.load(shifts=block["win_shifts"])
+    ne_net = nenet.load()
+    try:
+        lifting = load_weights(model_path("lifting"))[0]
+    except WeightsError:
+        lifting = None
+    models = {"winnet": den, "nenet": ne_net, "lifting": lifting}
+    parts = set(args.parts.split(","))
+    out = {"n_parameters": den.n_parameters}
+    if "denoise" in parts:
+        table, _, seconds = denoising_table(models, block)
+        out.update(denoising=table, summary=summary(table, block), seconds_per_image=seconds)
+        print(json.dumps(out["summary"], indent=1), flush=True)
+    if "talk" in parts:
+        out["talk_setting"] = talk_setting(models, block)
+        print("talk setting", out["talk_setting"], flush=True)
+    if "speed" in parts:
+        out["speed_512"] = seconds_512(models, block)
+        print("speed", out["speed_512"], flush=True)
+    if "nenet" in parts:
+        err = nenet_table(ne_net, block)
+        out["nenet_errors"] = err
+        out["nenet_max_abs_error"] = {k: float(max(abs(e) for v in d.values() for e in v)) for k, d in err.items()}
+        rows = xstep_table(ne_net, block)
+        out["xstep"] = rows
+        if rows:
+            out["xstep_rms"] = {k: float(np.sqrt(np.mean([(r[k] - r["true"]) ** 2 for r in rows])))
+                                for k in ("nenet", "patches")}
+        print("nenet", out["nenet_max_abs_error"], out.get("xstep_rms"), flush=True)
+    if "pnp" in parts:
+        lams, scores = tune_pnp(models, block)
+        out["pnp_lams"], out["pnp_scores"], out["pnp_grid_edges"] = lams, scores, on_grid_edge(lams, block)
+        res = {}
+        for pname, prob in deblur_problems(block).items():
+            for m in PNP_METHODS:
+                t0 = time.perf_counter()
+                z, iters, _ = run_pnp(m, prob, lams[pname][m], models, block)
+                res.setdefault(pname, {})[m] = {"psnr": psnr(prob.truth, z, data_range=1.0), "iterations": iters,
+                                                "lam": lams[pname][m], "seconds": time.perf_counter() - t0}
+        out["pnp"] = res
+        print("pnp", json.dumps(res, indent=1), "edges", out["pnp_grid_edges"], flush=True)
+    if args.output:
+        Path(args.output).write_text(json.dumps(out, indent=1, default=float) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
