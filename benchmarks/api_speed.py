@@ -43,10 +43,10 @@ def cases(size: int):
     holes = np.where(missing, np.nan, clean)
     for m in DENOISE_METHODS:
         if m == "learned":
-            from sparseimg.learn import learned_lifting
+            from sparseimg.learn import winnet
 
             try:
-                learned_lifting.load()
+                winnet.load()
             except Exception as error:  # weights missing: say so in the table, do not fake a row
                 yield "denoise", m, "σ = 25/255", None, str(error).split("\n")[0]
                 continue

@@ -57,7 +57,7 @@ def test_readme_inpainting_block_runs_on_a_user_png(tmp_path, monkeypatch, camer
     assert psnr(camera, filled) > 24.0
 
 
-@pytest.mark.parametrize("method", ["wavelet", "bm3d", "tv"])
+@pytest.mark.parametrize("method", ["wavelet", "learned", "bm3d", "tv"])
 def test_every_denoiser_returns_an_unclipped_array_of_the_input_shape(method, camera):
     noisy = camera + 0.1 * np.random.default_rng(2).standard_normal(camera.shape)
     out = denoise(noisy, 0.1, method=method)

@@ -177,7 +177,7 @@ def test_quick_values_are_valid_and_the_notebook_holds_them():
 
 RULE_CASES = [
     ({"tuning_image": "camera"}, ["wavelets.tuning_image='camera'", "wavelets.image='camera'"]),
-    ({"tuning_image": "moon"}, ["wavelets.tuning_image='moon'", "wavelets.images="]),
+    ({"tuning_image": "moon"}, ["wavelets.tuning_image='moon'", "wavelets.images[2]='moon'"]),
     ({"tuning_image": "astronaut", "images": ["camera"]}, ["wavelets.tuning_image='astronaut'", "section 2"]),
     ({"crop": 304}, ["wavelets.crop=304", "wavelets.images='coins'"]),
     ({"image_crop": 600}, ["wavelets.image_crop=600", "wavelets.image='camera'"]),

@@ -86,8 +86,9 @@ def denoise(image, sigma: float | None = None, *, method: str = "wavelet") -> np
         :func:`sparseimg.restoration.noise.estimate_sigma_patches`).
     method : {"wavelet", "learned", "bm3d", "tv"}
         ``"wavelet"``: cycle-spun BayesShrink on the CDF 9/7 lifting wavelet, 4 levels, 8 × 8 shifts
-        (:func:`sparseimg.restoration.shrinkage.denoise_ti`); ``"learned"``: the section 3b learned
-        lifting denoiser (:func:`sparseimg.learn.learned_lifting.load` — its committed weights);
+        (:func:`sparseimg.restoration.shrinkage.denoise_ti`); ``"learned"``: section 3b's WINNet-structured
+        denoiser (:func:`sparseimg.learn.winnet.load`, the committed ``models/winnet.npz``; trained for
+        σ 5–55 on the 0–255 scale, it warns outside that range);
         ``"bm3d"``: BM3D (the ``bm3d`` package, both stages); ``"tv"``: total-variation denoising
         with weight ``0.9 σ`` (:func:`sparseimg.optim.tv.tv_prox`).
 
@@ -119,9 +120,9 @@ def denoise(image, sigma: float | None = None, *, method: str = "wavelet") -> np
         import bm3d
 
         return np.asarray(bm3d.bm3d(x, sigma, stage_arg=bm3d.BM3DStages.ALL_STAGES), dtype=np.float64)
-    from sparseimg.learn import learned_lifting
+    from sparseimg.learn import winnet
 
-    return learned_lifting.load().denoise(x, sigma)
+    return np.asarray(winnet.load()(x, sigma), dtype=np.float64)
 
 
 def _as_operator(psf_or_operator, shape, name: str = "psf"):
