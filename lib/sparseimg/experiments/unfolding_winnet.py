@@ -106,7 +106,7 @@ def denoising_table(models: dict, block: dict) -> tuple[dict, list, dict]:
     for far, sigmas in ((False, block["win_sigmas"]), (True, block["win_far_sigmas"])):
         methods = _methods(models, block, far)
         for s in sigmas:
-            key = f"sigma_{s:g}".replace(".", "p")
+            key = wv.sigma_key(s)
             for i, (name, clean) in enumerate(images.items()):
                 noisy = wv.add_noise(clean, s / 255, ulf.seed_of(block, i, s))
                 cell = table.setdefault(key, {}).setdefault(name, {"noisy": psnr(clean, noisy, data_range=1.0)})
@@ -125,11 +125,8 @@ def denoising_table(models: dict, block: dict) -> tuple[dict, list, dict]:
 def summary(table: dict, block: dict) -> dict:
     """Mean gains (dB) over the table's images: WINNet − TI wavelet and − BM3D at ``win_sigmas`` (averaged
     over them too), WINNet − TI wavelet at ``win_far_sigmas``, and the learned-lifting row's gain."""
-    def key(s):
-        return f"sigma_{s:g}".replace(".", "p")
-
     def mean_gain(sigmas, a, b):
-        vals = [c[a] - c[b] for s in sigmas for c in table[key(s)].values() if a in c and b in c]
+        vals = [c[a] - c[b] for s in sigmas for c in table[wv.sigma_key(s)].values() if a in c and b in c]
         return float(np.mean(vals)) if vals else None
 
     out = {"winnet_minus_ti_db": mean_gain(block["win_sigmas"], "winnet", "bayesshrink_ti"),
@@ -137,7 +134,7 @@ def summary(table: dict, block: dict) -> dict:
            "lifting_minus_ti_db": mean_gain(block["win_sigmas"], "learned", "bayesshrink_ti"),
            "winnet_far_minus_ti_db": mean_gain(block["win_far_sigmas"], "winnet", "bayesshrink_ti"),
            "winnet_minus_bm3d_db": mean_gain(block["win_sigmas"], "winnet", "bm3d")}
-    out["per_sigma_minus_ti_db"] = {key(s): mean_gain([s], "winnet", "bayesshrink_ti")
+    out["per_sigma_minus_ti_db"] = {wv.sigma_key(s): mean_gain([s], "winnet", "bayesshrink_ti")
                                     for s in block["win_sigmas"] + block["win_far_sigmas"]}
     return out
 
