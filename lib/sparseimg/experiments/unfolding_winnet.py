@@ -93,11 +93,14 @@ def _methods(models: dict, block: dict, far: bool):
     return out
 
 
-def denoising_table(models: dict, block: dict) -> tuple[dict, list, dict]:
+def denoising_table(models: dict, block: dict, known: dict | None = None) -> tuple[dict, list, dict]:
     """PSNR per σ (``win_sigmas`` and ``win_far_sigmas``), image and method; part 1's noise seeds.
 
     ``models``: ``{"winnet": WINNetDenoiser, "nenet": NENet or None, "lifting": weights or None}``.
-    Returns ``({sigma_key: {image: {method: psnr}}}, rows, {method: seconds per image})``.
+    ``known``: part 1's table (the first value of
+    :func:`sparseimg.experiments.unfolding_lifting.denoising_table`), whose cells (same images, crops,
+    noise seeds and denoisers) are taken as they are instead of being computed twice.
+    Returns ``({sigma_key: {image: {method: psnr}}}, rows, {method: seconds per computed image})``.
     """
     images = test_images(block)
     table, rows, seconds, counts = {}, [], {}, {}
@@ -110,7 +113,12 @@ def denoising_table(models: dict, block: dict) -> tuple[dict, list, dict]:
             for i, (name, clean) in enumerate(images.items()):
                 noisy = wv.add_noise(clean, s / 255, ulf.seed_of(block, i, s))
                 cell = table.setdefault(key, {}).setdefault(name, {"noisy": psnr(clean, noisy, data_range=1.0)})
+                prior = (known or {}).get(key, {}).get(name, {})
                 for m, den in methods.items():
+                    if m in prior and m != "winnet" and m != "winnet_blind":
+                        cell[m] = prior[m]
+                        rows.append({"sigma": s, "image": name, "method": m, "psnr_db": cell[m]})
+                        continue
                     t0 = time.perf_counter()
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")  # σ outside the trained range: on purpose here
