@@ -38,6 +38,36 @@ def test_fit_learns_and_is_deterministic():
     assert not np.array_equal(r1.losses, r3.losses)  # the seed drives the minibatches
 
 
+def test_fit_split_over_processes_matches_one_process_and_repeats_bit_for_bit():
+    loss, batch, w_true = _problem()
+    start = {"w": np.zeros(5), "c": np.zeros(())}
+    one = fit(loss, start, batch, 200, lr=0.05, seed=3, progress=False)
+    two = fit(loss, start, batch, 200, lr=0.05, seed=3, progress=False, processes=2)
+    again = fit(loss, start, batch, 200, lr=0.05, seed=3, progress=False, processes=2)
+    np.testing.assert_array_equal(two.params["w"], again.params["w"])  # deterministic
+    np.testing.assert_allclose(two.params["w"], one.params["w"], rtol=1e-9)  # the same gradient up to rounding
+    np.testing.assert_allclose(two.losses, one.losses, rtol=1e-9)
+    assert not np.array_equal(two.params["w"], w_true)
+
+
+def test_fit_split_errors_are_one_line():
+    loss, batch, _ = _problem()  # batches of 32 rows
+    start = {"w": np.zeros(5), "c": np.zeros(())}
+    with pytest.raises(ValueError, match="processes=3 is not allowed: the batch of 32"):
+        fit(loss, start, batch, 2, lr=0.05, progress=False, processes=3)
+    with pytest.raises(ValueError, match="processes=0 is not allowed"):
+        fit(loss, start, batch, 2, lr=0.05, progress=False, processes=0)
+
+    def bad(p, rows_a, rows_b):  # fails in the worker's slice only: raised here with its type
+        if rows_a.shape[0] and rows_b[0] == batch_b_second[0]:
+            raise FloatingPointError("worker slice")
+        return loss(p, rows_a, rows_b)
+    rows_a, rows_b = batch(np.random.default_rng(0))
+    batch_b_second = rows_b[16:]
+    with pytest.raises(FloatingPointError, match="worker slice"):
+        fit(bad, start, lambda r: (rows_a, rows_b), 2, lr=0.05, progress=False, processes=2)
+
+
 def test_fit_full_batch_constant_equals_adam_minimize():
     loss, _, _ = _problem()
     rng = np.random.default_rng(0)

@@ -202,8 +202,10 @@ def test_solver_curves_and_iterations_to_reach(small):
     assert fista[-1] < ista[50]
     assert ul.iterations_to_reach(ista, ista[37]) <= 37
     assert ul.iterations_to_reach(ista, -500.0) is None
-    lam, scores = ul.tune_lambda(small.matrix, y, x, [0.3, 0.01], 200, accelerate=True, level_db=float(fista[-1]))
-    assert lam == 0.01 and scores[0.3][0] is None
+    short = ul.tune_for_budget(small.matrix, y, x, 5, [0.01, 0.02, 0.04], accelerate=True)
+    long = ul.tune_for_budget(small.matrix, y, x, 200, [0.01, 0.02, 0.04], accelerate=True)
+    assert short.edge == "" == long.edge and short.value > long.value  # a short budget wants a larger λ
+    assert -max(long.scores) == pytest.approx(ul.solver_curves(small.matrix, y, x, long.value, 200, accelerate=True)[-1])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -247,7 +249,10 @@ def test_quick_evaluation(quick_run):
         level = comparison[case]["level_db"]
         assert level == pytest.approx(curves["lista"][-1])
         for s in comparison[case]["solvers"].values():
-            assert s["lam"] in block["lista_lams"] and len(s["curve"]) == block["lista_solver_iters"] + 1
+            assert s["lam"] in s["tuning"]["grid"] and len(s["curve"]) == block["lista_solver_iters"] + 1
+            at = s["at_layers"]
+            assert at["lam"] in at["tuning"]["grid"] and at["margin_db"] == pytest.approx(at["nmse_db"] - level)
+            assert at["tuning"]["value"] == at["lam"] and s["tuning"]["value"] == s["lam"]
     rows = ul.comparison_rows(layers, comparison, block["lista_layers"])
     assert [r["case"] for r in rows] == ["noiseless", "snr40db"]
 

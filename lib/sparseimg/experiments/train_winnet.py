@@ -34,6 +34,8 @@ SCHEMA = {
     "win_train_steps": Int(1, 10**6, quick=10, help="Adam steps"),  # see params.yaml
     "win_lr": Float(0, 1, low_open=True, quick=2e-3, help="peak learning rate (cosine decay)"),  # 2e-3
     "win_seed": Int(0, 2**32 - 1, quick=0, help="seed of the initialization and the batches"),  # 0
+    "win_processes": Int(1, 16, quick=1, help="processes each batch is split over (the weights depend on it, "
+                                              "not on the machine's cores)"),  # 2
 }
 
 TRAIN_KEYS = tuple(SCHEMA)
@@ -47,6 +49,9 @@ def check_train(block: dict) -> None:
     if block["win_sigma_min"] >= block["win_sigma_max"]:
         raise ParamError(f"unfolding.win_sigma_min={block['win_sigma_min']!r} is not allowed: expected < "
                          f"win_sigma_max={block['win_sigma_max']!r}")
+    if block["win_batch"] % block["win_processes"]:
+        raise ParamError(f"unfolding.win_processes={block['win_processes']!r} is not allowed: expected a divisor of "
+                         f"win_batch={block['win_batch']!r}")
     if block["win_dn_channels"] < 3 + block["win_extra"]:
         raise ParamError(f"unfolding.win_dn_channels={block['win_dn_channels']!r} is not allowed: expected at least "
                          f"3 + win_extra = {3 + block['win_extra']}")
@@ -64,4 +69,5 @@ def train(block: dict, *, progress: bool = True) -> tuple[dict, dict]:
     return winnet.train_model(model_config(block), patch=block["win_patch"], batch=block["win_batch"],
                               n_steps=block["win_train_steps"], lr=block["win_lr"],
                               sigma_range=(block["win_sigma_min"] / 255, block["win_sigma_max"] / 255),
-                              seed=block["win_seed"], max_side=block["win_max_side"], progress=progress)
+                              seed=block["win_seed"], max_side=block["win_max_side"], progress=progress,
+                              processes=block["win_processes"])

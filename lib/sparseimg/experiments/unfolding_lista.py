@@ -22,10 +22,12 @@ ALISTA's scalars greedy (50 steps per layer, then 200 joint) reached −27.6 dB 
 (``lista_alista_layer_steps = 0``). Minibatches are fresh draws from seeded generators; the
 held-out vectors come from their own seed.
 
-ISTA and FISTA (:func:`solver_comparison`) run through the library's proximal-gradient core. Their λ
-is chosen on *training* vectors: among ``lista_lams``, the one that reaches LISTA's own NMSE on those
-vectors in the fewest iterations (the best final NMSE when none does). The held-out curves then give
-the iterations each needs to reach LISTA's 16-layer NMSE.
+ISTA and FISTA (:func:`solver_comparison`) run through the library's proximal-gradient core, each with
+two λ chosen on *training* vectors, their grids (``lista_lams``) grown until the choice is interior
+(:func:`sparseimg.experiments.tuning.sweep_to_interior`): the λ that reaches LISTA's own NMSE on those
+vectors in the fewest iterations, whose held-out curve gives the iterations each needs to reach LISTA's
+16-layer NMSE, and the λ with the lowest NMSE after as many iterations as LISTA has layers
+(:func:`tune_for_budget`), whose held-out NMSE gives LISTA's margin at equal depth.
 """
 
 from __future__ import annotations
@@ -39,11 +41,13 @@ from sparseimg.learn import unfolding as uf
 from sparseimg._parallel import process_map
 from sparseimg.optim.objectives import LeastSquares
 from sparseimg.optim.prox import L1Norm
+from sparseimg.experiments.tuning import Tuned, sweep_to_interior
 from sparseimg.optim.solvers import proximal_gradient
 from sparseimg.workspace.params import Float, Int, ListOf
 
 __all__ = ["SCHEMA", "TRAIN_KEYS", "MODEL_ORDER", "train", "cases", "case_name", "held_out", "tuning_set",
-           "model_params", "solver_curves", "iterations_to_reach", "tune_lambda", "layer_nmse", "solver_comparison", "comparison_rows", "plot_curves"]
+           "model_params", "solver_curves", "iterations_to_reach", "layer_nmse", "solver_comparison",
+           "tune_for_budget", "comparison_rows", "plot_curves"]
 
 #: Parameters (block ``unfolding``, prefix ``lista_``); full values in the comments.
 SCHEMA = {
@@ -71,8 +75,9 @@ SCHEMA = {
     "lista_test_size": Int(1, 1000000, quick=300, help="held-out vectors (full: 1000)"),
     "lista_test_seed": Int(0, 2**32 - 1, quick=2, help="seed of the held-out vectors (full: 2)"),
     "lista_tune_size": Int(1, 100000, quick=100, help="training vectors on which ISTA's λ is chosen (full: 100)"),
-    "lista_lams": ListOf(Float(0, low_open=True), min_len=1, quick=[0.01, 0.03, 0.1],
-                         help="λ grid of ISTA and FISTA (full: [0.003, 0.01, 0.03])"),
+    "lista_lams": ListOf(Float(0, low_open=True), min_len=2, unique=True, quick=[0.01, 0.03, 0.1],
+                         help="starting λ grid of ISTA and FISTA, grown past an edge choice (full: 7 values, "
+                              "factor 2)"),
     "lista_solver_iters": Int(1, 1000000, quick=300, help="ISTA and FISTA iterations at most (full: 1500)"),
 }
 
@@ -348,50 +353,6 @@ def iterations_to_reach(curve: np.ndarray, level_db: float) -> int | None:
     return int(hits[0]) if hits.size else None
 
 
-def tune_lambda(matrix: np.ndarray, y: np.ndarray, x: np.ndarray, lams, n_iter: int, *,
-                accelerate: bool = False, level_db: float | None = None) -> tuple[float, dict]:
-    """λ of ISTA/FISTA chosen on *training* vectors.
-
-    With ``level_db``: the λ that reaches it in the fewest iterations (ties and misses broken by
-    the lowest final NMSE); without: the lowest NMSE after ``n_iter`` iterations. Every λ runs
-    :func:`solver_curves`; remaining ties go to the first λ in ``lams``.
-
-    Parameters
-    ----------
-    matrix, y, x, n_iter, accelerate
-        As for :func:`solver_curves` (``y``, ``x`` the training vectors).
-    lams : iterable of float
-        Candidate absolute λ values, each ``>= 0``; not empty.
-    level_db : float, optional
-        The NMSE (dB) to reach; default None: choose by the final NMSE.
-
-    Returns
-    -------
-    lam : float
-        The chosen λ.
-    scores : dict of float -> tuple
-        ``{lam: (iterations or None, final NMSE dB)}`` for every candidate (iterations None when
-        ``level_db`` is None or not reached).
-
-    Raises
-    ------
-    TypeError, ValueError
-        As for :func:`solver_curves`.
-    """
-    scores = {}
-    for lam in lams:
-        curve = solver_curves(matrix, y, x, float(lam), n_iter, accelerate=accelerate)
-        reach = None if level_db is None else iterations_to_reach(curve, level_db)
-        scores[float(lam)] = (reach, float(curve[-1]))
-
-    def key(item):
-        lam, (reach, final) = item
-        return (reach if reach is not None else math.inf, final)
-
-    best = min(scores.items(), key=key)[0]
-    return best, scores
-
-
 def layer_nmse(block: dict, weights: dict) -> dict:
     """``{case: {model: [NMSE dB after layer 1 … K]}}`` on the held-out vectors.
 
@@ -428,10 +389,11 @@ def layer_nmse(block: dict, weights: dict) -> dict:
 def solver_comparison(block: dict, weights: dict, *, progress: bool = False) -> dict:
     """ISTA and FISTA against the trained LISTA, per case.
 
-    λ is chosen on :func:`tuning_set` (training vectors): the value of ``lista_lams`` that reaches
-    LISTA's NMSE *on those vectors* in the fewest iterations (:func:`tune_lambda`).
-    Then, on the held-out vectors, the NMSE curve of each solver over ``lista_solver_iters``
-    iterations and the first iteration at or below LISTA's held-out NMSE at the last layer.
+    λ is chosen on :func:`tuning_set` (training vectors), twice, each grid (``lista_lams``) grown to
+    interior: the λ that reaches LISTA's NMSE *on those vectors* in the fewest iterations gives, on the
+    held-out vectors, the NMSE curve over ``lista_solver_iters`` iterations and the first iteration at or
+    below LISTA's held-out NMSE at the last layer; the λ best after ``lista_layers`` iterations
+    (:func:`tune_for_budget`) gives the held-out NMSE at equal depth and LISTA's margin.
 
     Every (case, solver) pair is independent; they run in ``lista_workers`` processes (same numbers).
 
@@ -449,10 +411,12 @@ def solver_comparison(block: dict, weights: dict, *, progress: bool = False) -> 
     -------
     dict
         ``{case: {"level_db": LISTA's held-out NMSE, "solvers": {"ista" | "fista": {"lam", "curve",
-        "iterations" (None: not reached), "tuning": {lam: [iterations or None, final dB]},
-        "tuning_level_db"}}}}``: ``curve`` an ndarray of shape ``(lista_solver_iters + 1,)``,
-        the ``tuning`` keys λ formatted with ``{:g}``, ``tuning_level_db`` LISTA's NMSE on the
-        tuning vectors.
+        "iterations" (None: not reached), "tuning", "tuning_level_db", "at_layers": {"lam", "nmse_db",
+        "margin_db", "tuning"}}}}}``: ``curve`` an ndarray of shape ``(lista_solver_iters + 1,)``, each
+        ``tuning`` a :meth:`~sparseimg.experiments.tuning.Tuned.as_dict` record (the score of the first:
+        minus the iterations to reach, below ``-lista_solver_iters`` when never reached),
+        ``tuning_level_db`` LISTA's NMSE on the tuning vectors, ``margin_db`` the solver's held-out NMSE
+        after ``lista_layers`` iterations minus LISTA's.
 
     Raises
     ------
@@ -479,12 +443,31 @@ def solver_comparison(block: dict, weights: dict, *, progress: bool = False) -> 
 
 
 def _solver_run(block, matrix, tuning, held, accelerate, tune_level, level) -> dict:
-    """One solver of :func:`solver_comparison`: λ tuned on the training vectors, curve on the held-out ones."""
-    lam, scores = tune_lambda(matrix, *tuning, block["lista_lams"], block["lista_solver_iters"],
-                              accelerate=accelerate, level_db=tune_level)
-    curve = solver_curves(matrix, *held, lam, block["lista_solver_iters"], accelerate=accelerate)
-    return {"lam": lam, "curve": curve, "iterations": iterations_to_reach(curve, level),
-            "tuning": {f"{k:g}": list(v) for k, v in scores.items()}, "tuning_level_db": tune_level}
+    """One solver of :func:`solver_comparison`: two λ tuned on the training vectors (fewest iterations to
+    LISTA's level; lowest NMSE after ``lista_layers`` iterations), each grid grown to interior; their curves
+    on the held-out vectors."""
+    cap, grid, k = block["lista_solver_iters"], block["lista_lams"], block["lista_layers"]
+
+    def reach_score(lam):  # fewer iterations is better; never reaching ranks below, by the distance left
+        curve = solver_curves(matrix, *tuning, lam, cap, accelerate=accelerate)
+        reach = iterations_to_reach(curve, tune_level)
+        return -float(reach) if reach is not None else -(cap + float(curve[-1]) - tune_level)
+    t = sweep_to_interior(reach_score, grid, max_extend=8)
+    curve = solver_curves(matrix, *held, t.value, cap, accelerate=accelerate)
+    tk = tune_for_budget(matrix, *tuning, k, grid, accelerate=accelerate)
+    at_k = float(solver_curves(matrix, *held, tk.value, k, accelerate=accelerate)[-1])
+    return {"lam": t.value, "curve": curve, "iterations": iterations_to_reach(curve, level), "tuning": t.as_dict(),
+            "tuning_level_db": tune_level,
+            "at_layers": {"lam": tk.value, "nmse_db": at_k, "margin_db": at_k - level, "tuning": tk.as_dict()}}
+
+
+def tune_for_budget(matrix: np.ndarray, y: np.ndarray, x: np.ndarray, budget: int, grid, *,
+                    accelerate: bool = False, max_extend: int = 8) -> Tuned:
+    """λ of ISTA (or FISTA) giving the lowest NMSE after exactly ``budget`` iterations on the training
+    vectors ``y``, ``x``: ``grid`` scored and grown past an edge choice
+    (:func:`sparseimg.experiments.tuning.sweep_to_interior`; the score is −NMSE dB)."""
+    return sweep_to_interior(lambda lam: -float(solver_curves(matrix, y, x, lam, budget, accelerate=accelerate)[-1]),
+                             grid, max_extend=max_extend)
 
 
 def comparison_rows(layers: dict, comparison: dict, n_layers: int) -> list[dict]:
@@ -504,7 +487,8 @@ def comparison_rows(layers: dict, comparison: dict, n_layers: int) -> list[dict]
     list of dict of str -> str
         One row per case of ``comparison``: ``case``, ``"<network> NMSE (dB)"`` per network, and per
         solver (``ISTA``, ``FISTA``) its ``λ``, its iterations to LISTA's NMSE (or ``"not in N (best
-        …)"``) and their ratio to ``K`` (``"—"`` when not reached); values formatted as text.
+        …)"``), their ratio to ``K`` (``"—"`` when not reached) and its NMSE after ``K`` iterations with the
+        λ tuned for that budget; values formatted as text.
     """
     rows = []
     for case, result in comparison.items():
@@ -516,6 +500,8 @@ def comparison_rows(layers: dict, comparison: dict, n_layers: int) -> list[dict]
             row[f"{name.upper()} iterations to LISTA's NMSE"] = (
                 f"{reached}" if reached is not None else f"not in {len(s['curve']) - 1} (best {np.min(s['curve']):.1f})")
             row[f"{name.upper()} / {n_layers} layers"] = f"{reached / n_layers:.0f}×" if reached is not None else "—"
+            if "at_layers" in s:
+                row[f"{name.upper()} after {n_layers} (dB)"] = f"{s['at_layers']['nmse_db']:.1f}"
         rows.append(row)
     return rows
 

@@ -19,7 +19,8 @@ import numpy as np
 from sparseimg.experiments import train_nenet, train_winnet
 from sparseimg.experiments import unfolding_lifting as ulf
 from sparseimg.experiments import wavelets as wv
-from sparseimg.experiments.deblurring import DeblurProblem, choose_by_sweep
+from sparseimg.experiments.deblurring import DeblurProblem
+from sparseimg.experiments.tuning import sweep_to_interior
 from sparseimg.images import center_crop, load_image
 from sparseimg.learn import nenet, winnet
 from sparseimg.learn.corpus import HELD_OUT, corpus_image
@@ -50,12 +51,13 @@ EVAL_SCHEMA = {
     "ne_xstep_runs": Int(0, 50, quick=1, help="plug-and-play runs per test image for the x-step table"),  # 2
     "win_motion_length": Int(3, 41, quick=9, help="length (pixels) of the motion-blur line"),  # 11
     "win_motion_angle": Float(0, 180, quick=30.0, help="angle (degrees) of the motion-blur line"),  # 30
-    "win_pnp_lam_grid": ListOf(Float(0, low_open=True), min_len=1, quick=[1.0],
+    "win_pnp_lam_grid": ListOf(Float(0, low_open=True), min_len=2, unique=True, quick=[1.0, 3.0],
                                help="λ of Algorithm 1 with WINNet + NENet, swept on the tuning image"),
-    "win_hqs_lam_grid": ListOf(Float(0, low_open=True), min_len=1, quick=[0.25],
+    "win_hqs_lam_grid": ListOf(Float(0, low_open=True), min_len=2, unique=True, quick=[0.25, 0.5],
                                help="λ of PnP-HQS with WINNet, swept on the tuning image"),
-    "win_tv_lam_grid": ListOf(Float(0, low_open=True), min_len=1, quick=[5e-4],
+    "win_tv_lam_grid": ListOf(Float(0, low_open=True), min_len=2, unique=True, quick=[5e-4, 1e-3],
                               help="λ of TV-FISTA, swept on the tuning image"),
+    "win_lam_extend": Int(0, 20, quick=1, help="λ values a grid may grow by beyond an edge choice"),  # 6
     "win_pnp_factor": Float(0, 10, low_open=True, quick=1.0,
                             help="Algorithm 1's denoiser level = factor · β (NENet measures the error itself)"),
     "win_pnp_max_iter": Int(1, 100, quick=5, help="Algorithm 1's guard on the iterations"),  # 30
@@ -255,27 +257,24 @@ def _grid(method, block):
 
 
 def tune_pnp(models: dict, block: dict) -> tuple[dict, dict]:
-    """λ of every method of :data:`PNP_METHODS` on each tuning problem (the tuning image only):
-    ``({problem: {method: λ}}, {problem: {method: [psnr per grid value]}})``."""
-    lams, scores = {}, {}
+    """λ of every method of :data:`PNP_METHODS` on each tuning problem (the tuning image only), each grid grown
+    past an edge choice (:func:`sparseimg.experiments.tuning.sweep_to_interior`, log steps of the grid's own
+    ratio, at most ``win_lam_extend`` added): ``({problem: {method: λ}}, {problem: {method: record}})``, the
+    records holding every λ scored, its PSNR and whether the choice still sits on an edge (and why)."""
+    lams, records = {}, {}
     for name, problem in deblur_problems(block, tuning=True).items():
         for method in PNP_METHODS:
-            best, sc = choose_by_sweep(lambda lam, m=method: run_pnp(m, problem, float(lam), models, block)[0],
-                                       _grid(method, block), problem.truth)
-            lams.setdefault(name, {})[method] = float(best)
-            scores.setdefault(name, {})[method] = [float(v) for v in sc]
-    return lams, scores
+            def score(lam, m=method, prob=problem):
+                return psnr(prob.truth, run_pnp(m, prob, float(lam), models, block)[0], data_range=1.0)
+            t = sweep_to_interior(score, _grid(method, block), max_extend=block["win_lam_extend"])
+            lams.setdefault(name, {})[method] = float(t.value)
+            records.setdefault(name, {})[method] = t.as_dict()
+    return lams, records
 
 
-def on_grid_edge(lams: dict, block: dict) -> list:
-    """``[(problem, method, λ)]`` whose tuned λ is an end of a grid with more than one value."""
-    out = []
-    for p, d in lams.items():
-        for m, lam in d.items():
-            grid = _grid(m, block)
-            if len(grid) > 1 and lam in (min(grid), max(grid)):
-                out.append((p, m, lam))
-    return out
+def on_grid_edge(records: dict) -> list:
+    """``[(problem, method, λ, reason)]`` whose tuned λ still sits at an end of its (grown) grid."""
+    return [(p, m, r["value"], r["reason"]) for p, d in records.items() for m, r in d.items() if r["edge"]]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -331,8 +330,8 @@ def main(argv=None) -> int:
                                 for k in ("nenet", "patches")}
         print("nenet", out["nenet_max_abs_error"], out.get("xstep_rms"), flush=True)
     if "pnp" in parts:
-        lams, scores = tune_pnp(models, block)
-        out["pnp_lams"], out["pnp_scores"], out["pnp_grid_edges"] = lams, scores, on_grid_edge(lams, block)
+        lams, records = tune_pnp(models, block)
+        out["pnp_lams"], out["pnp_tuning"], out["pnp_grid_edges"] = lams, records, on_grid_edge(records)
         res = {}
         for pname, prob in deblur_problems(block).items():
             for m in PNP_METHODS:

@@ -29,6 +29,8 @@ import numpy as np
 from tqdm import tqdm
 
 from sparseimg._validate import check_int, check_real
+from sparseimg.learn.paths import REQUIRE_MODELS_ENV, model_path
+from sparseimg.optim.adam import AdamState
 
 __all__ = ["Adam", "AdamState", "TrainResult", "fit", "save_weights", "load_weights", "load_or_train", "model_path",
            "WeightsError", "split_timings", "timings_path"]
@@ -36,64 +38,8 @@ __all__ = ["Adam", "AdamState", "TrainResult", "fit", "save_weights", "load_weig
 _SCHEDULES = ("cosine", "constant")
 
 
-def model_path(name: str) -> Path:
-    """Where the pipeline keeps model ``name``'s weights: ``<workspace>/models/<name>.npz``.
-
-    The workspace is the nearest directory holding ``dvc.yaml`` from the working directory up
-    (the pipeline runs notebooks from the workspace root, JupyterLab and nbval from
-    ``notebooks/``), else the repository this package was installed from;
-    ``SPARSEIMG_MODELS_DIR`` overrides the directory.
-    """
-    root = os.environ.get("SPARSEIMG_MODELS_DIR")
-    if root:
-        return Path(root) / f"{name}.npz"
-    here = Path.cwd().resolve()
-    workspace = next((d for d in (here, *here.parents) if (d / "dvc.yaml").is_file()),
-                     Path(__file__).resolve().parents[3])
-    return workspace / "models" / f"{name}.npz"
-
-
-#: Environment variable: ``"1"`` makes :func:`load_or_train` refuse to train (the pipeline sets it).
-REQUIRE_MODELS_ENV = "SPARSEIMG_REQUIRE_MODELS"
-
-
 class WeightsError(ValueError):
     """A weights file is missing, unreadable, or not what the caller expects (one line)."""
-
-
-class AdamState:
-    """Adam's state (Kingma & Ba 2015) for a list of arrays, updated in place.
-
-    PyTorch's defaults and bias correction; the moments have each array's dtype, so the
-    working precision is the parameters'. :func:`sparseimg.optim.solvers.adam_minimize` and
-    :func:`fit` both step through it.
-    """
-
-    def __init__(self, params, *, learning_rate: float = 0.01, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8):
-        self.learning_rate = check_real("learning_rate", learning_rate, low=0.0, low_open=True)
-        self.betas = (check_real("betas[0]", betas[0], low=0.0, high=1.0, high_open=True),
-                      check_real("betas[1]", betas[1], low=0.0, high=1.0, high_open=True))
-        self.eps = check_real("eps", eps, low=0.0)
-        self.first = [np.zeros_like(p) for p in params]
-        self.second = [np.zeros_like(p) for p in params]
-        self.steps = 0
-
-    def step(self, params, grads, learning_rate: float | None = None) -> None:
-        """One Adam step on ``params`` (modified in place) with gradients ``grads``."""
-        lr = self.learning_rate if learning_rate is None else learning_rate
-        b1, b2 = self.betas
-        self.steps += 1
-        c1 = 1.0 - b1 ** self.steps
-        c2 = 1.0 - b2 ** self.steps
-        for p, g, m, v in zip(params, grads, self.first, self.second):
-            m *= b1
-            m += (1.0 - b1) * g
-            v *= b2
-            v += (1.0 - b2) * (g * g)
-            denom = np.sqrt(v / c2)
-            denom += self.eps
-            p -= (lr / c1) * m / denom
 
 
 class Adam:
@@ -136,9 +82,84 @@ def _schedule_factor(schedule, step: int, n_steps: int) -> float:
     return 0.01 + 0.99 * 0.5 * (1.0 + math.cos(math.pi * step / max(n_steps - 1, 1)))
 
 
+def _serve(objective: Callable, conn) -> None:
+    """A worker of :class:`_SplitBatches`: ``(params, arrays)`` in, ``(value, grads)`` (or the exception) out."""
+    while True:
+        msg = conn.recv()
+        if msg is None:
+            conn.close()
+            return
+        params, arrays = msg
+        try:
+            value, grads = objective(params, *arrays)
+            conn.send((float(value), {k: np.asarray(v) for k, v in grads.items()}))
+        except Exception as exc:  # sent back and raised by the caller, with its type
+            conn.send(exc)
+
+
+class _SplitBatches:
+    """``value_and_grad`` of a batch-mean loss on ``n`` equal slices of each batch: the calling process
+    computes the first slice, ``n − 1`` forked processes the others; values and gradients are averaged
+    in slice order, so a run is deterministic whatever the machine (the same numbers on one core or two,
+    only the time differs)."""
+
+    def __init__(self, objective: Callable, n: int):
+        import multiprocessing
+
+        self.objective, self.n = objective, n
+        ctx = multiprocessing.get_context("fork")
+        self.conns, self.procs = [], []
+        for _ in range(n - 1):
+            parent, child = ctx.Pipe()
+            proc = ctx.Process(target=_serve, args=(objective, child), daemon=True)
+            proc.start()
+            child.close()
+            self.conns.append(parent)
+            self.procs.append(proc)
+
+    def __call__(self, params: dict, *arrays):
+        size = len(arrays[0])
+        if size % self.n or any(len(a) != size for a in arrays):
+            raise ValueError(f"processes={self.n} is not allowed: the batch of {size} does not split into "
+                             f"{self.n} equal slices")
+        step = size // self.n
+        slices = [tuple(a[i * step:(i + 1) * step] for a in arrays) for i in range(self.n)]
+        for conn, part in zip(self.conns, slices[1:]):
+            conn.send((params, part))
+        value, grads = self.objective(params, *slices[0])
+        results = [(float(value), grads)]
+        for conn in self.conns:
+            got = conn.recv()
+            if isinstance(got, Exception):
+                raise got
+            results.append(got)
+        return sum(v for v, _ in results) / self.n, {k: _mean([np.asarray(g[k]) for _, g in results]) for k in grads}
+
+    def close(self) -> None:
+        for conn in self.conns:
+            try:
+                conn.send(None)
+                conn.close()
+            except OSError:
+                pass
+        for proc in self.procs:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.terminate()
+
+
+def _mean(arrays: list) -> np.ndarray:
+    """The mean of equal-shape arrays, summed in list order (deterministic), in their dtype."""
+    acc = arrays[0].copy()
+    for a in arrays[1:]:
+        acc += a
+    acc *= acc.dtype.type(1.0 / len(arrays))
+    return acc
+
+
 def fit(loss: Callable, params: dict, batch: Callable, n_steps: int, *, lr: float, seed: int = 0,
         schedule="cosine", clip: float | None = None, progress: bool = True, desc: str = "training",
-        callback: Callable | None = None, dtype=np.float64) -> TrainResult:
+        callback: Callable | None = None, dtype=np.float64, processes: int = 1) -> TrainResult:
     """Minimize ``loss(params, *batch(rng))`` over ``params`` by Adam.
 
     Parameters
@@ -166,6 +187,11 @@ def fit(loss: Callable, params: dict, batch: Callable, n_steps: int, *, lr: floa
     dtype : numpy float type
         Working precision of the parameters, their gradients and Adam's moments (float64 by
         default; float32 for the conv nets of :mod:`sparseimg.learn.winnet`).
+    processes : int
+        Split every batch into this many equal slices, computed side by side (``processes − 1``
+        forked workers): for a ``loss`` that is a mean over the batch (its first axis), the same
+        gradient up to summation order, which is fixed (the weights depend on ``processes``, never
+        on the machine's cores).
     """
     from autograd import value_and_grad
 
@@ -180,10 +206,25 @@ def fit(loss: Callable, params: dict, batch: Callable, n_steps: int, *, lr: floa
     if np.dtype(dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise ValueError(f"dtype={dtype!r} is not allowed: expected float32 or float64")
     dtype = np.dtype(dtype).type
+    processes = check_int("processes", processes, low=1)
     params = {k: np.array(v, dtype=dtype, copy=True) for k, v in params.items()}
     keys = sorted(params)
     state = AdamState([params[k] for k in keys], learning_rate=lr)
     objective = value_and_grad(loss)
+    split = _SplitBatches(objective, processes) if processes > 1 else None
+    try:
+        return _adam_loop(split or objective, params, state, batch, n_steps, seed=seed, lr=lr, schedule=schedule,
+                          clip=clip, progress=progress, desc=desc, callback=callback)
+    finally:
+        if split is not None:
+            split.close()
+
+
+def _adam_loop(objective, params: dict, state: AdamState, batch: Callable, n_steps: int, *, seed, lr, schedule,
+               clip, progress, desc, callback) -> TrainResult:
+    """:func:`fit`'s loop (arguments checked there; ``params`` updated in place)."""
+    keys = sorted(params)
+    dtype = next(iter(params.values())).dtype.type
     rng = np.random.default_rng(seed)
     losses = np.empty(n_steps)
     running = None

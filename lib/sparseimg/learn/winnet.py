@@ -344,9 +344,10 @@ def loss(params: dict, clean, noisy, sigma, cfg: dict, margin: int = 4):
 
 def train_model(config: dict | None = None, *, images=None, patch: int = 64, batch: int = 16, n_steps: int = 3000,
                 lr: float = 1e-3, sigma_range=(5.0 / 255, 55.0 / 255), seed: int = 0, max_side: int = 512,
-                progress: bool = True):
+                progress: bool = True, processes: int = 1):
     """Train from the Haar start; returns ``(params, log)``. The log holds no timings (the weights file stays
-    bit-identical from run to run; the stage's run record has the time)."""
+    bit-identical from run to run; the stage's run record has the time). ``processes``: each batch split
+    over that many processes (:func:`sparseimg.learn.training.fit`)."""
     from sparseimg.learn.corpus import TRAINING_CORPUS, training_corpus
     from sparseimg.learn.training import fit
 
@@ -372,7 +373,7 @@ def train_model(config: dict | None = None, *, images=None, patch: int = 64, bat
 
     res = fit(objective, train_params, lambda r: sample_batch(r, images, patch, batch, sigma_range), n_steps,
               lr=lr, seed=seed, schedule=schedule, clip=1.0, progress=progress, desc="WINNet denoiser",
-              dtype=np.float32)
+              dtype=np.float32, processes=processes)
     log = {"losses": [float(v) for v in res.losses[:: max(1, n_steps // 200)]], "steps": n_steps,
            "n_parameters": n_parameters(res.params), "n_images": len(images)}
     return {**res.params, **frozen}, log

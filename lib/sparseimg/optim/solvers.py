@@ -476,7 +476,7 @@ def adam_minimize(value_and_grad: Callable, params: list[np.ndarray], *, learnin
     """
     n_iter = check_int("n_iter", n_iter, low=0)
     params = [np.array(p, copy=True) for p in params]
-    from sparseimg.learn.training import AdamState  # the one Adam; training imports nothing from here
+    from sparseimg.optim.adam import AdamState  # the one Adam (the training loop steps through it too)
 
     adam = AdamState(params, learning_rate=learning_rate, betas=betas, eps=eps)
     losses = np.empty(n_iter)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import nbformat
 
-from sparseimg.learn.training import REQUIRE_MODELS_ENV
+from sparseimg.learn.paths import REQUIRE_MODELS_ENV
 from sparseimg.workspace.params import COMMON_SCHEMA, ParamError, read_params_file, validate_block
 from sparseimg.workspace.provenance import run_record, utc_now
 from sparseimg.workspace.sections import HeadlineError, get_section

@@ -30,8 +30,11 @@ def first_case(node: dict) -> str:
 HEADLINE = {
     "lista_nmse_db": {"path": ("lista", first_case, "lista_nmse_db"), "label": "LISTA: NMSE", "unit": "dB"},
     "lista_fista_iterations": {"path": ("lista", first_case, "fista_iterations"), "label": "FISTA iterations to reach LISTA's NMSE", "unit": "iterations"},
+    "lista_margin_over_fista_db": {"path": ("lista", first_case, "lista_margin_over_fista_db"), "label": "LISTA over FISTA at equal depth (λ tuned for that budget): margin", "unit": "dB"},
     "lifting_psnr": {"path": ("lifting", "headline", "learned", "psnr"), "label": "Learned lifting denoiser: PSNR", "unit": "dB"},
     "lifting_gain_over_ti_db": {"path": ("lifting", "mean_gain_over_ti_wavelet_db", largest_sigma), "label": "Learned lifting over cycle-spun wavelets, largest σ: gain", "unit": "dB"},
+    "winnet_minus_ti_db": {"path": ("winnet", "summary", "winnet_minus_ti_db"), "label": "WINNet-structured denoiser over cycle-spun wavelets (the table's images and σ): mean gain", "unit": "dB"},
+    "winnet_talk_psnr": {"path": ("winnet", "talk_setting", "winnet"), "label": "WINNet-structured denoiser, camera 256², σ 50 (the talk: 26.75): PSNR", "unit": "dB"},
     "csr_x4_ratio_to_bicubic": {"path": ("coupled", "ratio_x4_coupled_to_bicubic"), "label": "Coupled ISTA, ×4 super-resolution: error ratio to bicubic", "unit": ""},
     "sep_psnr_x1": {"path": ("coupled", "sep_psnr_x1_side_exclusion"), "label": "Separation with side information and exclusion: PSNR of x₁", "unit": "dB"},
 }

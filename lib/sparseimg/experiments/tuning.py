@@ -1,0 +1,103 @@
+"""Tuning a scalar weight on a tuning image until the choice is inside its grid.
+
+A weight chosen at an end of its grid says only that the best value lies beyond it. :func:`sweep_to_interior`
+scores a starting grid and, while the best value sits at an end, adds the next value of the grid's own
+geometric (log-spaced) progression beyond that end, so that the returned choice has a scored neighbour on
+each side unless a hard bound or the extension budget stops it (which the result says). The record it
+returns (grid, scores, choice, why it stopped) is what a section stores in its metrics: tuning as data.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+__all__ = ["Tuned", "sweep_to_interior"]
+
+
+@dataclass
+class Tuned:
+    """The record of one tuned value.
+
+    Attributes
+    ----------
+    value : float
+        The choice (highest score; ties go to the smaller value).
+    grid : list of float
+        Every value scored, ascending.
+    scores : list of float
+        Their scores (higher is better), in the order of ``grid``.
+    edge : str
+        ``""`` when the choice has a scored neighbour on both sides; else ``"low"`` or ``"high"`` and
+        ``reason`` says why the grid did not grow further.
+    reason : str
+        ``"bound"`` (a hard bound: the next value would cross ``low``/``high``) or ``"budget"``
+        (``max_extend`` values added), when ``edge`` is set.
+    """
+
+    value: float
+    grid: list = field(default_factory=list)
+    scores: list = field(default_factory=list)
+    edge: str = ""
+    reason: str = ""
+
+    def as_dict(self) -> dict:
+        """JSON-able: ``{"value", "grid", "scores", "edge", "reason"}``."""
+        return {"value": self.value, "grid": list(self.grid), "scores": list(self.scores), "edge": self.edge,
+                "reason": self.reason}
+
+
+def sweep_to_interior(score: Callable[[float], float], grid, *, max_extend: int = 6, low: float = 0.0,
+                      high: float = math.inf) -> Tuned:
+    """Score ``grid`` (positive values, log-spaced or not) and grow it until the best value is interior.
+
+    Parameters
+    ----------
+    score : callable
+        ``score(value) -> float``, higher is better (a PSNR on the tuning image).
+    grid : sequence of float
+        The starting values (at least two, positive, distinct).
+    max_extend : int
+        At most this many values are added beyond the ends.
+    low, high : float
+        Hard bounds: a value beyond them is never tried (the choice may then rest on the bound's side,
+        reported as ``reason="bound"``).
+
+    Returns
+    -------
+    Tuned
+        The choice and its record.
+
+    Raises
+    ------
+    ValueError
+        Fewer than two values, a value that is not positive and finite, or repeated values.
+    """
+    values = sorted(float(v) for v in grid)
+    if len(values) < 2 or len(set(values)) != len(values):
+        raise ValueError(f"grid={list(grid)!r} is not allowed: expected at least two distinct values")
+    if not all(math.isfinite(v) and v > 0 for v in values):
+        raise ValueError(f"grid={list(grid)!r} is not allowed: expected positive finite values")
+    if max_extend < 0:
+        raise ValueError(f"max_extend={max_extend!r} is not allowed: expected an integer >= 0")
+    scored = {v: float(score(v)) for v in values}
+    added = 0
+    while True:
+        grid_now = sorted(scored)
+        best = max(grid_now, key=lambda v: (scored[v], -v))
+        i = grid_now.index(best)
+        if 0 < i < len(grid_now) - 1:
+            return Tuned(best, grid_now, [scored[v] for v in grid_now])
+        side = "low" if i == 0 else "high"
+        ratio = grid_now[1] / grid_now[0] if side == "low" else grid_now[-1] / grid_now[-2]
+        nxt = best / ratio if side == "low" else best * ratio
+        reason = ""
+        if not low < nxt < high:
+            reason = "bound"
+        elif added >= max_extend:
+            reason = "budget"
+        if reason:
+            return Tuned(best, grid_now, [scored[v] for v in grid_now], side, reason)
+        scored[nxt] = float(score(nxt))
+        added += 1

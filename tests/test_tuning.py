@@ -1,0 +1,40 @@
+"""sweep_to_interior: the grid grows past an edge choice until the best value has neighbours on both sides."""
+
+import math
+
+import pytest
+
+from sparseimg.experiments.tuning import sweep_to_interior
+
+
+def test_grows_beyond_the_top_until_interior():
+    calls = []
+
+    def score(v):
+        calls.append(v)
+        return -(math.log(v) - math.log(8.0)) ** 2  # best at 8
+
+    t = sweep_to_interior(score, [0.5, 1.0, 2.0])
+    assert t.value == pytest.approx(8.0) and t.edge == ""
+    assert t.grid == pytest.approx([0.5, 1.0, 2.0, 4.0, 8.0, 16.0])
+    assert len(calls) == len(set(calls)) == 6  # every value scored once
+    assert t.scores[t.grid.index(t.value)] == max(t.scores)
+
+
+def test_grows_below_and_stops_at_bound_and_budget():
+    t = sweep_to_interior(lambda v: -v, [1.0, 2.0], max_extend=3)  # best is always the smallest
+    assert t.edge == "low" and t.reason == "budget" and t.grid[0] == pytest.approx(0.125)
+    t = sweep_to_interior(lambda v: v, [1.0, 10.0], high=50.0)
+    assert t.edge == "high" and t.reason == "bound" and t.value == 10.0
+
+
+def test_already_interior_scores_the_grid_only():
+    t = sweep_to_interior(lambda v: -abs(v - 2.0), [1.0, 2.0, 3.0])
+    assert (t.value, t.grid, t.edge) == (2.0, [1.0, 2.0, 3.0], "")
+    assert t.as_dict()["scores"] == [-1.0, 0.0, -1.0]
+
+
+@pytest.mark.parametrize("grid", [[1.0], [1.0, 1.0], [0.0, 1.0], [-1.0, 2.0], [1.0, math.inf]])
+def test_bad_grid_one_line(grid):
+    with pytest.raises(ValueError, match="grid=.* is not allowed"):
+        sweep_to_interior(lambda v: v, grid)
