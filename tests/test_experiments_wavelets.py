@@ -115,11 +115,14 @@ def test_tune_deblurrers_picks_from_each_grid_and_skips_shared(camera64):
     p = wv.gaussian_blur_problem(camera64, seed=1)
     grids = {"wavelet_lam_grid": [3e-4, 1e-3], "tv_lam_grid": [5e-4, 1e-3], "pnp_lam_grid": [0.3, 1.0],
              "hqs_lam_grid": [0.25, 0.5]}
-    weights, scores = wv.tune_deblurrers(p, grids, SMALL, keys=["fista_synthesis", "pnp_tv", "pnp_bm3d"])
-    assert set(weights) == {"fista_synthesis", "pnp_tv"}
+    weights, records = wv.tune_deblurrers(p, grids, SMALL, keys=["fista_synthesis", "pnp_tv", "pnp_bm3d"],
+                                          max_extend=2)
+    assert set(weights) == set(records) == {"fista_synthesis", "pnp_tv"}
     for key, lam in weights.items():
-        grid = grids[wv.LAMBDA_GRIDS[key]]
-        assert lam == grid[int(np.argmax(scores[key]))]
+        rec = records[key]
+        assert set(grids[wv.LAMBDA_GRIDS[key]]) <= set(rec["grid"]) and len(rec["grid"]) <= 4  # grown by at most 2
+        assert lam == rec["value"] == rec["grid"][int(np.argmax(rec["scores"]))]
+        assert (rec["edge"] == "") == (rec["grid"][0] < lam < rec["grid"][-1])
 
 
 # --- figure helpers --------------------------------------------------------------------------------

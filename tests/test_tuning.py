@@ -38,3 +38,15 @@ def test_already_interior_scores_the_grid_only():
 def test_bad_grid_one_line(grid):
     with pytest.raises(ValueError, match="grid=.* is not allowed"):
         sweep_to_interior(lambda v: v, grid)
+
+
+def test_tune_on_reference_scores_by_psnr_of_the_first_item():
+    import numpy as np
+
+    from sparseimg.experiments.tuning import tune_on_reference
+
+    truth = np.linspace(0.0, 1.0, 64).reshape(8, 8)
+    # the estimate is the truth scaled by v/4: exact at v = 4, which lies beyond the starting grid
+    t = tune_on_reference(lambda v: (truth * v / 4.0, {"info": v}), [1.0, 2.0], truth)
+    assert t.value == 4.0 and t.edge == "" and t.grid == [1.0, 2.0, 4.0, 8.0]
+    assert t.scores[2] == max(t.scores) and t.scores[2] > 100  # PSNR of an exact estimate (capped)

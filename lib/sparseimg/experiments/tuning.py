@@ -13,7 +13,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Callable
 
-__all__ = ["Tuned", "sweep_to_interior"]
+import numpy as np
+
+from sparseimg.metrics import psnr
+
+__all__ = ["Tuned", "sweep_to_interior", "tune_on_reference"]
 
 
 @dataclass
@@ -101,3 +105,14 @@ def sweep_to_interior(score: Callable[[float], float], grid, *, max_extend: int 
             return Tuned(best, grid_now, [scored[v] for v in grid_now], side, reason)
         scored[nxt] = float(score(nxt))
         added += 1
+
+
+def tune_on_reference(solve: Callable, grid, reference: np.ndarray, *, max_extend: int = 6, low: float = 0.0,
+                      high: float = math.inf) -> Tuned:
+    """:func:`sweep_to_interior` scored by the PSNR (``data_range = 1``) of ``solve(value)`` against ``reference``,
+    the ground truth of a *tuning* image (never a reported one). ``solve`` returns an image or a tuple whose
+    first item is one."""
+    def score(value):
+        out = solve(value)
+        return psnr(reference, out[0] if isinstance(out, tuple) else out, data_range=1.0)
+    return sweep_to_interior(score, grid, max_extend=max_extend, low=low, high=high)

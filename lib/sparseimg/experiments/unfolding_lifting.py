@@ -28,7 +28,7 @@ from sparseimg.restoration.noise import estimate_sigma_patches
 from sparseimg.optim.plug_and_play import pnp_deblur, pnp_hqs
 from sparseimg.workspace.params import Bool, Choice, Float, Int, ListOf, ParamError, image_spec
 from sparseimg.experiments import wavelets as wv
-from sparseimg.experiments.deblurring import choose_by_sweep
+from sparseimg.experiments.tuning import tune_on_reference
 
 __all__ = ["SCHEMA", "TRAIN_KEYS", "check_block", "model_config", "train", "make_denoiser", "seed_of",
            "PEERS", "ESTIMATORS", "denoising_table", "headline", "noise_estimate_table", "deblur_problems", "PNP_METHODS",
@@ -82,10 +82,11 @@ SCHEMA = {
     "lift_blur_crop": Int(16, 4096, nullable=True, quick=64, help="crop of the Gaussian-blur problem (part 1: 256)"),
     "lift_section2_crop": Int(16, 4096, nullable=True, quick=64,
                               help="crop of section 2's astronaut problem (part 1: null, whole)"),
-    "lift_pnp_lam_grid": ListOf(Float(0, low_open=True), min_len=1, quick=[1.0],
+    "lift_pnp_lam_grid": ListOf(Float(0, low_open=True), min_len=2, unique=True, quick=[1.0, 3.0],
                                 help="λ of Algorithm 1 swept on the tuning problem"),  # [0.3, 1.0, 3.0]
-    "lift_hqs_lam_grid": ListOf(Float(0, low_open=True), min_len=1, quick=[0.25],
-                                help="λ of PnP-HQS swept on the tuning problem"),  # [0.25, 0.5]
+    "lift_hqs_lam_grid": ListOf(Float(0, low_open=True), min_len=2, unique=True, quick=[0.25, 0.5],
+                                help="λ of PnP-HQS swept on the tuning problem"),  # [0.125, 0.25, 0.5]
+    "lift_lam_extend": Int(0, 20, quick=1, help="values a λ grid may grow by beyond an edge choice"),  # 6
     "lift_hqs_iter": Int(1, 100, quick=3, help="PnP-HQS iterations"),  # 8
     "lift_pnp_estimator": Choice("mad", "patches", quick="mad",
                                  help="Algorithm 1's noise estimator β(·): part 1's MAD of HH1 or the patch estimator"),  # mad
@@ -273,13 +274,15 @@ def run_pnp(method: str, problem, lam: float, weights: dict, block: dict, refere
 
 
 def tune_pnp(weights: dict, block: dict) -> tuple[dict, dict]:
-    """λ of each method of :data:`PNP_METHODS` on each tuning problem: ``({problem: {method: λ}}, scores)``."""
-    lams, scores = {}, {}
+    """λ of each method of :data:`PNP_METHODS` on each tuning problem, each grid grown past an edge choice
+    (:func:`sparseimg.experiments.tuning.tune_on_reference`): ``({problem: {method: λ}}, {problem: {method:
+    record}})``."""
+    lams, records = {}, {}
     for name, problem in deblur_problems(block, tuning=True).items():
         for method in PNP_METHODS:
             grid = block["lift_pnp_lam_grid"] if method.startswith("pnp") else block["lift_hqs_lam_grid"]
-            best, sc = choose_by_sweep(lambda lam, m=method: run_pnp(m, problem, float(lam), weights, block)[0],
-                                       grid, problem.truth)
-            lams.setdefault(name, {})[method] = float(best)
-            scores.setdefault(name, {})[method] = [float(v) for v in sc]
-    return lams, scores
+            t = tune_on_reference(lambda lam, m=method: run_pnp(m, problem, float(lam), weights, block)[0],
+                                  grid, problem.truth, max_extend=block["lift_lam_extend"])
+            lams.setdefault(name, {})[method] = float(t.value)
+            records.setdefault(name, {})[method] = t.as_dict()
+    return lams, records

@@ -47,6 +47,7 @@ from sparseimg.restoration import shrinkage
 from sparseimg.optim.tv import tv_prox
 from sparseimg.experiments import Registry
 from sparseimg.experiments.deblurring import DeblurProblem, choose_by_sweep, make_problem
+from sparseimg.experiments.tuning import tune_on_reference
 
 __all__ = ["DenoiseSettings", "DENOISERS", "TUNED_DENOISERS", "tune_denoisers", "seed_for", "sigma_key", "add_noise",
            "DeblurSettings", "DEBLURRERS", "LAMBDA_GRIDS", "SHARED_LAMBDA", "DeblurResult", "run_deblurrer",
@@ -517,36 +518,41 @@ def run_deblurrer(key: str, problem: DeblurProblem, weights: dict, params: Deblu
                         details={"lam": lam, **details})
 
 
-def tune_deblurrers(problem: DeblurProblem, grids: dict, params: DeblurSettings, *, keys=None) -> tuple[dict, dict]:
-    """λ of every deblurrer of :data:`LAMBDA_GRIDS` chosen on a tuning ``problem``: the highest PSNR over its grid.
+def tune_deblurrers(problem: DeblurProblem, grids: dict, params: DeblurSettings, *, keys=None,
+                    max_extend: int = 6) -> tuple[dict, dict]:
+    """λ of every deblurrer of :data:`LAMBDA_GRIDS` chosen on a tuning ``problem``: the highest PSNR, its grid
+    grown past an edge choice (:func:`sparseimg.experiments.tuning.tune_on_reference`).
 
     Parameters
     ----------
     problem : DeblurProblem
         A *tuning* problem (never the reported image's).
     grids : dict
-        ``{grid name: values}``: the section's parameters named by :data:`LAMBDA_GRIDS`.
+        ``{grid name: values}``: the section's parameters named by :data:`LAMBDA_GRIDS` (starting grids).
     params : DeblurSettings
         The solvers' settings.
     keys : iterable of str, optional
         Restrict to these methods (default: all of :data:`LAMBDA_GRIDS`). Methods of
         :data:`SHARED_LAMBDA` are not tuned.
+    max_extend : int, optional
+        Values a grid may grow by beyond an edge choice (default 6).
 
     Returns
     -------
     weights : dict
         ``{key: λ}``.
-    scores : dict
-        ``{key: [PSNR (dB) per grid value]}``.
+    records : dict
+        ``{key: Tuned.as_dict()}``: every λ scored, its PSNR (dB), the choice, and ``edge``/``reason`` when
+        the choice still sits at an end.
     """
     keys = list(LAMBDA_GRIDS) if keys is None else [DEBLURRERS.check(k) for k in keys if k in LAMBDA_GRIDS]
-    weights, scores = {}, {}
+    weights, records = {}, {}
     for key in keys:
         run = DEBLURRERS[key]
-        best, scores[key] = choose_by_sweep(lambda lam, run=run: run(problem, float(lam), params, None)[0],
-                                            grids[LAMBDA_GRIDS[key]], problem.truth)
-        weights[key] = float(best)
-    return weights, scores
+        t = tune_on_reference(lambda lam, run=run: run(problem, float(lam), params, None)[0],
+                              grids[LAMBDA_GRIDS[key]], problem.truth, max_extend=max_extend)
+        weights[key], records[key] = float(t.value), t.as_dict()
+    return weights, records
 
 
 # ---------------------------------------------------------------------------------------------
