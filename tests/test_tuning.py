@@ -50,3 +50,11 @@ def test_tune_on_reference_scores_by_psnr_of_the_first_item():
     t = tune_on_reference(lambda v: (truth * v / 4.0, {"info": v}), [1.0, 2.0], truth)
     assert t.value == 4.0 and t.edge == "" and t.grid == [1.0, 2.0, 4.0, 8.0]
     assert t.scores[2] == max(t.scores) and t.scores[2] > 100  # PSNR of an exact estimate (capped)
+
+
+def test_edge_choices_lists_only_the_choices_left_on_an_edge():
+    from sparseimg.experiments.tuning import edge_choices
+
+    inner = sweep_to_interior(lambda v: -abs(v - 2.0), [1.0, 2.0, 3.0]).as_dict()
+    stuck = sweep_to_interior(lambda v: v, [1.0, 10.0], high=50.0).as_dict()
+    assert edge_choices({"a": {"m": inner, "n": stuck}}) == [("a", "n", 10.0, "bound")]

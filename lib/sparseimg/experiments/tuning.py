@@ -17,7 +17,7 @@ import numpy as np
 
 from sparseimg.metrics import psnr
 
-__all__ = ["Tuned", "sweep_to_interior", "tune_on_reference"]
+__all__ = ["Tuned", "sweep_to_interior", "tune_on_reference", "edge_choices"]
 
 
 @dataclass
@@ -116,3 +116,9 @@ def tune_on_reference(solve: Callable, grid, reference: np.ndarray, *, max_exten
         out = solve(value)
         return psnr(reference, out[0] if isinstance(out, tuple) else out, data_range=1.0)
     return sweep_to_interior(score, grid, max_extend=max_extend, low=low, high=high)
+
+
+def edge_choices(records: dict) -> list:
+    """``[(case, method, value, reason)]`` of ``{case: {method: Tuned.as_dict()}}`` records whose choice still
+    sits at an end of its (grown) grid."""
+    return [(c, m, r["value"], r["reason"]) for c, d in records.items() for m, r in d.items() if r["edge"]]

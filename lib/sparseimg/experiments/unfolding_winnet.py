@@ -20,7 +20,7 @@ from sparseimg.experiments import train_nenet, train_winnet
 from sparseimg.experiments import unfolding_lifting as ulf
 from sparseimg.experiments import wavelets as wv
 from sparseimg.experiments.deblurring import DeblurProblem
-from sparseimg.experiments.tuning import sweep_to_interior
+from sparseimg.experiments.tuning import edge_choices, tune_on_reference
 from sparseimg.images import center_crop, load_image
 from sparseimg.learn import nenet, winnet
 from sparseimg.learn.corpus import HELD_OUT, corpus_image
@@ -258,23 +258,17 @@ def _grid(method, block):
 
 def tune_pnp(models: dict, block: dict) -> tuple[dict, dict]:
     """λ of every method of :data:`PNP_METHODS` on each tuning problem (the tuning image only), each grid grown
-    past an edge choice (:func:`sparseimg.experiments.tuning.sweep_to_interior`, log steps of the grid's own
+    past an edge choice (:func:`sparseimg.experiments.tuning.tune_on_reference`, log steps of the grid's own
     ratio, at most ``win_lam_extend`` added): ``({problem: {method: λ}}, {problem: {method: record}})``, the
     records holding every λ scored, its PSNR and whether the choice still sits on an edge (and why)."""
     lams, records = {}, {}
     for name, problem in deblur_problems(block, tuning=True).items():
         for method in PNP_METHODS:
-            def score(lam, m=method, prob=problem):
-                return psnr(prob.truth, run_pnp(m, prob, float(lam), models, block)[0], data_range=1.0)
-            t = sweep_to_interior(score, _grid(method, block), max_extend=block["win_lam_extend"])
+            t = tune_on_reference(lambda lam, m=method: run_pnp(m, problem, float(lam), models, block),
+                                  _grid(method, block), problem.truth, max_extend=block["win_lam_extend"])
             lams.setdefault(name, {})[method] = float(t.value)
             records.setdefault(name, {})[method] = t.as_dict()
     return lams, records
-
-
-def on_grid_edge(records: dict) -> list:
-    """``[(problem, method, λ, reason)]`` whose tuned λ still sits at an end of its (grown) grid."""
-    return [(p, m, r["value"], r["reason"]) for p, d in records.items() for m, r in d.items() if r["edge"]]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -331,7 +325,7 @@ def main(argv=None) -> int:
         print("nenet", out["nenet_max_abs_error"], out.get("xstep_rms"), flush=True)
     if "pnp" in parts:
         lams, records = tune_pnp(models, block)
-        out["pnp_lams"], out["pnp_tuning"], out["pnp_grid_edges"] = lams, records, on_grid_edge(records)
+        out["pnp_lams"], out["pnp_tuning"], out["pnp_grid_edges"] = lams, records, edge_choices(records)
         res = {}
         for pname, prob in deblur_problems(block).items():
             for m in PNP_METHODS:
