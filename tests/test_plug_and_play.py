@@ -76,6 +76,22 @@ def test_algorithm_1_guards_a_stuck_estimator(problem):
     assert run.stopped == "max_iter" and run.n_iter == 4
 
 
+def test_algorithm_1_guard_keeps_the_schedule_falling_at_most_geometrically(problem):
+    truth, op, y = problem
+    # β₀ = 0.01, β₁ = 0.1; the estimator then reads a rise, a collapse, a slow fall and the input level
+    calls = iter([0.01, 0.5, 1e-6, 0.045, 0.009, 0.009, 0.009])
+    seen = []
+    z, run = pnp_deblur(y, op, lambda x, s: (seen.append(s), x)[1], lambda x: next(calls), lam=1.0,
+                        start_factor=10.0, denoise_factor=2.0, max_fall=2.0, max_iter=10)
+    # never above the previous level, never below half of it; stops once at or below β₀
+    np.testing.assert_allclose(seen, [2 * 0.1, 2 * 0.05, 2 * 0.045, 2 * 0.0225, 2 * 0.01125, 2 * 0.009])
+    assert run.stopped == "noise level reached" and run.n_iter == 6
+    # without the guard the same readings stop the loop at the collapse
+    calls = iter([0.01, 0.5, 1e-6])
+    _, run = pnp_deblur(y, op, lambda x, s: x, lambda x: next(calls), max_iter=10)
+    assert run.n_iter == 2 and run.betas == [2 * 0.5, 2 * 1e-6]
+
+
 def test_pnp_ista_records_psnr_without_an_objective(problem):
     truth, op, y = problem
     z, history = pnp_ista(y, op, lambda x, s: tv_prox(x, s, n_iter=20), 0.02, n_iter=10, reference=truth)
@@ -86,6 +102,7 @@ def test_pnp_ista_records_psnr_without_an_objective(problem):
 @pytest.mark.parametrize("call, match", [
     (lambda y, op: pnp_deblur(y, op, lambda x, s: x, lambda x: 0.0), "noise_estimator"),
     (lambda y, op: pnp_deblur(y, op, lambda x, s: x, lambda x: 0.1, lam=-1.0), "lam"),
+    (lambda y, op: pnp_deblur(y, op, lambda x, s: x, lambda x: 0.1, max_fall=1.0), "max_fall"),
     (lambda y, op: pnp_hqs(y, op, lambda x, s: x, [], lam=1.0, noise_std=0.1), "sigmas"),
     (lambda y, op: x_step(op, y, y, 0.0), "mu"),
 ])

@@ -61,6 +61,14 @@ EVAL_SCHEMA = {
     "win_pnp_factor": Float(0, 10, low_open=True, quick=1.0,
                             help="Algorithm 1's denoiser level = factor · β (NENet measures the error itself)"),
     "win_pnp_max_iter": Int(1, 100, quick=5, help="Algorithm 1's guard on the iterations"),  # 30
+    "win_guard_lam_grid": ListOf(Float(0, low_open=True), min_len=2, unique=True, quick=[0.1, 0.2],
+                                 help="λ of Algorithm 1 with the guarded schedule, swept on the tuning image"),
+    "win_guard_start": Float(1, 1000, low_open=True, quick=20.0,
+                             help="guarded Algorithm 1: β₁ = start · β₀ (the talk: 10)"),  # 20
+    "win_guard_factor": Float(0, 10, low_open=True, quick=1.5,
+                              help="guarded Algorithm 1: the denoiser's level = factor · β (the talk: 2)"),  # 1.5
+    "win_guard_fall": Float(1, 100, low_open=True, quick=1.5,
+                            help="guarded Algorithm 1: β falls by at most this factor per iteration, never rises"),
     "win_hqs_iter": Int(1, 100, quick=3, help="PnP-HQS iterations"),  # 8
     "win_tv_iter": Int(1, 1000, quick=20, help="TV-FISTA iterations"),  # 100
 }
@@ -225,8 +233,8 @@ def deblur_problems(block: dict, tuning: bool = False) -> dict:
     return out
 
 
-PNP_METHODS = {"alg1_winnet": "Algorithm 1, WINNet + NENet", "hqs_winnet": "PnP-HQS, WINNet",
-               "tv_fista": "TV-FISTA (section 2)"}
+PNP_METHODS = {"alg1_winnet": "Algorithm 1, WINNet + NENet", "alg1_guarded": "Algorithm 1, guarded schedule",
+               "hqs_winnet": "PnP-HQS, WINNet", "tv_fista": "TV-FISTA (section 2)"}
 
 
 def run_pnp(method: str, problem: DeblurProblem, lam: float, models: dict, block: dict, reference=None):
@@ -241,6 +249,11 @@ def run_pnp(method: str, problem: DeblurProblem, lam: float, models: dict, block
                             start_factor=10.0, denoise_factor=block["win_pnp_factor"],
                             max_iter=block["win_pnp_max_iter"], reference=reference)
         return z, run.n_iter, list(run.history.psnr)
+    if method == "alg1_guarded":
+        z, run = pnp_deblur(problem.observed, problem.operator, denoise, models["nenet"], lam=lam,
+                            start_factor=block["win_guard_start"], denoise_factor=block["win_guard_factor"],
+                            max_iter=block["win_pnp_max_iter"], max_fall=block["win_guard_fall"], reference=reference)
+        return z, run.n_iter, list(run.history.psnr)
     if method == "hqs_winnet":
         sigmas = list(np.geomspace(49.0 / 255, problem.noise_std, block["win_hqs_iter"]))
         z, run = pnp_hqs(problem.observed, problem.operator, denoise, sigmas, lam=lam, noise_std=problem.noise_std,
@@ -252,7 +265,8 @@ def run_pnp(method: str, problem: DeblurProblem, lam: float, models: dict, block
 
 
 def _grid(method, block):
-    return {"alg1_winnet": block["win_pnp_lam_grid"], "hqs_winnet": block["win_hqs_lam_grid"],
+    return {"alg1_winnet": block["win_pnp_lam_grid"], "alg1_guarded": block["win_guard_lam_grid"],
+            "hqs_winnet": block["win_hqs_lam_grid"],
             "tv_fista": block["win_tv_lam_grid"]}[method]
 
 

@@ -12,7 +12,12 @@
   - ``z_k = denoise(x_k, denoise_factor · β_{k+1})``;
 
   and returns ``z_{k−1}``. The loop ends when the estimated noise falls to the input's own
-  level; ``max_iter`` guards an estimator that never gets there.
+  level; ``max_iter`` guards an estimator that never gets there. The loop feeds the estimate back
+  into the x-step's weight, so an estimator that misreads an x-step (its noise is coloured, its
+  error partly smooth) can stop the loop after one step or drive it upward without end; the
+  optional ``max_fall`` guard keeps each new level within ``[β_k / max_fall, β_k]`` (a schedule
+  that never rises and falls at most geometrically, like HQS's) and leaves the stopping rule to
+  the estimator.
 - :func:`pnp_hqs` — the same splitting with a fixed, decreasing schedule of denoiser levels
   (half-quadratic splitting, Geman & Yang 1995; Zhang et al., "Plug-and-play image restoration
   with deep denoiser prior", 2021).
@@ -89,7 +94,7 @@ class _Clock:
 
 def pnp_deblur(blurred: np.ndarray, operator, denoise: Callable, noise_estimator: Callable, *,
                lam: float = 1.0, start_factor: float = 10.0, denoise_factor: float = 2.0, max_iter: int = 100,
-               reference: np.ndarray | None = None, callback: Callable | None = None) -> tuple[np.ndarray, PnPRun]:
+               max_fall: float | None = None, reference: np.ndarray | None = None, callback: Callable | None = None) -> tuple[np.ndarray, PnPRun]:
     """Algorithm 1: plug-and-play deblurring with a noise estimator (see the module docstring).
 
     Parameters
@@ -111,6 +116,9 @@ def pnp_deblur(blurred: np.ndarray, operator, denoise: Callable, noise_estimator
         The denoiser gets ``denoise_factor · β_{k+1}`` (the talk: 2).
     max_iter : int
         Iterations at most.
+    max_fall : float > 1, optional
+        Guard on the schedule: ``β_{k+1} = min(β_k, max(β(x_k), β_k / max_fall))``. ``None`` (default):
+        the talk's loop, ``β_{k+1} = β(x_k)``.
     reference : ndarray, optional
         Ground truth: records the PSNR of every ``z_k``.
     callback : callable, optional
@@ -126,6 +134,8 @@ def pnp_deblur(blurred: np.ndarray, operator, denoise: Callable, noise_estimator
     start_factor = check_real("start_factor", start_factor, low=1.0, low_open=True)
     denoise_factor = check_real("denoise_factor", denoise_factor, low=0.0, low_open=True)
     max_iter = check_int("max_iter", max_iter, low=1)
+    if max_fall is not None:
+        max_fall = check_real("max_fall", max_fall, low=1.0, low_open=True)
     y = np.asarray(blurred, dtype=np.float64)
     run = PnPRun()
     clock = _Clock(run, reference)
@@ -139,7 +149,8 @@ def pnp_deblur(blurred: np.ndarray, operator, denoise: Callable, noise_estimator
     for k in range(1, max_iter + 1):
         mu = lam * beta0 ** 2 / beta ** 2
         x = x_step(operator, y, z, mu)
-        beta = float(noise_estimator(x))
+        estimate = float(noise_estimator(x))
+        beta = estimate if max_fall is None else min(beta, max(estimate, beta / max_fall))
         z = denoise(x, denoise_factor * beta)
         run.mus.append(mu)
         run.betas.append(denoise_factor * beta)
