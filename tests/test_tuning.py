@@ -58,3 +58,30 @@ def test_edge_choices_lists_only_the_choices_left_on_an_edge():
     inner = sweep_to_interior(lambda v: -abs(v - 2.0), [1.0, 2.0, 3.0]).as_dict()
     stuck = sweep_to_interior(lambda v: v, [1.0, 10.0], high=50.0).as_dict()
     assert edge_choices({"a": {"m": inner, "n": stuck}}) == [("a", "n", 10.0, "bound")]
+
+
+class _Problem:
+    def __init__(self, truth):
+        self.truth = truth
+
+
+def _shrink(method, problem, value):
+    """A scripted 'solver': the truth scaled by a method-dependent gain; best value 1/gain (log-spaced grids)."""
+    gain = {"a": 1.0, "b": 4.0}[method]
+    return problem.truth * min(value * gain, 1.0 / (value * gain))
+
+
+def test_tune_each_covers_every_pair_and_gives_the_same_numbers_in_two_processes():
+    import numpy as np
+
+    from sparseimg.experiments.tuning import tune_each
+
+    problems = {"p1": _Problem(np.linspace(0.1, 0.9, 64).reshape(8, 8)), "p2": _Problem(np.full((8, 8), 0.5))}
+    grids = {"a": [0.25, 0.5, 1.0], "b": [0.25, 0.5, 1.0]}  # each best on an edge: both grow
+    one = tune_each(_shrink, problems, grids, max_extend=4, workers=1)
+    two = tune_each(_shrink, problems, grids, max_extend=4, workers=2)
+    assert one == two
+    values, records = one
+    assert values == {"p1": {"a": 1.0, "b": 0.25}, "p2": {"a": 1.0, "b": 0.25}}
+    assert records["p1"]["a"]["grid"] == [0.25, 0.5, 1.0, 2.0] and records["p1"]["b"]["grid"] == [0.125, 0.25, 0.5, 1.0]
+    assert all(records[p][m]["edge"] == "" for p in problems for m in grids)

@@ -15,7 +15,7 @@ __all__ = ["SCHEMA", "TRAIN_KEYS", "train", "xstep_denoiser"]
 
 SCHEMA = {
     "ne_hidden": Int(2, 256, quick=8, help="hidden units of each of the MLP's two layers"),  # 32
-    "ne_crop": Int(32, 512, quick=64, help="side of the random training crops"),  # 128
+    "ne_crop": Int(32, 512, quick=64, help="side of the random training crops"),  # 256
     "ne_awgn": Int(1, 1000, quick=2, help="white-noise crops per training image"),  # 40
     "ne_xstep": Int(0, 100, quick=1, help="plug-and-play runs per training image (3 x-steps each)"),  # 3
     "ne_xstep_weight": Float(0, 10, quick=0.25, help="weight of the x-step samples in the loss (white noise: 1)"),

@@ -15,9 +15,10 @@ from typing import Callable
 
 import numpy as np
 
+from sparseimg._parallel import process_map
 from sparseimg.metrics import psnr
 
-__all__ = ["Tuned", "sweep_to_interior", "tune_on_reference", "edge_choices"]
+__all__ = ["Tuned", "sweep_to_interior", "tune_on_reference", "tune_each", "edge_choices"]
 
 
 @dataclass
@@ -116,6 +117,31 @@ def tune_on_reference(solve: Callable, grid, reference: np.ndarray, *, max_exten
         out = solve(value)
         return psnr(reference, out[0] if isinstance(out, tuple) else out, data_range=1.0)
     return sweep_to_interior(score, grid, max_extend=max_extend, low=low, high=high)
+
+
+def tune_each(run: Callable, problems: dict, grids: dict, *, max_extend: int = 6, workers: int = 1,
+              desc: str | None = None, progress: bool = False) -> tuple[dict, dict]:
+    """:func:`tune_on_reference` for every (problem, method) pair: ``run(method, problem, value)`` returns an
+    estimate (or a tuple whose first item is one), ``problems`` maps names to objects with a ``truth`` (the
+    tuning image's), ``grids`` maps each method to its starting grid. The pairs are independent and run in
+    ``workers`` forked processes (:func:`sparseimg._parallel.process_map`; the same numbers for any count), so
+    ``run`` must pickle: a module-level function or a :func:`functools.partial` of one.
+
+    Returns ``({problem: {method: value}}, {problem: {method: Tuned.as_dict()}})``.
+    """
+    pairs = [(name, method) for name in problems for method in grids]
+    results = process_map(_tune_pair, [(run, method, problems[name], grids[method], max_extend) for name, method in pairs],
+                          workers, desc=desc, progress=progress)
+    values, records = {}, {}
+    for (name, method), tuned in zip(pairs, results):
+        values.setdefault(name, {})[method] = float(tuned.value)
+        records.setdefault(name, {})[method] = tuned.as_dict()
+    return values, records
+
+
+def _tune_pair(run, method, problem, grid, max_extend) -> Tuned:
+    return tune_on_reference(lambda value: run(method, problem, float(value)), grid, problem.truth,
+                             max_extend=max_extend)
 
 
 def edge_choices(records: dict) -> list:

@@ -16,7 +16,7 @@ invertible network for image denoising", arXiv 2109.06381, 2021.
 from __future__ import annotations
 
 import time
-import warnings
+from functools import partial
 
 import numpy as np
 
@@ -28,7 +28,7 @@ from sparseimg.restoration.noise import estimate_sigma_patches
 from sparseimg.optim.plug_and_play import pnp_deblur, pnp_hqs
 from sparseimg.workspace.params import Bool, Choice, Float, Int, ListOf, ParamError, image_spec
 from sparseimg.experiments import wavelets as wv
-from sparseimg.experiments.tuning import tune_on_reference
+from sparseimg.experiments.tuning import tune_each
 
 __all__ = ["SCHEMA", "TRAIN_KEYS", "check_block", "model_config", "train", "make_denoiser", "seed_of",
            "PEERS", "ESTIMATORS", "denoising_table", "headline", "noise_estimate_table", "deblur_problems", "PNP_METHODS",
@@ -87,6 +87,7 @@ SCHEMA = {
     "lift_hqs_lam_grid": ListOf(Float(0, low_open=True), min_len=2, unique=True, quick=[0.25, 0.5],
                                 help="λ of PnP-HQS swept on the tuning problem"),  # [0.125, 0.25, 0.5]
     "lift_lam_extend": Int(0, 20, quick=1, help="values a λ grid may grow by beyond an edge choice"),  # 6
+    "lift_workers": Int(1, 8, quick=1, help="processes for the plug-and-play tuning; same numbers (full: 2)"),
     "lift_hqs_iter": Int(1, 100, quick=3, help="PnP-HQS iterations"),  # 8
     "lift_pnp_estimator": Choice("mad", "patches", quick="mad",
                                  help="Algorithm 1's noise estimator β(·): part 1's MAD of HH1 or the patch estimator"),  # mad
@@ -273,16 +274,14 @@ def run_pnp(method: str, problem, lam: float, weights: dict, block: dict, refere
                    reference=reference)
 
 
+def _estimate(weights: dict, block: dict, method: str, problem, lam: float) -> np.ndarray:
+    return run_pnp(method, problem, lam, weights, block)[0]
+
+
 def tune_pnp(weights: dict, block: dict) -> tuple[dict, dict]:
     """λ of each method of :data:`PNP_METHODS` on each tuning problem, each grid grown past an edge choice
-    (:func:`sparseimg.experiments.tuning.tune_on_reference`): ``({problem: {method: λ}}, {problem: {method:
-    record}})``."""
-    lams, records = {}, {}
-    for name, problem in deblur_problems(block, tuning=True).items():
-        for method in PNP_METHODS:
-            grid = block["lift_pnp_lam_grid"] if method.startswith("pnp") else block["lift_hqs_lam_grid"]
-            t = tune_on_reference(lambda lam, m=method: run_pnp(m, problem, float(lam), weights, block)[0],
-                                  grid, problem.truth, max_extend=block["lift_lam_extend"])
-            lams.setdefault(name, {})[method] = float(t.value)
-            records.setdefault(name, {})[method] = t.as_dict()
-    return lams, records
+    (:func:`sparseimg.experiments.tuning.tune_each`, the pairs in ``lift_workers`` processes): ``({problem:
+    {method: λ}}, {problem: {method: record}})``."""
+    grids = {m: block["lift_pnp_lam_grid"] if m.startswith("pnp") else block["lift_hqs_lam_grid"] for m in PNP_METHODS}
+    return tune_each(partial(_estimate, weights, block), deblur_problems(block, tuning=True), grids,
+                     max_extend=block["lift_lam_extend"], workers=block["lift_workers"])

@@ -13,14 +13,16 @@ images, the tuning image (``lift_tuning_image``) and the Gaussian-blur and secti
 from __future__ import annotations
 
 import time
+from functools import partial
 
 import numpy as np
 
+from sparseimg._parallel import process_map
 from sparseimg.experiments import train_nenet, train_winnet
 from sparseimg.experiments import unfolding_lifting as ulf
 from sparseimg.experiments import wavelets as wv
 from sparseimg.experiments.deblurring import DeblurProblem
-from sparseimg.experiments.tuning import edge_choices, tune_on_reference
+from sparseimg.experiments.tuning import edge_choices, tune_each
 from sparseimg.images import center_crop, load_image
 from sparseimg.learn import nenet, winnet
 from sparseimg.learn.corpus import HELD_OUT, corpus_image
@@ -31,7 +33,7 @@ from sparseimg.restoration.noise import estimate_sigma_patches
 from sparseimg.workspace.params import Choice, Float, Int, ListOf
 
 __all__ = ["SCHEMA", "EVAL_SCHEMA", "LABELS", "test_images", "denoising_table", "summary", "talk_setting",
-           "seconds_512", "nenet_table", "xstep_table", "deblur_problems", "PNP_METHODS", "tune_pnp", "run_pnp"]
+           "seconds_512", "nenet_table", "xstep_table", "deblur_problems", "PNP_METHODS", "tune_pnp", "run_pnp", "pnp_table"]
 
 
 def _sigma(**kw):
@@ -71,6 +73,7 @@ EVAL_SCHEMA = {
                             help="guarded Algorithm 1: β falls by at most this factor per iteration, never rises"),
     "win_hqs_iter": Int(1, 100, quick=3, help="PnP-HQS iterations"),  # 8
     "win_tv_iter": Int(1, 1000, quick=20, help="TV-FISTA iterations"),  # 100
+    "win_workers": Int(1, 8, quick=1, help="processes for the plug-and-play tuning and runs; same numbers (full: 2)"),
 }
 
 SCHEMA = {**train_winnet.SCHEMA, **train_nenet.SCHEMA, **EVAL_SCHEMA}
@@ -270,19 +273,39 @@ def _grid(method, block):
             "tv_fista": block["win_tv_lam_grid"]}[method]
 
 
+def _estimate(models: dict, block: dict, method: str, problem: DeblurProblem, lam: float) -> np.ndarray:
+    return run_pnp(method, problem, lam, models, block)[0]
+
+
 def tune_pnp(models: dict, block: dict) -> tuple[dict, dict]:
     """λ of every method of :data:`PNP_METHODS` on each tuning problem (the tuning image only), each grid grown
-    past an edge choice (:func:`sparseimg.experiments.tuning.tune_on_reference`, log steps of the grid's own
-    ratio, at most ``win_lam_extend`` added): ``({problem: {method: λ}}, {problem: {method: record}})``, the
-    records holding every λ scored, its PSNR and whether the choice still sits on an edge (and why)."""
-    lams, records = {}, {}
-    for name, problem in deblur_problems(block, tuning=True).items():
-        for method in PNP_METHODS:
-            t = tune_on_reference(lambda lam, m=method: run_pnp(m, problem, float(lam), models, block),
-                                  _grid(method, block), problem.truth, max_extend=block["win_lam_extend"])
-            lams.setdefault(name, {})[method] = float(t.value)
-            records.setdefault(name, {})[method] = t.as_dict()
-    return lams, records
+    past an edge choice (:func:`sparseimg.experiments.tuning.tune_each`, log steps of the grid's own ratio, at
+    most ``win_lam_extend`` added; the pairs in ``win_workers`` processes): ``({problem: {method: λ}},
+    {problem: {method: record}})``, the records holding every λ scored, its PSNR and whether the choice still
+    sits on an edge (and why)."""
+    return tune_each(partial(_estimate, models, block), deblur_problems(block, tuning=True),
+                     {m: _grid(m, block) for m in PNP_METHODS}, max_extend=block["win_lam_extend"],
+                     workers=block["win_workers"])
+
+
+def _timed_run(models: dict, block: dict, method: str, problem: DeblurProblem, lam: float) -> dict:
+    t0 = time.perf_counter()
+    z, iters, _ = run_pnp(method, problem, lam, models, block)
+    return {"psnr": psnr(problem.truth, z, data_range=1.0), "iterations": iters, "lam": lam,
+            "seconds": time.perf_counter() - t0}
+
+
+def pnp_table(models: dict, block: dict, lams: dict) -> dict:
+    """Every method of :data:`PNP_METHODS` on every reported problem at its tuned λ (``lams`` from
+    :func:`tune_pnp`), in ``win_workers`` processes: ``{problem: {method: {psnr, iterations, lam, seconds}}}``."""
+    problems = deblur_problems(block)
+    pairs = [(p, m) for p in problems for m in PNP_METHODS]
+    runs = process_map(partial(_timed_run, models, block),
+                       [(m, problems[p], lams[p][m]) for p, m in pairs], block["win_workers"])
+    out = {}
+    for (p, m), r in zip(pairs, runs):
+        out.setdefault(p, {})[m] = r
+    return out
 
 
 # ------------------------------------------------------------------------------------------------
@@ -340,14 +363,7 @@ def main(argv=None) -> int:
     if "pnp" in parts:
         lams, records = tune_pnp(models, block)
         out["pnp_lams"], out["pnp_tuning"], out["pnp_grid_edges"] = lams, records, edge_choices(records)
-        res = {}
-        for pname, prob in deblur_problems(block).items():
-            for m in PNP_METHODS:
-                t0 = time.perf_counter()
-                z, iters, _ = run_pnp(m, prob, lams[pname][m], models, block)
-                res.setdefault(pname, {})[m] = {"psnr": psnr(prob.truth, z, data_range=1.0), "iterations": iters,
-                                                "lam": lams[pname][m], "seconds": time.perf_counter() - t0}
-        out["pnp"] = res
+        out["pnp"] = res = pnp_table(models, block, lams)
         print("pnp", json.dumps(res, indent=1), "edges", out["pnp_grid_edges"], flush=True)
     if args.output:
         Path(args.output).write_text(json.dumps(out, indent=1, default=float) + "\n")
