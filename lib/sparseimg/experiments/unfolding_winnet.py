@@ -106,40 +106,49 @@ def _methods(models: dict, block: dict, far: bool):
     return out
 
 
+def _denoise_cell(models: dict, block: dict, far: bool, s: float, i: int, clean: np.ndarray, prior: dict):
+    """One (σ, image) cell of :func:`denoising_table`: ``({method: psnr} with "noisy", {method: seconds})``;
+    the methods in ``prior`` (part 1's cells) are taken as they are, WINNet's always computed."""
+    import warnings
+
+    noisy = wv.add_noise(clean, s / 255, ulf.seed_of(block, i, s))
+    cell, seconds = {"noisy": psnr(clean, noisy, data_range=1.0)}, {}
+    for m, den in _methods(models, block, far).items():
+        if m in prior and m not in ("winnet", "winnet_blind"):
+            cell[m] = prior[m]
+            continue
+        t0 = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # σ outside the trained range: on purpose here
+            est = den(noisy, s / 255)
+        seconds[m] = time.perf_counter() - t0
+        cell[m] = psnr(clean, est, data_range=1.0)
+    return cell, seconds
+
+
 def denoising_table(models: dict, block: dict, known: dict | None = None) -> tuple[dict, list, dict]:
     """PSNR per σ (``win_sigmas`` and ``win_far_sigmas``), image and method; part 1's noise seeds.
 
     ``models``: ``{"winnet": WINNetDenoiser, "nenet": NENet or None, "lifting": weights or None}``.
     ``known``: part 1's table (the first value of
     :func:`sparseimg.experiments.unfolding_lifting.denoising_table`), whose cells (same images, crops,
-    noise seeds and denoisers) are taken as they are instead of being computed twice.
+    noise seeds and denoisers) are taken as they are instead of being computed twice. The cells run in
+    ``win_workers`` processes (the same numbers for any count).
     Returns ``({sigma_key: {image: {method: psnr}}}, rows, {method: seconds per computed image})``.
     """
     images = test_images(block)
+    jobs = [(far, s, i, name, clean) for far, sigmas in ((False, block["win_sigmas"]), (True, block["win_far_sigmas"]))
+            for s in sigmas for i, (name, clean) in enumerate(images.items())]
+    cells = process_map(partial(_denoise_cell, models, block),
+                        [(far, s, i, clean, (known or {}).get(wv.sigma_key(s), {}).get(name, {}))
+                         for far, s, i, name, clean in jobs], block["win_workers"])
     table, rows, seconds, counts = {}, [], {}, {}
-    import warnings
-
-    for far, sigmas in ((False, block["win_sigmas"]), (True, block["win_far_sigmas"])):
-        methods = _methods(models, block, far)
-        for s in sigmas:
-            key = wv.sigma_key(s)
-            for i, (name, clean) in enumerate(images.items()):
-                noisy = wv.add_noise(clean, s / 255, ulf.seed_of(block, i, s))
-                cell = table.setdefault(key, {}).setdefault(name, {"noisy": psnr(clean, noisy, data_range=1.0)})
-                prior = (known or {}).get(key, {}).get(name, {})
-                for m, den in methods.items():
-                    if m in prior and m != "winnet" and m != "winnet_blind":
-                        cell[m] = prior[m]
-                        rows.append({"sigma": s, "image": name, "method": m, "psnr_db": cell[m]})
-                        continue
-                    t0 = time.perf_counter()
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore")  # σ outside the trained range: on purpose here
-                        est = den(noisy, s / 255)
-                    seconds[m] = seconds.get(m, 0.0) + time.perf_counter() - t0
-                    counts[m] = counts.get(m, 0) + 1
-                    cell[m] = psnr(clean, est, data_range=1.0)
-                    rows.append({"sigma": s, "image": name, "method": m, "psnr_db": cell[m]})
+    for (far, s, i, name, clean), (cell, secs) in zip(jobs, cells):
+        table.setdefault(wv.sigma_key(s), {})[name] = cell
+        rows.extend({"sigma": s, "image": name, "method": m, "psnr_db": v} for m, v in cell.items() if m != "noisy")
+        for m, t in secs.items():
+            seconds[m] = seconds.get(m, 0.0) + t
+            counts[m] = counts.get(m, 0) + 1
     return table, rows, {m: seconds[m] / counts[m] for m in seconds}
 
 
@@ -188,18 +197,28 @@ def seconds_512(models: dict, block: dict, repeats: int = 2) -> dict:
 # ------------------------------------------------------------------------------------------------
 # NENet
 # ------------------------------------------------------------------------------------------------
+def _nenet_errors(estimator, block: dict, i: int, clean: np.ndarray) -> dict:
+    ests = {"nenet": estimator, "patches": lambda x: estimate_sigma_patches(x, stride=2)}
+    out = {k: [] for k in ests}
+    for s in block["ne_sigmas"]:
+        noisy = wv.add_noise(clean, s / 255, ulf.seed_of(block, 6000 + i, s))
+        for k, f in ests.items():
+            out[k].append(255 * float(f(noisy)) - s)
+    return out
+
+
 def nenet_table(estimator, block: dict) -> dict:
     """``{estimator: {image: [estimate − σ (0-255) per ne_sigmas]}}`` on the whole test images (never trained
-    on), NENet beside :func:`~sparseimg.restoration.noise.estimate_sigma_patches` (stride 2)."""
+    on), NENet beside :func:`~sparseimg.restoration.noise.estimate_sigma_patches` (stride 2); the images in
+    ``win_workers`` processes."""
     images = {_name(s): load_image(s, gray=True) for s in block["lift_images"]}
     images.update({p: corpus_image(p) for p in block["win_photos"]})
-    ests = {"nenet": estimator, "patches": lambda x: estimate_sigma_patches(x, stride=2)}
-    out = {k: {} for k in ests}
-    for i, (name, clean) in enumerate(images.items()):
-        for s in block["ne_sigmas"]:
-            noisy = wv.add_noise(clean, s / 255, ulf.seed_of(block, 6000 + i, s))
-            for k, f in ests.items():
-                out[k].setdefault(name, []).append(255 * float(f(noisy)) - s)
+    per_image = process_map(partial(_nenet_errors, estimator, block),
+                            [(i, clean) for i, clean in enumerate(images.values())], block["win_workers"])
+    out = {"nenet": {}, "patches": {}}
+    for name, errs in zip(images, per_image):
+        for k in out:
+            out[k][name] = errs[k]
     return out
 
 

@@ -30,7 +30,6 @@ records PSNR per iteration.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
@@ -38,9 +37,8 @@ import numpy as np
 
 from sparseimg._validate import check_int, check_real
 from sparseimg.restoration.denoisers import DenoiserProx
-from sparseimg.metrics import psnr
 from sparseimg.optim.objectives import LeastSquares
-from sparseimg.optim.solvers import History, proximal_gradient
+from sparseimg.optim.solvers import History, _Monitor, proximal_gradient
 
 __all__ = ["PnPRun", "x_step", "pnp_deblur", "pnp_hqs", "pnp_ista"]
 
@@ -52,7 +50,8 @@ class PnPRun:
     Attributes
     ----------
     history : History
-        ``time`` (solver seconds) and, with a reference, ``psnr`` of each ``z_k`` (index 0: the start).
+        ``time`` (solver seconds) and, with a reference, ``psnr`` of each ``z_k`` (index 0: the start);
+        ``objective`` is NaN (a plug-and-play run minimises none).
     betas : list of float
         Noise levels ``β_k`` handed to the denoiser (after ``denoise_factor``) or scheduled.
     mus : list of float
@@ -77,19 +76,10 @@ def x_step(operator, blurred: np.ndarray, z: np.ndarray, mu: float) -> np.ndarra
     return operator.solve_normal(operator.adjoint(blurred) + mu * z, mu)
 
 
-class _Clock:
-    """Solver time with the PSNR bookkeeping kept out of it."""
-
-    def __init__(self, run: PnPRun, reference):
-        self.run, self.reference = run, reference
-        self.elapsed, self._t0 = 0.0, time.perf_counter()
-
-    def record(self, z: np.ndarray):
-        self.elapsed += time.perf_counter() - self._t0
-        self.run.history.time.append(self.elapsed)
-        if self.reference is not None:
-            self.run.history.psnr.append(psnr(self.reference, z, data_range=1.0))
-        self._t0 = time.perf_counter()
+def _monitor(run: PnPRun, reference) -> _Monitor:
+    """The solvers' iteration recorder on the run's history: solver time per ``z_k`` (the PSNR bookkeeping
+    kept out of it) and, with a reference, its PSNR (``data_range = 1``); no objective (NaN)."""
+    return _Monitor(run.history, reference, support_tol=None, data_range=1.0, track=True)
 
 
 def pnp_deblur(blurred: np.ndarray, operator, denoise: Callable, noise_estimator: Callable, *,
@@ -138,13 +128,13 @@ def pnp_deblur(blurred: np.ndarray, operator, denoise: Callable, noise_estimator
         max_fall = check_real("max_fall", max_fall, low=1.0, low_open=True)
     y = np.asarray(blurred, dtype=np.float64)
     run = PnPRun()
-    clock = _Clock(run, reference)
+    monitor = _monitor(run, reference)
     z = y.copy()
     beta0 = float(noise_estimator(z))
     if not beta0 > 0:
         raise ValueError(f"noise_estimator(blurred)={beta0!r} is not allowed: expected a positive noise level")
     beta = start_factor * beta0
-    clock.record(z)
+    monitor.record(0, z, None)
     run.stopped = "max_iter"
     for k in range(1, max_iter + 1):
         mu = lam * beta0 ** 2 / beta ** 2
@@ -154,7 +144,7 @@ def pnp_deblur(blurred: np.ndarray, operator, denoise: Callable, noise_estimator
         z = denoise(x, denoise_factor * beta)
         run.mus.append(mu)
         run.betas.append(denoise_factor * beta)
-        clock.record(z)
+        monitor.record(k, z, None)
         if callback is not None:
             callback(k, x, z)
         if not beta > beta0:
@@ -178,16 +168,16 @@ def pnp_hqs(blurred: np.ndarray, operator, denoise: Callable, sigmas: Sequence[f
         raise ValueError("sigmas=[] is not allowed: expected at least one denoiser level")
     y = np.asarray(blurred, dtype=np.float64)
     run = PnPRun(stopped="schedule done")
-    clock = _Clock(run, reference)
+    monitor = _monitor(run, reference)
     z = y.copy() if start is None else np.array(start, dtype=np.float64)
-    clock.record(z)
+    monitor.record(0, z, None)
     for k, sigma in enumerate(sigmas, start=1):
         mu = lam * noise_std ** 2 / sigma ** 2
         x = x_step(operator, y, z, mu)
         z = denoise(x, sigma)
         run.mus.append(mu)
         run.betas.append(sigma)
-        clock.record(z)
+        monitor.record(k, z, None)
         if callback is not None:
             callback(k, x, z)
     return z, run
