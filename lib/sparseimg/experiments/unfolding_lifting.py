@@ -91,6 +91,14 @@ SCHEMA = {
     "lift_hqs_iter": Int(1, 100, quick=3, help="PnP-HQS iterations"),  # 8
     "lift_pnp_estimator": Choice("mad", "patches", quick="mad",
                                  help="Algorithm 1's noise estimator β(·): part 1's MAD of HH1 or the patch estimator"),  # mad
+    "lift_guard_lam_grid": ListOf(Float(0, low_open=True), min_len=2, unique=True, quick=[0.1, 0.2],
+                                  help="λ of Algorithm 1 with the guarded schedule, swept on the tuning problem"),
+    "lift_guard_start": Float(1, 1000, low_open=True, quick=20.0,
+                              help="guarded Algorithm 1: β₁ = start · β₀ (the talk: 10)"),  # 20
+    "lift_guard_factor": Float(0, 10, low_open=True, quick=1.5,
+                               help="guarded Algorithm 1: the denoiser's level = factor · β (the talk: 2)"),  # 1.5
+    "lift_guard_fall": Float(1, 100, low_open=True, quick=1.5,
+                             help="guarded Algorithm 1: β falls by at most this factor per iteration, never rises"),
 }
 
 TRAIN_KEYS = ("lift_levels", "lift_steps", "lift_pu_hidden", "lift_band_hidden", "lift_band_layers", "lift_pilot",
@@ -251,6 +259,7 @@ def deblur_problems(block: dict, tuning: bool = False) -> dict:
 
 #: Plug-and-play runs: Algorithm 1 and PnP-HQS, each with the learned denoiser and part 1's wavelet denoiser.
 PNP_METHODS = {"pnp_learned": "Algorithm 1, learned lifting", "pnp_wavelet": "Algorithm 1, wavelet (part 1)",
+               "guard_learned": "Algorithm 1 guarded, learned lifting", "guard_wavelet": "Algorithm 1 guarded, wavelet (part 1)",
                "hqs_learned": "PnP-HQS, learned lifting", "hqs_wavelet": "PnP-HQS, wavelet (part 1)"}
 
 
@@ -263,12 +272,17 @@ def _denoiser_of(method, weights, block):
 
 def run_pnp(method: str, problem, lam: float, weights: dict, block: dict, reference=None):
     """One plug-and-play run: ``(estimate, PnPRun)``. Algorithm 1 uses ``lift_pnp_estimator`` as β(·)
-    and part 1's factors (start 10, denoiser 2, at most 30 iterations); HQS falls geometrically from
+    and part 1's factors (start 10, denoiser 2, at most 30 iterations); its guarded variant
+    (``guard_*``) the ``lift_guard_*`` factors and ``max_fall``; HQS falls geometrically from
     49/255 to the data's noise in ``lift_hqs_iter`` steps."""
     den = _denoiser_of(method, weights, block)
     if method.startswith("pnp"):
         return pnp_deblur(problem.observed, problem.operator, den, _estimator(block["lift_pnp_estimator"]), lam=lam,
                           start_factor=10.0, denoise_factor=2.0, max_iter=30, reference=reference)
+    if method.startswith("guard"):
+        return pnp_deblur(problem.observed, problem.operator, den, _estimator(block["lift_pnp_estimator"]), lam=lam,
+                          start_factor=block["lift_guard_start"], denoise_factor=block["lift_guard_factor"],
+                          max_fall=block["lift_guard_fall"], max_iter=30, reference=reference)
     sigmas = list(np.geomspace(49.0 / 255, problem.noise_std, block["lift_hqs_iter"]))
     return pnp_hqs(problem.observed, problem.operator, den, sigmas, lam=lam, noise_std=problem.noise_std,
                    reference=reference)
@@ -282,6 +296,7 @@ def tune_pnp(weights: dict, block: dict) -> tuple[dict, dict]:
     """λ of each method of :data:`PNP_METHODS` on each tuning problem, each grid grown past an edge choice
     (:func:`sparseimg.experiments.tuning.tune_each`, the pairs in ``lift_workers`` processes): ``({problem:
     {method: λ}}, {problem: {method: record}})``."""
-    grids = {m: block["lift_pnp_lam_grid"] if m.startswith("pnp") else block["lift_hqs_lam_grid"] for m in PNP_METHODS}
+    grids = {m: block[{"pnp": "lift_pnp_lam_grid", "guard": "lift_guard_lam_grid", "hqs": "lift_hqs_lam_grid"}[m.split("_")[0]]]
+             for m in PNP_METHODS}
     return tune_each(partial(_estimate, weights, block), deblur_problems(block, tuning=True), grids,
                      max_extend=block["lift_lam_extend"], workers=block["lift_workers"])
