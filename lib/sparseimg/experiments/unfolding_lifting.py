@@ -32,13 +32,34 @@ from sparseimg.experiments.tuning import tune_each
 
 __all__ = ["SCHEMA", "TRAIN_KEYS", "check_block", "model_config", "train", "make_denoiser", "seed_of",
            "PEERS", "ESTIMATORS", "denoising_table", "headline", "noise_estimate_table", "deblur_problems", "PNP_METHODS",
-           "run_pnp", "tune_pnp"]
+           "run_pnp", "tune_pnp", "guard_schema", "guarded"]
 
 REPORTED = ("camera", "astronaut", "moon", "coins")
 
 
 def _sigma(**kw):
     return Float(0, 255, low_open=True, **kw)
+
+
+def guard_schema(prefix: str) -> dict:
+    """The keys ``<prefix>_guard_*`` of Algorithm 1 with a guarded schedule (:func:`guarded`): its λ grid (swept
+    on the tuning image) and its three factors; quick values equal the full ones except the grid."""
+    return {
+        f"{prefix}_guard_lam_grid": ListOf(Float(0, low_open=True), min_len=2, unique=True, quick=[0.1, 0.2],
+                                           help="λ of Algorithm 1 with the guarded schedule, swept on the tuning image"),
+        f"{prefix}_guard_start": Float(1, 1000, low_open=True, quick=20.0,
+                                       help="guarded Algorithm 1: β₁ = start · β₀ (the talk: 10)"),  # 20
+        f"{prefix}_guard_factor": Float(0, 10, low_open=True, quick=1.5,
+                                        help="guarded Algorithm 1: the denoiser's level = factor · β (the talk: 2)"),
+        f"{prefix}_guard_fall": Float(1, 100, low_open=True, quick=1.5,
+                                      help="guarded Algorithm 1: β falls by at most this factor per iteration, never rises"),
+    }
+
+
+def guarded(block: dict, prefix: str) -> dict:
+    """:func:`~sparseimg.optim.plug_and_play.pnp_deblur`'s keyword arguments of the guarded schedule."""
+    return {"start_factor": block[f"{prefix}_guard_start"], "denoise_factor": block[f"{prefix}_guard_factor"],
+            "max_fall": block[f"{prefix}_guard_fall"]}
 
 
 SCHEMA = {
@@ -91,14 +112,7 @@ SCHEMA = {
     "lift_hqs_iter": Int(1, 100, quick=3, help="PnP-HQS iterations"),  # 8
     "lift_pnp_estimator": Choice("mad", "patches", quick="mad",
                                  help="Algorithm 1's noise estimator β(·): part 1's MAD of HH1 or the patch estimator"),  # mad
-    "lift_guard_lam_grid": ListOf(Float(0, low_open=True), min_len=2, unique=True, quick=[0.1, 0.2],
-                                  help="λ of Algorithm 1 with the guarded schedule, swept on the tuning problem"),
-    "lift_guard_start": Float(1, 1000, low_open=True, quick=20.0,
-                              help="guarded Algorithm 1: β₁ = start · β₀ (the talk: 10)"),  # 20
-    "lift_guard_factor": Float(0, 10, low_open=True, quick=1.5,
-                               help="guarded Algorithm 1: the denoiser's level = factor · β (the talk: 2)"),  # 1.5
-    "lift_guard_fall": Float(1, 100, low_open=True, quick=1.5,
-                             help="guarded Algorithm 1: β falls by at most this factor per iteration, never rises"),
+    **guard_schema("lift"),
 }
 
 TRAIN_KEYS = ("lift_levels", "lift_steps", "lift_pu_hidden", "lift_band_hidden", "lift_band_layers", "lift_pilot",
@@ -281,8 +295,7 @@ def run_pnp(method: str, problem, lam: float, weights: dict, block: dict, refere
                           start_factor=10.0, denoise_factor=2.0, max_iter=30, reference=reference)
     if method.startswith("guard"):
         return pnp_deblur(problem.observed, problem.operator, den, _estimator(block["lift_pnp_estimator"]), lam=lam,
-                          start_factor=block["lift_guard_start"], denoise_factor=block["lift_guard_factor"],
-                          max_fall=block["lift_guard_fall"], max_iter=30, reference=reference)
+                          max_iter=30, reference=reference, **guarded(block, "lift"))
     sigmas = list(np.geomspace(49.0 / 255, problem.noise_std, block["lift_hqs_iter"]))
     return pnp_hqs(problem.observed, problem.operator, den, sigmas, lam=lam, noise_std=problem.noise_std,
                    reference=reference)

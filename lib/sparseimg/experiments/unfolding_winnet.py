@@ -63,14 +63,7 @@ EVAL_SCHEMA = {
     "win_pnp_factor": Float(0, 10, low_open=True, quick=1.0,
                             help="Algorithm 1's denoiser level = factor · β (NENet measures the error itself)"),
     "win_pnp_max_iter": Int(1, 100, quick=5, help="Algorithm 1's guard on the iterations"),  # 30
-    "win_guard_lam_grid": ListOf(Float(0, low_open=True), min_len=2, unique=True, quick=[0.1, 0.2],
-                                 help="λ of Algorithm 1 with the guarded schedule, swept on the tuning image"),
-    "win_guard_start": Float(1, 1000, low_open=True, quick=20.0,
-                             help="guarded Algorithm 1: β₁ = start · β₀ (the talk: 10)"),  # 20
-    "win_guard_factor": Float(0, 10, low_open=True, quick=1.5,
-                              help="guarded Algorithm 1: the denoiser's level = factor · β (the talk: 2)"),  # 1.5
-    "win_guard_fall": Float(1, 100, low_open=True, quick=1.5,
-                            help="guarded Algorithm 1: β falls by at most this factor per iteration, never rises"),
+    **ulf.guard_schema("win"),
     "win_hqs_iter": Int(1, 100, quick=3, help="PnP-HQS iterations"),  # 8
     "win_tv_iter": Int(1, 1000, quick=20, help="TV-FISTA iterations"),  # 100
     "win_workers": Int(1, 8, quick=1, help="processes for the plug-and-play tuning and runs; same numbers (full: 2)"),
@@ -273,8 +266,7 @@ def run_pnp(method: str, problem: DeblurProblem, lam: float, models: dict, block
         return z, run.n_iter, list(run.history.psnr)
     if method == "alg1_guarded":
         z, run = pnp_deblur(problem.observed, problem.operator, denoise, models["nenet"], lam=lam,
-                            start_factor=block["win_guard_start"], denoise_factor=block["win_guard_factor"],
-                            max_iter=block["win_pnp_max_iter"], max_fall=block["win_guard_fall"], reference=reference)
+                            max_iter=block["win_pnp_max_iter"], reference=reference, **ulf.guarded(block, "win"))
         return z, run.n_iter, list(run.history.psnr)
     if method == "hqs_winnet":
         sigmas = list(np.geomspace(49.0 / 255, problem.noise_std, block["win_hqs_iter"]))
