@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sparseimg.workspace.report import tuning_records
+from sparseimg.experiments.tuning import tuning_records
 
 ROOT = Path(__file__).resolve().parents[1]
 METRICS = sorted(p for p in (ROOT / "reports" / "metrics").glob("*.json") if not p.stem.endswith("_headline"))

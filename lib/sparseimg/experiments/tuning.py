@@ -18,7 +18,7 @@ import numpy as np
 from sparseimg._parallel import process_map
 from sparseimg.metrics import psnr
 
-__all__ = ["Tuned", "sweep_to_interior", "tune_on_reference", "tune_each", "edge_choices"]
+__all__ = ["Tuned", "sweep_to_interior", "tune_on_reference", "tune_each", "edge_choices", "tuning_records"]
 
 
 @dataclass
@@ -148,3 +148,21 @@ def edge_choices(records: dict) -> list:
     """``[(case, method, value, reason)]`` of ``{case: {method: Tuned.as_dict()}}`` records whose choice still
     sits at an end of its (grown) grid."""
     return [(c, m, r["value"], r["reason"]) for c, d in records.items() for m, r in d.items() if r["edge"]]
+
+
+_RECORD_KEYS = frozenset({"value", "grid", "scores", "edge"})
+
+
+def tuning_records(tree, path: str = "") -> list[tuple[str, dict]]:
+    """``[(path, record)]`` of every tuned-value record (:meth:`Tuned.as_dict`:
+    value, grid, scores, edge, reason) in a JSON tree such as a section's metrics, depth first in the tree's
+    order; ``path`` joins the keys and list indices with ``/``."""
+    if isinstance(tree, dict):
+        if _RECORD_KEYS <= set(tree) and isinstance(tree["grid"], list):
+            return [(path, tree)]
+        items = tree.items()
+    elif isinstance(tree, list):
+        items = enumerate(tree)
+    else:
+        return []
+    return [found for key, sub in items for found in tuning_records(sub, f"{path}/{key}" if path else str(key))]

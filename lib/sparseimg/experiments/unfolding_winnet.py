@@ -13,6 +13,7 @@ images, the tuning image (``lift_tuning_image``) and the Gaussian-blur and secti
 from __future__ import annotations
 
 import time
+import warnings
 from functools import partial
 
 import numpy as np
@@ -102,8 +103,6 @@ def _methods(models: dict, block: dict, far: bool):
 def _denoise_cell(models: dict, block: dict, far: bool, s: float, i: int, clean: np.ndarray, prior: dict):
     """One (σ, image) cell of :func:`denoising_table`: ``({method: psnr} with "noisy", {method: seconds})``;
     the methods in ``prior`` (part 1's cells) are taken as they are, WINNet's always computed."""
-    import warnings
-
     noisy = wv.add_noise(clean, s / 255, ulf.seed_of(block, i, s))
     cell, seconds = {"noisy": psnr(clean, noisy, data_range=1.0)}, {}
     for m, den in _methods(models, block, far).items():

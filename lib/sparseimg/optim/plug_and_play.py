@@ -84,7 +84,8 @@ def _monitor(run: PnPRun, reference) -> _Monitor:
 
 def pnp_deblur(blurred: np.ndarray, operator, denoise: Callable, noise_estimator: Callable, *,
                lam: float = 1.0, start_factor: float = 10.0, denoise_factor: float = 2.0, max_iter: int = 100,
-               max_fall: float | None = None, reference: np.ndarray | None = None, callback: Callable | None = None) -> tuple[np.ndarray, PnPRun]:
+               max_fall: float | None = None, reference: np.ndarray | None = None,
+               callback: Callable | None = None) -> tuple[np.ndarray, PnPRun]:
     """Algorithm 1: plug-and-play deblurring with a noise estimator (see the module docstring).
 
     Parameters

@@ -15,6 +15,7 @@ import html
 import json
 from pathlib import Path
 
+from sparseimg.experiments.tuning import tuning_records
 from sparseimg.workspace.provenance import cpu_count, cpu_model, file_sha256, git_state
 from sparseimg.workspace.reporting import format_value
 from sparseimg.workspace.sections import SECTIONS
@@ -150,24 +151,6 @@ def _section(page: _Page, reports: Path, name: str, sec) -> None:
             f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in sorted(params.items())), "yaml")
     metrics = _read_json(metrics_path)
     page.details(f"Metrics (<code>metrics/{name}.json</code>)", json.dumps(metrics, indent=2, sort_keys=True), "json")
-
-
-_RECORD_KEYS = frozenset({"value", "grid", "scores", "edge"})
-
-
-def tuning_records(tree, path: str = "") -> list[tuple[str, dict]]:
-    """``[(path, record)]`` of every tuned-value record (:meth:`sparseimg.experiments.tuning.Tuned.as_dict`:
-    value, grid, scores, edge, reason) in a JSON tree such as a section's metrics, depth first in the tree's
-    order; ``path`` joins the keys and list indices with ``/``."""
-    if isinstance(tree, dict):
-        if _RECORD_KEYS <= set(tree) and isinstance(tree["grid"], list):
-            return [(path, tree)]
-        items = tree.items()
-    elif isinstance(tree, list):
-        items = enumerate(tree)
-    else:
-        return []
-    return [found for key, sub in items for found in tuning_records(sub, f"{path}/{key}" if path else str(key))]
 
 
 def _tuned_values(page: _Page, reports: Path) -> None:
