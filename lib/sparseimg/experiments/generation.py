@@ -213,21 +213,21 @@ def _gmm(components):
 METHODS = Registry("generation", {
     "pairwise": generate_pairwise,
     "neighbour": generate_neighbour,
-    "neighbour_ranked": generate_neighbour_ranked,
     "independent": generate_independent,
     "random_atoms": generate_random_atoms,
     "true_supports": generate_true_supports,
     "gmm10": _gmm(10),
     "gmm50": _gmm(50),
+    "neighbour_ranked": generate_neighbour_ranked,  # last: the other rows keep their seeds ([seed, index])
 }, {
     "pairwise": "pairwise support model + EM (paper, fixed |S|)",
     "neighbour": "training supports, smallest atom redrawn (no copies) + EM",
-    "neighbour_ranked": "neighbour supports + EM, the redrawn atom's coefficient the smallest",
     "independent": "independent supports + EM",
     "random_atoms": "k random atoms (paper Fig. 1)",
     "true_supports": "training supports + EM",
     "gmm10": "GMM-10 on PCA",
     "gmm50": "GMM-50 on PCA",
+    "neighbour_ranked": "neighbour supports + EM, the redrawn atom's coefficient the smallest",
 })
 
 
