@@ -115,8 +115,11 @@ def test_tune_deblurrers_picks_from_each_grid_and_skips_shared(camera64):
     p = wv.gaussian_blur_problem(camera64, seed=1)
     grids = {"wavelet_lam_grid": [3e-4, 1e-3], "tv_lam_grid": [5e-4, 1e-3], "pnp_lam_grid": [0.3, 1.0],
              "hqs_lam_grid": [0.25, 0.5]}
-    weights, records = wv.tune_deblurrers(p, grids, SMALL, keys=["fista_synthesis", "pnp_tv", "pnp_bm3d"],
+    weights, records = wv.tune_deblurrers({"p": p}, grids, SMALL, keys=["fista_synthesis", "pnp_tv", "pnp_bm3d"],
                                           max_extend=2)
+    assert wv.tune_deblurrers({"p": p}, grids, SMALL, keys=["fista_synthesis", "pnp_tv"], max_extend=2,
+                              workers=2) == (weights, records)  # the same numbers in two processes
+    weights, records = weights["p"], records["p"]
     assert set(weights) == set(records) == {"fista_synthesis", "pnp_tv"}
     for key, lam in weights.items():
         rec = records[key]
@@ -221,3 +224,24 @@ def test_headline_paths_follow_the_notebooks_metrics_and_keys_are_unique():
     }
     values = extract_headline("wavelets", section.HEADLINE, metrics)
     assert values["wavelet_bm3d_psnr"] == 27.0 and values["pnp_best_section2_psnr"] == 25.2
+
+
+def test_bm3d_runs_single_threaded_so_repeated_calls_are_bitwise_equal(monkeypatch):
+    """The bm3d library sums its threads' estimates in a racy order (two runs may differ by ~1e-7), which would
+    make the section's metrics differ between runs: the wrapper asks for one thread, and the output is the
+    same call after call."""
+    import bm3d
+
+    seen = []
+    real = bm3d.bm3d
+
+    def spy(z, sigma, profile=None, **kw):
+        seen.append(getattr(profile, "num_threads", None))
+        return real(z, sigma, profile=profile, **kw)
+
+    monkeypatch.setattr(bm3d, "bm3d", spy)
+    noisy = np.random.default_rng(3).random((40, 40))
+    settings = wv.DenoiseSettings(bm3d_stages="hard")
+    first = wv.DENOISERS["bm3d"](noisy, 0.1, settings)
+    assert all(np.array_equal(first, wv.DENOISERS["bm3d"](noisy, 0.1, settings)) for _ in range(3))
+    assert seen == [1] * 4

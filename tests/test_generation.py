@@ -115,3 +115,68 @@ def test_neighbour_row_never_copies_a_training_support_and_ordered_supports_foll
     assert support_copy_fraction(supports, model.all_supports()) == 0.0
     again, _ = gen.generate("neighbour", model, params, 20, np.random.default_rng(0))
     assert np.array_equal(images, again)  # seeded
+
+
+def test_ranked_coefficients_keep_the_new_entries_smallest():
+    from sparseimg.sparsemodels.generation import sample_coefficients, sample_ranked_coefficients
+
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((4, 4))
+    cov = A @ A.T + np.eye(4)
+    mean = np.array([8.0, 6.0, 3.0, 2.0])
+    draws = np.array([sample_ranked_coefficients(mean, cov, 2, rng) for _ in range(300)])
+    assert np.all(draws >= 0)
+    assert np.all(draws[:, 2] <= draws[:, :2].min(axis=1)) and np.all(draws[:, 3] <= draws[:, :3].min(axis=1))
+    # n_kept = d: the plain draw, the same random numbers
+    np.testing.assert_array_equal(sample_ranked_coefficients(mean, cov, 4, np.random.default_rng(5)),
+                                  sample_coefficients(mean, cov, np.random.default_rng(5)))
+    with pytest.raises(ValueError, match="n_kept=0"):
+        sample_ranked_coefficients(mean, cov, 0, rng)
+
+
+def test_ranked_coefficients_follow_the_truncated_conditional():
+    from scipy.stats import truncnorm
+
+    from sparseimg.sparsemodels.generation import sample_ranked_coefficients
+
+    rng = np.random.default_rng(1)
+    # a loose bound: x2 | x1 ~ N(5 + 0.5 (x1 − 100), 0.75), far inside [0, x1]
+    cov = np.array([[1.0, 0.5], [0.5, 1.0]])
+    loose = np.array([sample_ranked_coefficients(np.array([100.0, 5.0]), cov, 1, rng) for _ in range(2000)])
+    slope, icpt = np.polyfit(loose[:, 0] - 100.0, loose[:, 1], 1)
+    resid = loose[:, 1] - (icpt + slope * (loose[:, 0] - 100.0))
+    assert abs(slope - 0.5) < 0.05 and abs(icpt - 5.0) < 0.06 and abs(resid.std() - np.sqrt(0.75)) < 0.04
+    # a binding bound: N(50, 10²) truncated to [0, 10]
+    rng = np.random.default_rng(2)
+    tight = np.array([sample_ranked_coefficients(np.array([10.0, 50.0]), np.diag([1e-10, 100.0]), 1, rng)[1]
+                      for _ in range(4000)])
+    want = truncnorm.mean(-5.0, -4.0, loc=50.0, scale=10.0)  # 7.83 (sd 1.95: standard error 0.03)
+    assert tight.max() <= 10.0 + 1e-4 and abs(tight.mean() - want) < 0.12
+
+
+def test_synthesize_ranked_keeps_the_plain_draw_when_every_slot_is_kept():
+    rng = np.random.default_rng(4)
+    D2 = double_dictionary(rng.standard_normal((9, 6)))
+    codes = double_codes(rng.standard_normal((6, 50)) * (rng.random((6, 50)) < 0.5))
+    S = np.array([[0, 1, 3], [2, 9, 4]])
+    np.testing.assert_array_equal(synthesize(D2, codes, S, rng=7, n_kept=3), synthesize(D2, codes, S, rng=7))
+    ranked = synthesize(D2, codes, S, rng=7, n_kept=2, clip=None)
+    assert ranked.shape == (9, 2) and not np.array_equal(ranked, synthesize(D2, codes, S, rng=7, clip=None))
+
+
+def test_neighbour_ranked_row_never_copies_and_is_seeded():
+    from sparseimg.experiments import generation as gen
+    from sparseimg.sparsemodels.generative_scores import support_copy_fraction
+
+    train, _, _, _ = gen.load_digit_split(300, 0)
+    model = gen.fit_sparse_model(train, 32, 3, n_iter=5, seed=0)
+    params = {"shrinkage": 0.1, "neighbour_swaps": 1, "neighbour_temperature": 0.7, "em_iter": 5,
+              "overlap_power": 8.0}
+    images, supports = gen.generate("neighbour_ranked", model, params, 20, np.random.default_rng(0))
+    assert images.shape == (20, 64) and supports.shape == (20, 3)
+    assert np.all(np.diff(supports, axis=1) > 0)  # sorted rows, as the other generators return
+    assert support_copy_fraction(supports, model.all_supports()) == 0.0
+    again, same = gen.generate("neighbour_ranked", model, params, 20, np.random.default_rng(0))
+    assert np.array_equal(images, again) and np.array_equal(supports, same)
+    _, plain = gen.generate("neighbour", model, params, 20, np.random.default_rng(0))
+    assert np.array_equal(plain, supports)  # the same supports as the neighbour row, other coefficients

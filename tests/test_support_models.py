@@ -126,3 +126,19 @@ def test_neighbour_supports_redraw_the_last_slots():
     assert all({0, 1} <= set(s) and 2 not in s for s in out.tolist())
     with pytest.raises(ValueError, match="slots='first'"):
         sm.neighbour_supports(rows, law, 2, rng=0, slots="first")
+
+
+def test_neighbour_supports_unsorted_rows_list_kept_atoms_first():
+    from sparseimg.sparsemodels.generation import fit_support_model
+
+    S = _two_groups(400)
+    law = fit_support_model(S, 20, strength=0.1)
+    rows = np.array([[2, 0, 1], [6, 9, 5]] * 25)  # last column redrawn; kept atoms stay in their order
+    sorted_out = sm.neighbour_supports(rows, law, 60, rng=3, n_swaps=1, slots="last")
+    slot_out = sm.neighbour_supports(rows, law, 60, rng=3, n_swaps=1, slots="last", sort=False)
+    np.testing.assert_array_equal(np.sort(slot_out, axis=1), sorted_out)  # the same draws
+    assert all(tuple(r[:2]) in ((2, 0), (6, 9)) for r in slot_out.tolist())
+    assert all(r[2] not in (1, 5) for r in slot_out.tolist())
+    rand = sm.neighbour_supports(rows, law, 60, rng=4, n_swaps=2, slots="random", sort=False)
+    # one kept atom first: an atom of the row it came from
+    assert all(r[0] in (2, 0, 1) or r[0] in (6, 9, 5) for r in rand.tolist())

@@ -17,7 +17,7 @@ def test_denoising_table_takes_known_cells_and_computes_the_rest(monkeypatch):
                                                     "dn_channels": 4, "dn_layers": 1}), shifts=1)
     calls = []
 
-    def fake_peer(key):  # records which (method, image) cells are computed
+    def fake_peer(key, block):  # records which (method, image) cells are computed
         return lambda x, s: calls.append(key) or x
     monkeypatch.setattr(ulf, "_peer", fake_peer)
     key = wv.sigma_key(25.0)

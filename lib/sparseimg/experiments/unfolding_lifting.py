@@ -95,6 +95,8 @@ SCHEMA = {
     "lift_headline_crop": Int(16, 4096, nullable=True, quick=128, help="crop of the headline image; null: whole"),  # null
     "lift_headline_sigma": _sigma(quick=50.0, help="noise level of the headline comparison"),  # 50
     "lift_noise_seed": Int(0, 2**32 - 1, quick=0, help="part 1's noise seed (same noisy images)"),  # 0
+    "lift_peer_shifts": Int(1, 64, quick=2, help="cycle spins per axis of the cycle-spun BayesShrink and scikit-image "
+                            "peers (both parts)"),  # 8: part 1's
     "lift_bm3d": Bool(quick=False, help="run BM3D beside (slow: about 4 s per 256² image)"),  # true
     "lift_estimate_sigmas": ListOf(_sigma(), min_len=1, quick=[5.0, 25.0, 55.0],
                                    help="noise levels of the estimator table"),  # 5, 10, ..., 55
@@ -169,12 +171,12 @@ def seed_of(block: dict, index: int, s: float) -> list:
     return [block["lift_noise_seed"], index, int(round(100 * s))]
 
 
-def _peer(key):
-    settings = wv.DenoiseSettings()
+def _peer(key, block):
+    settings = wv.DenoiseSettings(shifts=block["lift_peer_shifts"])
     return lambda x, sigma: wv.DENOISERS[key](x, sigma, settings)
 
 
-#: Peers beside the learned denoiser: part 1's TI BayesShrink (8 × 8 spins), scikit-image's
+#: Peers beside the learned denoiser: part 1's TI BayesShrink (``lift_peer_shifts``² spins: 8 × 8), scikit-image's
 #: BayesShrink and BM3D (``lift_bm3d``).
 PEERS = {"bayesshrink_ti": "BayesShrink, cycle-spun (part 1)", "skimage_wavelet": "denoise_wavelet (skimage)",
          "bm3d": "BM3D"}
@@ -185,7 +187,7 @@ LABELS = {"learned": "learned lifting (σ known)", "learned_blind": "learned lif
 def _methods(weights, block):
     den = make_denoiser(weights, block)
     out = {"learned": den, "learned_blind": lambda x, sigma: den(x, None)}
-    out.update({k: _peer(k) for k in PEERS if k != "bm3d" or block["lift_bm3d"]})
+    out.update({k: _peer(k, block) for k in PEERS if k != "bm3d" or block["lift_bm3d"]})
     return out
 
 
@@ -281,7 +283,7 @@ def _denoiser_of(method, weights, block):
     if method.endswith("learned"):
         den = make_denoiser(weights, block)
         return lambda x, sigma: den(x, float(np.clip(sigma, 1.0 / 255, 100.0 / 255)))
-    return _peer("bayesshrink_ti")
+    return _peer("bayesshrink_ti", block)
 
 
 def run_pnp(method: str, problem, lam: float, weights: dict, block: dict, reference=None):

@@ -90,13 +90,13 @@ def test_images(block: dict) -> dict:
 
 def _methods(models: dict, block: dict, far: bool):
     den, est = models["winnet"], models.get("nenet")
-    out = {"winnet": lambda x, s: den(x, s), "bayesshrink_ti": ulf._peer("bayesshrink_ti")}
+    out = {"winnet": lambda x, s: den(x, s), "bayesshrink_ti": ulf._peer("bayesshrink_ti", block)}
     if est is not None:
         out["winnet_blind"] = lambda x, s: winnet.denoise(x, est(x), den.params, shifts=den.shifts)
     if models.get("lifting") is not None and not far:
         out["learned"] = ulf.make_denoiser(models["lifting"], block)
     if block["lift_bm3d"]:
-        out["bm3d"] = ulf._peer("bm3d")
+        out["bm3d"] = ulf._peer("bm3d", block)
     return out
 
 

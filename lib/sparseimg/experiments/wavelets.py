@@ -33,6 +33,7 @@ from __future__ import annotations
 import time
 import warnings
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 import numpy as np
 
@@ -47,7 +48,7 @@ from sparseimg.restoration import shrinkage
 from sparseimg.optim.tv import tv_prox
 from sparseimg.experiments import Registry
 from sparseimg.experiments.deblurring import DeblurProblem, choose_by_sweep, make_problem
-from sparseimg.experiments.tuning import tune_on_reference
+from sparseimg.experiments.tuning import tune_each
 
 __all__ = ["DenoiseSettings", "DENOISERS", "TUNED_DENOISERS", "tune_denoisers", "seed_for", "sigma_key", "add_noise",
            "DeblurSettings", "DEBLURRERS", "LAMBDA_GRIDS", "SHARED_LAMBDA", "DeblurResult", "run_deblurrer",
@@ -139,7 +140,10 @@ def _bm3d(noisy, sigma, p):
 
     check_choice("bm3d_stages", p.bm3d_stages, ("all", "hard"))
     stage = bm3d.BM3DStages.ALL_STAGES if p.bm3d_stages == "all" else bm3d.BM3DStages.HARD_THRESHOLDING
-    return np.asarray(bm3d.bm3d(np.asarray(noisy, dtype=np.float64), float(sigma), stage_arg=stage), dtype=np.float64)
+    profile = bm3d.BM3DProfile()
+    profile.num_threads = 1  # the library's threads aggregate in a racy order: two runs could differ by ~1e-7
+    return np.asarray(bm3d.bm3d(np.asarray(noisy, dtype=np.float64), float(sigma), profile=profile, stage_arg=stage),
+                      dtype=np.float64)
 
 
 #: The denoisers, in display order: ``key -> denoise(noisy, sigma, params: DenoiseSettings)``.
@@ -518,15 +522,19 @@ def run_deblurrer(key: str, problem: DeblurProblem, weights: dict, params: Deblu
                         details={"lam": lam, **details})
 
 
-def tune_deblurrers(problem: DeblurProblem, grids: dict, params: DeblurSettings, *, keys=None,
-                    max_extend: int = 6) -> tuple[dict, dict]:
-    """λ of every deblurrer of :data:`LAMBDA_GRIDS` chosen on a tuning ``problem``: the highest PSNR, its grid
-    grown past an edge choice (:func:`sparseimg.experiments.tuning.tune_on_reference`).
+def _tuning_run(params: DeblurSettings, key: str, problem: DeblurProblem, lam: float) -> np.ndarray:
+    return DEBLURRERS[key](problem, float(lam), params, None)[0]
+
+
+def tune_deblurrers(problems: dict, grids: dict, params: DeblurSettings, *, keys=None, max_extend: int = 6,
+                    workers: int = 1) -> tuple[dict, dict]:
+    """λ of every deblurrer of :data:`LAMBDA_GRIDS` chosen on each *tuning* problem: the highest PSNR, its grid
+    grown past an edge choice (:func:`sparseimg.experiments.tuning.tune_each`).
 
     Parameters
     ----------
-    problem : DeblurProblem
-        A *tuning* problem (never the reported image's).
+    problems : dict
+        ``{name: DeblurProblem}``: *tuning* problems (never the reported image's).
     grids : dict
         ``{grid name: values}``: the section's parameters named by :data:`LAMBDA_GRIDS` (starting grids).
     params : DeblurSettings
@@ -536,23 +544,20 @@ def tune_deblurrers(problem: DeblurProblem, grids: dict, params: DeblurSettings,
         :data:`SHARED_LAMBDA` are not tuned.
     max_extend : int, optional
         Values a grid may grow by beyond an edge choice (default 6).
+    workers : int, optional
+        Processes over the (problem, method) pairs (default 1); the same numbers for any count.
 
     Returns
     -------
     weights : dict
-        ``{key: λ}``.
+        ``{name: {key: λ}}``.
     records : dict
-        ``{key: Tuned.as_dict()}``: every λ scored, its PSNR (dB), the choice, and ``edge``/``reason`` when
-        the choice still sits at an end.
+        ``{name: {key: Tuned.as_dict()}}``: every λ scored, its PSNR (dB), the choice, and ``edge``/``reason``
+        when the choice still sits at an end.
     """
     keys = list(LAMBDA_GRIDS) if keys is None else [DEBLURRERS.check(k) for k in keys if k in LAMBDA_GRIDS]
-    weights, records = {}, {}
-    for key in keys:
-        run = DEBLURRERS[key]
-        t = tune_on_reference(lambda lam, run=run: run(problem, float(lam), params, None)[0],
-                              grids[LAMBDA_GRIDS[key]], problem.truth, max_extend=max_extend)
-        weights[key], records[key] = float(t.value), t.as_dict()
-    return weights, records
+    return tune_each(partial(_tuning_run, params), problems, {key: grids[LAMBDA_GRIDS[key]] for key in keys},
+                     max_extend=max_extend, workers=check_int("workers", workers, low=1))
 
 
 # ---------------------------------------------------------------------------------------------

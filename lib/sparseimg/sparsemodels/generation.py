@@ -33,7 +33,7 @@ import numpy as np
 
 __all__ = ["double_dictionary", "double_codes", "code_supports", "SupportModel", "fit_support_model",
            "support_energy", "gibbs_fixed_size", "gibbs_on_off", "random_supports", "em_gaussian_missing",
-           "coefficient_records", "fit_coefficients", "sample_coefficients", "synthesize"]
+           "coefficient_records", "fit_coefficients", "sample_coefficients", "sample_ranked_coefficients", "synthesize"]
 
 
 def double_dictionary(D: np.ndarray) -> np.ndarray:
@@ -341,8 +341,47 @@ def sample_coefficients(mean: np.ndarray, cov: np.ndarray, rng) -> np.ndarray:
     return np.maximum(mean + L @ rng.standard_normal(mean.size), 0.0)
 
 
+def sample_ranked_coefficients(mean: np.ndarray, cov: np.ndarray, n_kept: int, rng) -> np.ndarray:
+    """One draw of ``N(mean, cov)`` in which the entries after the first ``n_kept`` are the smallest.
+
+    The first ``n_kept`` entries are drawn from their marginal (negative entries set to zero); then
+    each later entry ``j`` in turn from its Gaussian conditional given every entry drawn before it,
+    truncated to ``[0, min(entries drawn before)]`` (inverse CDF). For a support whose last slots
+    replace a training code's smallest coefficients: the new atoms keep that rank instead of taking
+    the magnitude they have in other codes (the neighbour model, issue 23). ``n_kept = len(mean)``
+    is :func:`sample_coefficients` with the same draws of the kept entries; a bound of zero gives zero.
+    """
+    from scipy.special import ndtr, ndtri
+
+    mean = np.asarray(mean, dtype=np.float64)
+    d = mean.size
+    if not 1 <= int(n_kept) <= d:
+        raise ValueError(f"n_kept={n_kept!r} is not allowed: expected 1 <= n_kept <= {d}")
+    m = int(n_kept)
+    L = np.linalg.cholesky(cov[:m, :m])
+    g = np.empty(d)
+    g[:m] = np.maximum(mean[:m] + L @ rng.standard_normal(m), 0.0)
+    for j in range(m, d):
+        A = cov[:j, :j]
+        b = cov[j, :j]
+        w = np.linalg.solve(A, b)
+        mu = mean[j] + w @ (g[:j] - mean[:j])
+        sd = np.sqrt(max(cov[j, j] - w @ b, 1e-12 * cov[j, j]))
+        hi = g[:j].min()
+        lo_p, hi_p = ndtr((0.0 - mu) / sd), ndtr((hi - mu) / sd)
+        u = rng.random()
+        if hi <= 0.0:
+            g[j] = 0.0
+        elif hi_p - lo_p < 1e-12:  # the whole interval in one tail: its nearer end
+            g[j] = 0.0 if mu < 0.0 else hi
+        else:
+            g[j] = float(np.clip(mu + sd * ndtri(lo_p + u * (hi_p - lo_p)), 0.0, hi))
+    return g
+
+
 def synthesize(D2: np.ndarray, codes: np.ndarray, supports: np.ndarray, *, rng=None, n_iter: int = 20,
-               reg: float = 1e-3, overlap_power: float = 0.0, clip: tuple[float, float] | None = (0.0, 255.0)) -> np.ndarray:
+               reg: float = 1e-3, overlap_power: float = 0.0, clip: tuple[float, float] | None = (0.0, 255.0),
+               n_kept: int | None = None) -> np.ndarray:
     """Images ``D₂ γ`` for drawn supports, the coefficients of each fitted by EM and drawn.
 
     Parameters
@@ -356,6 +395,10 @@ def synthesize(D2: np.ndarray, codes: np.ndarray, supports: np.ndarray, *, rng=N
     n_iter, reg, overlap_power : EM settings (:func:`fit_coefficients`).
     clip : (low, high) or None
         Pixel range.
+    n_kept : int, optional
+        If given, each row's slots after the first ``n_kept`` get the smallest coefficients
+        (:func:`sample_ranked_coefficients`; rows in slot order, not sorted); default: every
+        coefficient from the fitted Gaussian (:func:`sample_coefficients`).
 
     Returns
     -------
@@ -366,5 +409,7 @@ def synthesize(D2: np.ndarray, codes: np.ndarray, supports: np.ndarray, *, rng=N
     out = np.empty((D2.shape[0], supports.shape[0]))
     for i, support in enumerate(supports):
         mean, cov = fit_coefficients(codes, support, n_iter=n_iter, reg=reg, overlap_power=overlap_power)
-        out[:, i] = D2[:, support] @ sample_coefficients(mean, cov, rng)
+        coef = (sample_coefficients(mean, cov, rng) if n_kept is None
+                else sample_ranked_coefficients(mean, cov, n_kept, rng))
+        out[:, i] = D2[:, support] @ coef
     return np.clip(out, *clip) if clip is not None else out

@@ -354,7 +354,7 @@ def fit_boltzmann(supports: np.ndarray, n_atoms: int, *, l2: float = 1e-2, max_i
 
 def neighbour_supports(train_supports: np.ndarray, law: SupportModel, n: int, rng=None, *, n_swaps: int = 1,
                        temperature: float = 1.0, exclude: np.ndarray | None = None, slots: str = "last",
-                       max_tries: int = 100) -> np.ndarray:
+                       max_tries: int = 100, sort: bool = True) -> np.ndarray:
     """``n`` supports near the training supports: a mixture of ``N`` support laws, one per training support.
 
     Component ``s`` (a training support, weight ``1/N``) redraws ``n_swaps`` of its slots in turn
@@ -364,7 +364,9 @@ def neighbour_supports(train_supports: np.ndarray, law: SupportModel, n: int, rn
     at temperature ``T``), never keeping the slot's atom, never an atom with its mirror. A result
     that equals a row of ``exclude`` (e.g. every training support) is drawn again, so with
     ``exclude`` no support is a copy (``max_tries`` draws per sample at most). Returns sorted
-    supports, shape ``(n, k)``.
+    supports, shape ``(n, k)``; with ``sort=False`` each row lists the kept atoms in their order, then
+    the redrawn ones in the order drawn (for :func:`~sparseimg.sparsemodels.generation.synthesize`'s
+    ``n_kept``).
     """
     T = _check_temperature(temperature)
     rng = np.random.default_rng(rng)
@@ -392,10 +394,10 @@ def neighbour_supports(train_supports: np.ndarray, law: SupportModel, n: int, rn
                 logits = np.where(ban, -np.inf, logits / T)
                 p = np.exp(logits - logits.max())
                 S[m] = rng.choice(M, p=p / p.sum())
-            S = np.sort(S)
-            if tuple(S.tolist()) not in banned_sets:
+            if tuple(np.sort(S).tolist()) not in banned_sets:
                 break
         else:
             raise RuntimeError(f"neighbour_supports: {max_tries} draws all equal an excluded support")
-        out[i] = S
+        kept = np.setdiff1d(np.arange(k), chosen, assume_unique=True)
+        out[i] = np.sort(S) if sort else np.concatenate([S[kept], S[chosen]])
     return out

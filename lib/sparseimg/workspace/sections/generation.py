@@ -15,7 +15,7 @@ SCHEMA = {
     "split_seed": Int(0, 2**32 - 1, quick=0, help="seed of the train/test permutation of the digits"),
     "n_atoms": Int(8, 1024, quick=128, help="dictionary size K (the doubled dictionary has 2K atoms)"),
     "sparsity": Int(1, 32, quick=5, help="atoms per code k (OMP) and support size of the generator"),
-    "ksvd_iter": Int(1, 1000, quick=20, help="K-SVD iterations"),
+    "ksvd_iter": Int(1, 1000, quick=10, help="K-SVD iterations"),
     "ksvd_seed": Int(0, 2**32 - 1, quick=0, help="seed of K-SVD's initial dictionary (training digits)"),
     "big_atoms": Int(8, 1024, quick=256, help="K of the second K-SVD case (issue: 256)"),
     "big_sparsity": Int(1, 32, quick=10, help="k of the second K-SVD case (issue: 10)"),
@@ -36,12 +36,12 @@ SCHEMA = {
     "neighbour_temperature": Float(0, low_open=True, quick=0.7,
                                    help="temperature of the neighbour model's redraws (1: the pairwise conditional)"),
     "burn_in": Int(1, 1000, quick=5, help="Gibbs sweeps from random supports before a support is kept"),
-    "em_iter": Int(1, 1000, quick=20, help="EM iterations per drawn support"),
+    "em_iter": Int(1, 1000, quick=10, help="EM iterations per drawn support"),
     "gmm_pca": Int(2, 64, quick=30, help="PCA components of the GaussianMixture baselines"),
-    "trace_chains": Int(2, 2000, quick=100, help="Gibbs chains of the energy traces (from training and random starts)"),
+    "trace_chains": Int(2, 2000, quick=60, help="Gibbs chains of the energy traces (from training and random starts)"),
     "trace_sweeps": Int(2, 1000, quick=10, help="sweeps of the energy traces"),
     # scores
-    "n_samples": Int(20, 5000, quick=150, help="samples per model and seed (the reference: half of the held-out digits)"),
+    "n_samples": Int(20, 5000, quick=40, help="samples per model and seed (the reference: half of the held-out digits)"),
     "seeds": ListOf(Int(0, 2**31 - 1), min_len=1, quick=[0, 1],
                     help="generation seeds (bootstrap intervals over them; issue: 5)"),
     "pca_dim": Int(2, 64, quick=20, help="PCA features of the Fréchet distance, precision/recall and C_T"),
@@ -49,7 +49,7 @@ SCHEMA = {
     "face_train": Int(10, 95, quick=80, help="faces of lfw_subset for training (plus mirror images); the rest held out"),
     "face_atoms": Int(8, 512, quick=64, help="K of the faces' dictionary"),
     "face_sparsity": Int(1, 32, quick=5, help="k of the faces' dictionary"),
-    "face_samples": Int(10, 2000, quick=40, help="generated faces per seed"),
+    "face_samples": Int(10, 2000, quick=20, help="generated faces per seed"),
 }
 
 

@@ -84,6 +84,7 @@ SCHEMA = {
                            help="λ of PnP-HQS (μ_k = λ σ_n²/σ_k²) swept on the tuning problem"),
     "lam_extend": Int(0, 20, quick=0, help="values a λ grid may grow by beyond an edge choice (the grids above "
                                            "are starting grids)"),
+    "workers": Int(1, 8, quick=1, help="processes for the deblurring λ tuning (the same numbers for any count)"),
     "hqs_iter": Int(1, 1000, quick=2, help="PnP-HQS iterations (denoiser levels, geometric)"),
     "hqs_sigma_start": _sigma(quick=49.0, help="first denoiser level of PnP-HQS, 0–255 scale"),
 }
