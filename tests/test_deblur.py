@@ -420,6 +420,38 @@ def test_sweep_and_choice():
         db.choose_by_sweep(lambda v: v, [], reference)
 
 
+def test_tune_weights_records_every_choice_inside_its_grid_or_at_a_hard_bound(small_image, psf):
+    tuning = prepare_image("camera", scale=0.125, crop=None)[10:34, 30:58].copy()  # another crop: the tuning image
+    cases = {"noiseless": 0.0, "noisy": 0.01}
+    problems = {c: db.make_problem(small_image, psf, noise_std=s, seed=3) for c, s in cases.items()}
+    tuning_problems = {c: db.make_problem(tuning, psf, noise_std=s, seed=4) for c, s in cases.items()}
+    grids = {"tikhonov_cg": [1e-3, 1e-2, 1e-1], "richardson_lucy_normalized": [1, 3, 10]}
+    settings = db.SolverSettings(cg_iter=30)
+    kw = dict(sharp=small_image, tuning=tuning, rl_max_iter=40)
+    one = db.tune_weights(problems, tuning_problems, grids, settings, workers=1, **kw)
+    assert db.tune_weights(problems, tuning_problems, grids, settings, workers=2, **kw) == one
+    weights, records, reported = one
+    for case in cases:
+        for name in grids:
+            r = records[case][name]
+            key = db.TUNED_WEIGHTS[name][0]
+            assert weights[case][key] == r["value"] and r["scores"][r["grid"].index(r["value"])] == max(r["scores"])
+            assert set(r["grid"]) >= set(grids[name]) and len(reported[case][name]) == len(r["grid"])
+            assert not r["edge"] or r["reason"] == "bound"
+            # the score along the grid is the PSNR of that weight's estimate on the tuning image
+            v = r["grid"][-1]
+            est = db.run_method(name, tuning_problems[case], weights={key: int(v) if name.startswith("rich") else v},
+                                settings=settings).estimate
+            assert r["scores"][-1] == pytest.approx(psnr(tuning, est, data_range=1.0))
+        rl = records[case]["richardson_lucy_normalized"]
+        assert isinstance(weights[case]["richardson_lucy_normalized"], int) and max(rl["grid"]) <= 40
+        assert all(v == int(v) for v in rl["grid"])
+    with pytest.raises(ValueError, match="grids has 'document_newton_cg'"):
+        db.tune_weights(problems, tuning_problems, {"document_newton_cg": [1, 2]}, settings, **kw)
+    with pytest.raises(ValueError, match="mu_min=0.0 is not allowed"):
+        db.tune_weights(problems, tuning_problems, grids, settings, mu_min=0.0, **kw)
+
+
 WEIGHTS = {"sqrt_mu": 0.05, "tikhonov": 1e-3, "tv": 1e-3, "wiener": 0.1, "richardson_lucy": 3,
            "richardson_lucy_normalized": 10}
 

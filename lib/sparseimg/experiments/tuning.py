@@ -54,7 +54,7 @@ class Tuned:
 
 
 def sweep_to_interior(score: Callable[[float], float], grid, *, max_extend: int = 6, low: float = 0.0,
-                      high: float = math.inf) -> Tuned:
+                      high: float = math.inf, integer: bool = False, zero: bool = False) -> Tuned:
     """Score ``grid`` (positive values, log-spaced or not) and grow it until the best value is interior.
 
     Parameters
@@ -68,6 +68,15 @@ def sweep_to_interior(score: Callable[[float], float], grid, *, max_extend: int 
     low, high : float
         Hard bounds: a value beyond them is never tried (the choice may then rest on the bound's side,
         reported as ``reason="bound"``).
+    integer : bool
+        An integer parameter (iterations): the values added beyond the ends are rounded (and at least one
+        away from the end), so the grid holds integers when it starts with integers.
+    zero : bool
+        0 is an admissible value and the parameter's hard bound (a weight whose limit 0 means "no
+        regularization"): when the choice is at the low end and the grid may not grow further down (the
+        extension budget is spent, or the next value would cross ``low``), 0 itself is scored. If 0 is then
+        the best (the score rises all the way toward 0, as the record shows), the choice is 0 with
+        ``edge="low", reason="bound"``; otherwise the former choice has a scored neighbour below it.
 
     Returns
     -------
@@ -95,13 +104,20 @@ def sweep_to_interior(score: Callable[[float], float], grid, *, max_extend: int 
         if 0 < i < len(grid_now) - 1:
             return Tuned(best, grid_now, [scored[v] for v in grid_now])
         side = "low" if i == 0 else "high"
+        if side == "low" and best == 0.0:  # only reached with zero=True: 0 scored and still the best
+            return Tuned(best, grid_now, [scored[v] for v in grid_now], side, "bound")
         ratio = grid_now[1] / grid_now[0] if side == "low" else grid_now[-1] / grid_now[-2]
         nxt = best / ratio if side == "low" else best * ratio
+        if integer:
+            nxt = float(min(round(nxt), best - 1) if side == "low" else max(round(nxt), best + 1))
         reason = ""
         if not low < nxt < high:
             reason = "bound"
         elif added >= max_extend:
             reason = "budget"
+        if reason and zero and side == "low" and low <= 0.0:
+            scored[0.0] = float(score(0.0))
+            continue
         if reason:
             return Tuned(best, grid_now, [scored[v] for v in grid_now], side, reason)
         scored[nxt] = float(score(nxt))
@@ -109,14 +125,14 @@ def sweep_to_interior(score: Callable[[float], float], grid, *, max_extend: int 
 
 
 def tune_on_reference(solve: Callable, grid, reference: np.ndarray, *, max_extend: int = 6, low: float = 0.0,
-                      high: float = math.inf) -> Tuned:
+                      high: float = math.inf, integer: bool = False, zero: bool = False) -> Tuned:
     """:func:`sweep_to_interior` scored by the PSNR (``data_range = 1``) of ``solve(value)`` against ``reference``,
     the ground truth of a *tuning* image (never a reported one). ``solve`` returns an image or a tuple whose
-    first item is one."""
+    first item is one; ``integer`` and ``zero`` as for :func:`sweep_to_interior`."""
     def score(value):
         out = solve(value)
         return psnr(reference, out[0] if isinstance(out, tuple) else out, data_range=1.0)
-    return sweep_to_interior(score, grid, max_extend=max_extend, low=low, high=high)
+    return sweep_to_interior(score, grid, max_extend=max_extend, low=low, high=high, integer=integer, zero=zero)
 
 
 def tune_each(run: Callable, problems: dict, grids: dict, *, max_extend: int = 6, workers: int = 1,
