@@ -566,3 +566,23 @@ def test_schema_rule_rejects_tuning_on_the_reported_image():
                                          "other than deblurring.image='astronaut'"):
         for rule in deblurring.RULES:
             rule({**block, "tuning_image": "astronaut"})
+
+
+@pytest.mark.parametrize("edits, expected", [
+    ({"mu_min": 0.01}, ["deblurring.mu_min=0.01", "at most 0.005", "deblurring.mu_grid"]),
+    ({"rl_max_iter": 100}, ["deblurring.rl_max_iter=100", "at least 200", "deblurring.rl_grid"]),
+])
+def test_tuning_bounds_must_lie_outside_the_starting_grids(tmp_path, edits, expected):
+    import yaml
+
+    from sparseimg.workspace.params import ParamError
+    from sparseimg.workspace.runner import load_section_params
+
+    root = Path(__file__).resolve().parents[1]
+    params = yaml.safe_load((root / "params.yaml").read_text())
+    params["deblurring"].update(edits)
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+    with pytest.raises(ParamError) as info:
+        load_section_params("deblurring", tmp_path / "params.yaml", root=root)
+    line = str(info.value)
+    assert "\n" not in line and all(text in line for text in expected), line
