@@ -585,7 +585,7 @@ def test_soft_impute_tuned_equals_the_fixed_path_when_the_choice_is_inside(noisy
     ref, ref_info = soft_impute_inpaint(masked, m, lams=lams, n_iter=20, seed=1)
     assert info["lam"] == ref_info["lam"]  # the same selection and fit as the library's fixed path
     np.testing.assert_array_equal(est, ref)
-    assert [-s for s in info["tuning"]["scores"]] == [r["validation_rmse"] for r in ref_info["rows"]][::-1]
+    assert [-s for s in info["tuning"]["scores"]] == pytest.approx([r["validation_rmse"] for r in ref_info["rows"]][::-1], abs=1e-9)
 
 
 def test_soft_impute_tuned_grows_a_path_that_stops_too_early(noisy_low_rank_rgb):
@@ -611,3 +611,14 @@ def test_als_tuned_records_rank_and_ridge_inside_their_grids(low_rank_rgb):
     assert all(v == int(v) for v in info["tuning"]["rank"]["grid"]) and isinstance(info["rank"], int)
     assert min(info["tuning"]["rank"]["grid"]) < 4  # the rank-2 image pulls the rank below the starting grid
     np.testing.assert_array_equal(est[~m], low_rank_rgb[~m])
+
+
+def test_als_tuned_stops_the_rank_at_its_cap(smooth_rgb):
+    from sparseimg.experiments.inpainting import als_tuned
+
+    m = random_mask(smooth_rgb.shape[:2], 0.2, seed=4)
+    _, free = als_tuned(apply_mask(smooth_rgb, m), m, ranks=[1, 2], ridges=[0.01, 0.1], n_iter=3, seed=0)
+    assert free["rank"] > 2  # the smooth image wants more than rank 2 ...
+    _, capped = als_tuned(apply_mask(smooth_rgb, m), m, ranks=[1, 2], ridges=[0.01, 0.1], n_iter=3, seed=0, max_rank=2)
+    r = capped["tuning"]["rank"]  # ... and a cap of 2 stops it there, recorded as a bound
+    assert capped["rank"] == 2 and (r["edge"], r["reason"]) == ("high", "bound") and max(r["grid"]) == 2

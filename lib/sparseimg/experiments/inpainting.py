@@ -30,15 +30,17 @@ def _heldout(image, missing, fraction, seed):
     masked = apply_mask(image, missing)
     train_missing, validation = holdout_split(missing, fraction, seed=seed)
     ref = np.asarray(masked, dtype=np.float64)
-    return masked, train_missing, lambda est: -rmse(ref[validation], np.asarray(est, dtype=np.float64)[validation])
+    # compared to 1e-9 (pixel units): closer RMSEs tie, and ties go to the smaller value (a plateau toward 0)
+    return masked, train_missing, lambda est: -round(rmse(ref[validation], np.asarray(est, dtype=np.float64)[validation]), 9)
 
 
 def als_tuned(image, missing, *, ranks, ridges, n_iter: int = 5, fraction: float = 0.1, seed: int = 0,
-              max_extend: int = 6, max_rounds: int = 4) -> tuple[np.ndarray, dict]:
+              max_rank: int | None = None, max_extend: int = 6, max_rounds: int = 4) -> tuple[np.ndarray, dict]:
     """ALS completion with rank and ridge chosen on held-out observed pixels, each grid grown past an edge choice.
 
-    Coordinate-wise: the rank is tuned (:func:`sweep_to_interior`, integer steps, at most the image's smaller
-    side — a hard bound) at the ridge in the middle of ``ridges``, then the ridge at that rank (log steps), and
+    Coordinate-wise: the rank is tuned (:func:`sweep_to_interior`, integer steps, at most ``max_rank`` — by
+    default the image's smaller side, the model's hard bound; a smaller ``max_rank`` is a compute cap) at the
+    ridge in the middle of ``ridges``, then the ridge at that rank (log steps), and
     again until neither moves (at most ``max_rounds`` rounds; fits are cached). The score is minus the held-out
     RMSE (:func:`sparseimg.restoration.selection.holdout_split`), never the ground truth. The chosen pair is
     refitted on all observed pixels.
@@ -66,7 +68,7 @@ def als_tuned(image, missing, *, ranks, ridges, n_iter: int = 5, fraction: float
 
     ridges = sorted(float(v) for v in ridges)
     ridge = float(ridges[len(ridges) // 2])
-    top = min(np.shape(missing))
+    top = min(np.shape(missing)) if max_rank is None else min(int(max_rank), min(np.shape(missing)))
     rank = None
     for _ in range(max_rounds):
         by_rank = sweep_to_interior(lambda r: scored(r, ridge), sorted({*map(float, ranks), *([rank] if rank else [])}),
@@ -128,7 +130,7 @@ def _rff(image, missing, p):
 
 def _als(image, missing, p):
     return als_tuned(image, missing, ranks=p["als_ranks"], ridges=p["als_ridges"], n_iter=p["als_iter"],
-                     fraction=p["holdout_fraction"], seed=int(p["seed"]))
+                     fraction=p["holdout_fraction"], seed=int(p["seed"]), max_rank=p["als_max_rank"])
 
 
 def _soft_impute(image, missing, p):
