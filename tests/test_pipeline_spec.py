@@ -39,7 +39,9 @@ def test_section_stage_declares_its_code_params_and_outputs(name):
     assert stage["deps"][0] == f"build/code/{stem}.json"
     assert "lib/sparseimg/workspace/runner.py" in stage["deps"]
     assert f"lib/sparseimg/workspace/sections/{name}.py" in stage["deps"]
-    assert stem in DVC["stages"]["code"]["foreach"]
+    code = DVC["stages"]["code"]
+    assert f"notebooks/{stem}.ipynb" in code["deps"] and f"notebooks/{stem}.ipynb" in code["cmd"].split()
+    assert {f"build/code/{stem}.json": {"cache": False}} in code["outs"]
     assert set(stage["params"]) == {"common", name}
     metrics = [next(iter(m)) if isinstance(m, dict) else m for m in stage["metrics"]]
     assert metrics == [f"reports/headline/{name}"]  # DVC's metrics: the headline numbers, one file each

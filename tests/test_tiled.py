@@ -197,14 +197,15 @@ def scheduler():
         with Client(address) as c:
             _wait_workers(c, 2)
         yield address, procs
-    finally:
-        for p in reversed(procs):
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
+    finally:  # workers first, while their scheduler still answers (else each waits out its reconnect timeout)
+        for group in (procs[1:], procs[:1]):
+            for p in group:
+                p.terminate()
+            for p in group:
+                try:
+                    p.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    p.kill()
 
 
 @pytest.fixture(scope="module")

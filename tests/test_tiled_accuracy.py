@@ -2,10 +2,11 @@
 minimizer <= 1e-5 after round 0 and <= 1e-6 after the Schwarz round, relative objective gap <= 1e-9, at
 most one support flip per 1,000 events. Round 0 is solved to the pipeline's ``round0_tol``.
 
-By default at 256² and 512² with tiles of 128: the 2 × 2 and 4 × 4 tile grids of 1024² and 2048² with
-tiles of 512, so the same code paths (a grid of border tiles only, neighbourhoods that wrap onto the same
-tiles, interior windows with their one-FFT-pair data term) at a sixteenth of the pixels; the global
-minimizers come from ``tiled_reference`` (conftest: fused ADMM for periodic, FISTA for masked). The
+By default at 256² and 384² with tiles of 128: a 2 × 2 grid (the shape of 1024² with tiles of 512) and a
+3 × 3 grid, the smallest with an interior tile, which 2048²'s 4 × 4 grid has; so the same code paths (a grid
+of border tiles only, neighbourhoods that wrap onto the same tiles, interior windows with their one-FFT-pair
+data term) at a sixteenth of the pixels and less. The global minimizers come from ``tiled_reference``
+(conftest: fused ADMM for periodic, FISTA for masked). The
 original sizes stay one option away (``pytest tests/test_tiled_accuracy.py -m large``: about 10 min,
 most of it the masked 2048² reference).
 """
@@ -17,7 +18,7 @@ from sparseimg.large.tiled import objective, solve_tiled
 
 pytest.importorskip("dask.distributed")
 
-SIZES = [(256, 128), (512, 128), pytest.param(1024, 512, marks=pytest.mark.large),
+SIZES = [(256, 128), (384, 128), pytest.param(1024, 512, marks=pytest.mark.large),
          pytest.param(2048, 512, marks=pytest.mark.large)]
 
 

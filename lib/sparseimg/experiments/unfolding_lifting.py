@@ -107,9 +107,9 @@ SCHEMA = {
                                 help="λ of Algorithm 1 swept on the tuning problem"),  # [0.3, 1.0, 3.0]
     "lift_hqs_lam_grid": ListOf(Float(0, low_open=True), min_len=2, unique=True, quick=[0.25, 0.5],
                                 help="λ of PnP-HQS swept on the tuning problem"),  # [0.125, 0.25, 0.5]
-    "lift_lam_extend": Int(0, 20, quick=1, help="values a λ grid may grow by beyond an edge choice"),  # 6
+    "lift_lam_extend": Int(0, 20, quick=0, help="values a λ grid may grow by beyond an edge choice"),  # 6
     "lift_workers": Int(1, 8, quick=1, help="processes for the plug-and-play tuning; same numbers (full: 2)"),
-    "lift_hqs_iter": Int(1, 100, quick=3, help="PnP-HQS iterations"),  # 8
+    "lift_hqs_iter": Int(1, 100, quick=2, help="PnP-HQS iterations"),  # 8
     "lift_pnp_estimator": Choice("mad", "patches", quick="mad",
                                  help="Algorithm 1's noise estimator β(·): part 1's MAD of HH1 or the patch estimator"),  # mad
     **guard_schema("lift"),

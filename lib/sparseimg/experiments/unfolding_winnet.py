@@ -60,12 +60,12 @@ EVAL_SCHEMA = {
                                help="λ of PnP-HQS with WINNet, swept on the tuning image"),
     "win_tv_lam_grid": ListOf(Float(0, low_open=True), min_len=2, unique=True, quick=[5e-4, 1e-3],
                               help="λ of TV-FISTA, swept on the tuning image"),
-    "win_lam_extend": Int(0, 20, quick=1, help="λ values a grid may grow by beyond an edge choice"),  # 6
+    "win_lam_extend": Int(0, 20, quick=0, help="λ values a grid may grow by beyond an edge choice"),  # 6
     "win_pnp_factor": Float(0, 10, low_open=True, quick=1.0,
                             help="Algorithm 1's denoiser level = factor · β (NENet measures the error itself)"),
     "win_pnp_max_iter": Int(1, 100, quick=5, help="Algorithm 1's guard on the iterations"),  # 30
     **ulf.guard_schema("win"),
-    "win_hqs_iter": Int(1, 100, quick=3, help="PnP-HQS iterations"),  # 8
+    "win_hqs_iter": Int(1, 100, quick=2, help="PnP-HQS iterations"),  # 8
     "win_tv_iter": Int(1, 1000, quick=20, help="TV-FISTA iterations"),  # 100
     "win_workers": Int(1, 8, quick=1, help="processes for the plug-and-play tuning and runs; same numbers (full: 2)"),
 }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from sparseimg.workspace.params import ParamError
 from sparseimg.workspace.sections import HeadlineError
@@ -32,9 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     val = sub.add_parser("validate", help="validate parameters of sections (all by default)")
     val.add_argument("sections", nargs="*", help=f"any of: {sections}")
     val.add_argument("--params", default="params.yaml", help=PARAMS_HELP)
-    code = sub.add_parser("code", help="write a notebook's code fingerprint (a DVC dependency)")
-    code.add_argument("notebook")
-    code.add_argument("destination")
+    code = sub.add_parser("code", help="write notebooks' code fingerprints (DVC dependencies), one process for all")
+    code.add_argument("notebooks", nargs="+", help="notebooks; each writes OUT_DIR/<its stem>.json")
+    code.add_argument("--out-dir", default="build/code", help="where the fingerprints go (default: build/code)")
     rep = sub.add_parser("report", help="write reports/index.md and reports/index.html")
     rep.add_argument("--reports", default="reports")
     sub.add_parser("sections", help="list the sections")
@@ -64,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name}: parameters OK")
         elif args.command == "code":
             from sparseimg.workspace.runner import write_code_fingerprint
-            write_code_fingerprint(args.notebook, args.destination)
+            for notebook in args.notebooks:
+                write_code_fingerprint(notebook, Path(args.out_dir) / f"{Path(notebook).stem}.json")
         elif args.command == "report":
             from sparseimg.workspace.report import build_report
             md, page = build_report(args.reports)

@@ -36,14 +36,14 @@ SCHEMA = {
                      help="noise levels of the denoising table, 0–255 scale (issue: 15, 25, 50)"),
     "headline_sigma": _sigma(quick=50.0, help="noise level (0–255) of the main-image denoising comparison"),
     "estimate_sigmas": ListOf(_sigma(), min_len=1, unique=True,
-                              quick=[5.0, 10.0, 15.0, 20.0, 25.0, 30.0, 35.0, 40.0, 45.0, 50.0, 55.0],
+                              quick=[5.0, 30.0, 55.0],
                               help="noise levels (0–255) of the noise-estimate table"),
     "noise_seed": Int(0, 2**32 - 1, quick=0, help="seed of every noise draw (with the image's index and σ)"),
     # the wavelets
     "wavelet": Choice("haar", "cdf53", "cdf97", quick="cdf97",
                       help="lifting wavelet of denoising and deblurring (cdf97 = PyWavelets' bior4.4)"),
     "levels": Int(1, 12, quick=4, help="decomposition levels of denoising and deblurring (ours and scikit-image's)"),
-    "shifts": Int(1, 64, quick=8,
+    "shifts": Int(1, 64, quick=4,
                   help="cycle spinning over shifts × shifts translations (ours and skimage's cycle_spin)"),
     "signal_length": Int(4, 1024, quick=32, help="even length of the 1-D signal of the lifting-steps figure"),
     "decomposition_levels": Int(1, 12, quick=3, help="levels of the 2-D decomposition figure"),
@@ -82,9 +82,9 @@ SCHEMA = {
     "pnp_max_iter": Int(1, 10000, quick=30, help="Algorithm 1: iterations at most"),
     "hqs_lam_grid": ListOf(_LAM, min_len=2, unique=True, quick=[0.25, 0.5],
                            help="λ of PnP-HQS (μ_k = λ σ_n²/σ_k²) swept on the tuning problem"),
-    "lam_extend": Int(0, 20, quick=1, help="values a λ grid may grow by beyond an edge choice (the grids above "
+    "lam_extend": Int(0, 20, quick=0, help="values a λ grid may grow by beyond an edge choice (the grids above "
                                            "are starting grids)"),
-    "hqs_iter": Int(1, 1000, quick=3, help="PnP-HQS iterations (denoiser levels, geometric)"),
+    "hqs_iter": Int(1, 1000, quick=2, help="PnP-HQS iterations (denoiser levels, geometric)"),
     "hqs_sigma_start": _sigma(quick=49.0, help="first denoiser level of PnP-HQS, 0–255 scale"),
 }
 
