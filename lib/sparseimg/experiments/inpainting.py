@@ -130,12 +130,13 @@ def _rff(image, missing, p):
 
 def _als(image, missing, p):
     return als_tuned(image, missing, ranks=p["als_ranks"], ridges=p["als_ridges"], n_iter=p["als_iter"],
-                     fraction=p["holdout_fraction"], seed=int(p["seed"]), max_rank=p["als_max_rank"])
+                     fraction=p["holdout_fraction"], seed=int(p["seed"]), max_rank=p["als_max_rank"],
+                     max_extend=p["tune_extend"])
 
 
 def _soft_impute(image, missing, p):
     return soft_impute_tuned(image, missing, lams=p["svt_lams"], n_iter=p["svt_iter"],
-                             fraction=p["holdout_fraction"], seed=int(p["seed"]))
+                             fraction=p["holdout_fraction"], seed=int(p["seed"]), max_extend=p["tune_extend"])
 
 
 def _normalized_convolution(image, missing, p):

@@ -58,7 +58,8 @@ SCHEMA = {
     # rl_max_iter: noiseless Richardson–Lucy (normalized) improves with every iteration (camera: 26.5 dB at
     # 100, 29.95 at 1,600, 33.1 at 6,400) — the inverse crime; the cap is the bound, its record shows the rise
     "rl_max_iter": Int(1, 100000, quick=100, help="Richardson–Lucy's iteration cap (a hard bound of its grid)"),
-    "tune_workers": Int(1, 64, quick=2, help="processes the (case, method) tuning sweeps run in"),
+    "tune_extend": Int(0, 20, quick=0, help="values a starting grid may grow by beyond an edge choice"),  # 6
+    "tune_workers": Int(1, 64, quick=1, help="processes the (case, method) tuning sweeps run in"),  # 2
     "border_margin": Int(0, 1000, quick=12, help="border width (pixels) left out of the interior PSNR"),
     "timing_repeats": Int(1, 100, quick=1, help="repeats per timing in benchmarks/deblur_speed.py (median)"),
 }

@@ -72,6 +72,7 @@ SCHEMA = {
     # its end (held-out RMSE), recorded in the metrics. als_max_rank caps the rank's growth: a compute cap, not
     # the model's bound (the crop's side). Measured on the full run's 10 % mask (held-out RMSE): rank 80 /
     # ridge 0.1 0.0491 (2 s a fit), rank 160 / ridge 0.3 0.0437 (10 s a fit): the cap costs ALS accuracy there
+    "tune_extend": Int(0, 20, quick=0, help="values the ALS and soft-impute grids may grow by beyond an edge choice"),  # 6
     "als_max_rank": Int(1, 4096, quick=40, help="largest ALS rank the held-out tuning may reach (a compute cap)"),
     "svt_lams": ListOf(Float(0, low_open=True), min_len=1, unique=True,
                        quick=[1.0, 0.3, 0.1],
