@@ -420,6 +420,40 @@ def test_sweep_and_choice():
         db.choose_by_sweep(lambda v: v, [], reference)
 
 
+def test_tune_weights_records_every_choice_inside_its_grid_or_at_a_bound_or_cap(small_image, psf):
+    tuning = prepare_image("camera", scale=0.125, crop=None)[10:34, 30:58].copy()  # another crop: the tuning image
+    cases = {"noiseless": 0.0, "noisy": 0.01}
+    problems = {c: db.make_problem(small_image, psf, noise_std=s, seed=3) for c, s in cases.items()}
+    tuning_problems = {c: db.make_problem(tuning, psf, noise_std=s, seed=4) for c, s in cases.items()}
+    grids = {"tikhonov_cg": [1e-3, 1e-2, 1e-1], "richardson_lucy_normalized": [1, 3, 10]}
+    settings = db.SolverSettings(cg_iter=30)
+    kw = dict(sharp=small_image, tuning=tuning, rl_max_iter=40)
+    one = db.tune_weights(problems, tuning_problems, grids, settings, workers=1, **kw)
+    assert db.tune_weights(problems, tuning_problems, grids, settings, workers=2, **kw) == one
+    weights, records, reported = one
+    for case in cases:
+        for name in grids:
+            r = records[case][name]
+            key = db.TUNED_WEIGHTS[name][0]
+            assert weights[case][key] == r["value"] and r["scores"][r["grid"].index(r["value"])] == max(r["scores"])
+            assert set(r["grid"]) >= set(grids[name]) and len(reported[case][name]) == len(r["grid"])
+            # never the budget: a bound, or Richardson–Lucy's iteration cap (rl_max_iter), recorded as a cap
+            assert not r["edge"] or r["reason"] == "bound" or (name.startswith("rich") and r["edge"] == "high"
+                                                                and r["reason"] == "cap" and r["grid"][-1] * 3 > 40)
+            # the score along the grid is the PSNR of that weight's estimate on the tuning image
+            v = r["grid"][-1]
+            est = db.run_method(name, tuning_problems[case], weights={key: int(v) if name.startswith("rich") else v},
+                                settings=settings).estimate
+            assert r["scores"][-1] == pytest.approx(psnr(tuning, est, data_range=1.0))
+        rl = records[case]["richardson_lucy_normalized"]
+        assert isinstance(weights[case]["richardson_lucy_normalized"], int) and max(rl["grid"]) <= 40
+        assert all(v == int(v) for v in rl["grid"])
+    with pytest.raises(ValueError, match="grids has 'document_newton_cg'"):
+        db.tune_weights(problems, tuning_problems, {"document_newton_cg": [1, 2]}, settings, **kw)
+    with pytest.raises(ValueError, match="mu_min=0.0 is not allowed"):
+        db.tune_weights(problems, tuning_problems, grids, settings, mu_min=0.0, **kw)
+
+
 WEIGHTS = {"sqrt_mu": 0.05, "tikhonov": 1e-3, "tv": 1e-3, "wiener": 0.1, "richardson_lucy": 3,
            "richardson_lucy_normalized": 10}
 
@@ -534,3 +568,23 @@ def test_schema_rule_rejects_tuning_on_the_reported_image():
                                          "other than deblurring.image='astronaut'"):
         for rule in deblurring.RULES:
             rule({**block, "tuning_image": "astronaut"})
+
+
+@pytest.mark.parametrize("edits, expected", [
+    ({"mu_min": 0.01}, ["deblurring.mu_min=0.01", "at most 0.005", "deblurring.mu_grid"]),
+    ({"rl_max_iter": 100}, ["deblurring.rl_max_iter=100", "at least 200", "deblurring.rl_grid"]),
+])
+def test_tuning_bounds_must_lie_outside_the_starting_grids(tmp_path, edits, expected):
+    import yaml
+
+    from sparseimg.workspace.params import ParamError
+    from sparseimg.workspace.runner import load_section_params
+
+    root = Path(__file__).resolve().parents[1]
+    params = yaml.safe_load((root / "params.yaml").read_text())
+    params["deblurring"].update(edits)
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+    with pytest.raises(ParamError) as info:
+        load_section_params("deblurring", tmp_path / "params.yaml", root=root)
+    line = str(info.value)
+    assert "\n" not in line and all(text in line for text in expected), line

@@ -556,3 +556,69 @@ def test_a_greyscale_packaged_image_is_a_clear_error():
 
     with pytest.raises(ValueError, match="greyscale"):
         check_color_image(load_image("camera", gray=False), name="image='camera'")
+
+
+# --------------------------------------------------------------------------- held-out tuning with grown grids
+
+def _records_are_sound(record):
+    assert record["value"] in record["grid"] and record["grid"] == sorted(record["grid"])
+    assert record["scores"][record["grid"].index(record["value"])] == max(record["scores"])
+    assert not record["edge"] or record["reason"] == "bound"
+
+
+@pytest.fixture(scope="module")
+def noisy_low_rank_rgb(low_rank_rgb):
+    """The rank-2 image plus white noise: a nuclear-norm weight between the extremes is best."""
+    return low_rank_rgb + 0.05 * np.random.default_rng(8).standard_normal(low_rank_rgb.shape)
+
+
+def test_soft_impute_tuned_equals_the_fixed_path_when_the_choice_is_inside(noisy_low_rank_rgb):
+    from sparseimg.experiments.inpainting import soft_impute_tuned
+    from sparseimg.restoration.completion import soft_impute_inpaint
+
+    m = random_mask(noisy_low_rank_rgb.shape[:2], 0.4, seed=5)
+    masked = apply_mask(noisy_low_rank_rgb, m)
+    lams = [3.0, 1.0, 0.3, 0.1, 0.03, 0.01, 0.003]
+    est, info = soft_impute_tuned(masked, m, lams=lams, n_iter=20, seed=1)
+    _records_are_sound(info["tuning"])
+    assert info["tuning"]["grid"] == sorted(lams) and info["tuning"]["edge"] == ""  # nothing grown
+    ref, ref_info = soft_impute_inpaint(masked, m, lams=lams, n_iter=20, seed=1)
+    assert info["lam"] == ref_info["lam"]  # the same selection and fit as the library's fixed path
+    np.testing.assert_array_equal(est, ref)
+    assert [-s for s in info["tuning"]["scores"]] == pytest.approx([r["validation_rmse"] for r in ref_info["rows"]][::-1], abs=1e-9)
+
+
+def test_soft_impute_tuned_grows_a_path_that_stops_too_early(noisy_low_rank_rgb):
+    from sparseimg.experiments.inpainting import soft_impute_tuned
+
+    m = random_mask(noisy_low_rank_rgb.shape[:2], 0.4, seed=5)
+    masked = apply_mask(noisy_low_rank_rgb, m)
+    est, info = soft_impute_tuned(masked, m, lams=[30.0, 10.0], n_iter=20, seed=1)
+    r = info["tuning"]
+    _records_are_sound(r)
+    assert len(r["grid"]) > 2 and min(r["grid"]) < 10.0 and r["edge"] == ""  # grown below the starting path
+    np.testing.assert_array_equal(est[~m], masked[~m])
+
+
+def test_als_tuned_records_rank_and_ridge_inside_their_grids(low_rank_rgb):
+    from sparseimg.experiments.inpainting import als_tuned
+
+    m = random_mask(low_rank_rgb.shape[:2], 0.3, seed=4)
+    est, info = als_tuned(apply_mask(low_rank_rgb, m), m, ranks=[4, 6], ridges=[0.01, 0.1], n_iter=3, seed=0)
+    for name in ("rank", "ridge"):
+        _records_are_sound(info["tuning"][name])
+    assert info["rank"] == info["tuning"]["rank"]["value"] and info["ridge"] == info["tuning"]["ridge"]["value"]
+    assert all(v == int(v) for v in info["tuning"]["rank"]["grid"]) and isinstance(info["rank"], int)
+    assert min(info["tuning"]["rank"]["grid"]) < 4  # the rank-2 image pulls the rank below the starting grid
+    np.testing.assert_array_equal(est[~m], low_rank_rgb[~m])
+
+
+def test_als_tuned_stops_the_rank_at_its_cap(smooth_rgb):
+    from sparseimg.experiments.inpainting import als_tuned
+
+    m = random_mask(smooth_rgb.shape[:2], 0.2, seed=4)
+    _, free = als_tuned(apply_mask(smooth_rgb, m), m, ranks=[1, 2], ridges=[0.01, 0.1], n_iter=3, seed=0)
+    assert free["rank"] > 2  # the smooth image wants more than rank 2 ...
+    _, capped = als_tuned(apply_mask(smooth_rgb, m), m, ranks=[1, 2], ridges=[0.01, 0.1], n_iter=3, seed=0, max_rank=2)
+    r = capped["tuning"]["rank"]  # ... and a cap of 2 stops it there, recorded as a compute cap (not a bound)
+    assert capped["rank"] == 2 and (r["edge"], r["reason"]) == ("high", "cap") and max(r["grid"]) == 2

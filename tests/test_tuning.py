@@ -85,3 +85,60 @@ def test_tune_each_covers_every_pair_and_gives_the_same_numbers_in_two_processes
     assert values == {"p1": {"a": 1.0, "b": 0.25}, "p2": {"a": 1.0, "b": 0.25}}
     assert records["p1"]["a"]["grid"] == [0.25, 0.5, 1.0, 2.0] and records["p1"]["b"]["grid"] == [0.125, 0.25, 0.5, 1.0]
     assert all(records[p][m]["edge"] == "" for p in problems for m in grids)
+
+
+def test_integer_parameters_grow_by_whole_steps_and_stop_at_their_bounds():
+    # an iteration count best at 12: the grid [1, 2, 3] grows 3 -> 4.5 rounded (4) -> ... all integers
+    t = sweep_to_interior(lambda v: -abs(v - 12.0), [1.0, 2.0, 3.0], integer=True, max_extend=10)
+    assert t.value == 12.0 and t.edge == "" and all(v == int(v) for v in t.grid)
+    # best at the smallest count: the next one down (0) crosses low = 0, a hard bound
+    t = sweep_to_interior(lambda v: -v, [1.0, 2.0], integer=True)
+    assert (t.value, t.edge, t.reason, t.grid) == (1.0, "low", "bound", [1.0, 2.0])
+    # always rising: stops at the cap (values >= high are never tried)
+    t = sweep_to_interior(lambda v: v, [10.0, 20.0], integer=True, high=161.0)
+    assert (t.value, t.edge, t.reason, t.grid) == (160.0, "high", "bound", [10.0, 20.0, 40.0, 80.0, 160.0])
+
+
+def test_a_small_ratio_still_moves_an_integer_grid():
+    t = sweep_to_interior(lambda v: v, [10.0, 11.0], integer=True, max_extend=2)
+    assert t.grid == [10.0, 11.0, 12.0, 13.0] and t.reason == "budget"
+
+
+def test_zero_is_scored_once_the_grid_cannot_grow_down_and_wins_only_if_best():
+    calls = []
+
+    def rising_to_zero(v):
+        calls.append(v)
+        return -v
+    t = sweep_to_interior(rising_to_zero, [1.0, 10.0], max_extend=2, zero=True)
+    assert (t.value, t.edge, t.reason) == (0.0, "low", "bound")
+    assert t.grid == pytest.approx([0.0, 0.01, 0.1, 1.0, 10.0]) and calls[-1] == 0.0
+    assert t.scores[0] == max(t.scores)
+
+    # a peak between 0 and the grid's bottom: 0 is scored and is worse, so the bottom value is interior
+    t = sweep_to_interior(lambda v: -abs(v - 1e-3) if v > 0 else -1.0, [1.0, 10.0], max_extend=2, zero=True)
+    assert t.value == pytest.approx(0.01) and t.edge == "" and t.grid[0] == 0.0
+
+    # an interior choice never scores 0
+    t = sweep_to_interior(lambda v: -abs(v - 2.0), [1.0, 2.0, 3.0], zero=True)
+    assert 0.0 not in t.grid
+
+
+def test_zero_leaves_the_top_and_the_default_unchanged():
+    assert sweep_to_interior(lambda v: v, [1.0, 10.0], high=50.0, zero=True).as_dict() == \
+        sweep_to_interior(lambda v: v, [1.0, 10.0], high=50.0).as_dict()
+    t = sweep_to_interior(lambda v: -v, [1.0, 2.0], max_extend=3)  # without zero: the budget edge, as before
+    assert t.reason == "budget" and 0.0 not in t.grid
+
+
+def test_a_declared_compute_cap_is_recorded_as_a_cap_not_a_bound():
+    rising = lambda v: v  # noqa: E731 - the score keeps rising: the grid would grow past any limit
+    capped = sweep_to_interior(rising, [10.0, 20.0], high=100.0, cap="high", integer=True)
+    assert (capped.value, capped.edge, capped.reason) == (80.0, "high", "cap")
+    bound = sweep_to_interior(rising, [10.0, 20.0], high=100.0, integer=True)
+    assert (bound.value, bound.edge, bound.reason) == (80.0, "high", "bound")
+    falling = lambda v: -v  # noqa: E731
+    other_side = sweep_to_interior(falling, [2.0, 4.0], low=1.0, cap="high")  # the cap is on the other side
+    assert (other_side.edge, other_side.reason) == ("low", "bound")
+    with pytest.raises(ValueError, match=r"^cap='top' is not allowed"):
+        sweep_to_interior(rising, [1.0, 2.0], cap="top")

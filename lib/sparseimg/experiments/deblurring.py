@@ -4,7 +4,9 @@ A :class:`DeblurProblem` holds the ground truth, the PSF, the exact blur operato
 (:class:`~sparseimg.operators.LinearConvolution`, a crop of the full convolution as in the
 document) and the observation. :data:`METHODS` runs every deblurrer of
 :mod:`sparseimg.restoration.deconvolution` on it the same way (:func:`run_method`), with the weights
-chosen by :func:`choose_by_sweep` on a *tuning* image, never on the reported one.
+chosen by :func:`tune_weights` on a *tuning* image, never on the reported one: each grid grows past an edge
+choice until the choice is inside it or at a hard bound, and the record (grid, scores, choice) goes into the
+section's metrics.
 
 Source: "Image deblurring (Part 2)", a blog article on autograd and SciPy's Newton-CG (the extracted
 text names no author or date).
@@ -26,8 +28,9 @@ from sparseimg.optim.objectives import SquareRootLoss
 from sparseimg.operators.convolution import LinearConvolution
 from sparseimg.optim.solvers import History, OptimizeRun
 from sparseimg.experiments import Registry
+from sparseimg.experiments.tuning import tune_on_reference
 
-__all__ = ["DeblurProblem", "make_problem", "METHODS", "BOUNDARY_MODELS", "TUNED_WEIGHTS", "SolverSettings",
+__all__ = ["DeblurProblem", "make_problem", "METHODS", "BOUNDARY_MODELS", "TUNED_WEIGHTS", "TUNING_BOUNDS", "SolverSettings",
            "MethodResult", "run_method", "sweep", "choose_by_sweep", "tune_weights"]
 
 
@@ -145,46 +148,86 @@ def choose_by_sweep(solve, values, reference: np.ndarray) -> tuple[object, list[
 
 
 def tune_weights(problems: dict, tuning_problems: dict, grids: dict, settings, *, sharp: np.ndarray,
-                 tuning: np.ndarray, progress: bool = False) -> tuple[dict, dict]:
-    """Each tuned method's weight chosen on the tuning problems, per case (the highest PSNR over its grid).
+                 tuning: np.ndarray, mu_min: float = 0.002, rl_max_iter: int = 3200, max_extend: int = 6,
+                 workers: int = 1, progress: bool = False) -> tuple[dict, dict, dict]:
+    """Each tuned method's weight chosen on the tuning problems, per case: the highest PSNR, the grid grown past an
+    edge choice (:func:`sparseimg.experiments.tuning.tune_on_reference`, with the bounds of :data:`TUNING_BOUNDS`).
 
     Parameters
     ----------
     problems, tuning_problems : dict
         ``{case: DeblurProblem}`` of the reported image and of the tuning image (same cases).
     grids : dict
-        ``{method: values}`` for methods of :data:`TUNED_WEIGHTS`.
+        ``{method: starting values}`` for methods of :data:`TUNED_WEIGHTS`.
     settings : SolverSettings
         Passed to :func:`run_method`.
     sharp, tuning : ndarray
         The reported and tuning images (the references of the two sweeps).
+    mu_min : float
+        The square-root loss's smallest μ: a compute cap on its grid (``> 0``; a choice there is recorded as
+        ``reason="cap"``, a known miss, not a bound of μ). Below it L-BFGS-B no
+        longer reaches ``lbfgs_gtol`` on the noiseless data (it stops on the relative reduction of F after
+        more than 10⁴ iterations), so the estimate is no longer the loss's minimizer.
+    rl_max_iter : int
+        Richardson–Lucy's iteration cap, the upper end of its grids (``>= 1``): a compute cap (``reason="cap"``).
+    max_extend : int
+        Values each grid may grow by beyond an edge choice.
+    workers : int
+        The (case, method) pairs run in this many forked processes (the same numbers for any count).
     progress : bool
-        A tqdm bar over the (case, method) pairs.
+        A tqdm bar over the pairs.
 
     Returns
     -------
     weights : dict
-        ``{case: {weight key: chosen value}}`` — chosen on the tuning image only.
-    scores : dict
-        ``{case: {method: (PSNRs on the tuning image, PSNRs on the reported image)}}`` along the grid; the
-        second sweep is for figures and the oracle column, never for the choice.
+        ``{case: {weight key: chosen value}}`` — chosen on the tuning image only (iteration counts as ``int``).
+    records : dict
+        ``{case: {method: Tuned.as_dict()}}``: the grown grid, the PSNRs on the tuning image, the choice and
+        ``edge``/``reason`` if it sits at an end (only at a hard bound).
+    reported : dict
+        ``{case: {method: PSNRs on the reported image along the record's grid}}``: for figures and the oracle
+        column, never for the choice.
     """
-    from tqdm import tqdm
+    from sparseimg._parallel import process_map
 
+    unknown = [name for name in grids if name not in TUNED_WEIGHTS]
+    if unknown:
+        raise ValueError(f"grids has {unknown[0]!r}: expected methods of {sorted(TUNED_WEIGHTS)}")
+    if not mu_min > 0:
+        raise ValueError(f"mu_min={mu_min!r} is not allowed: expected a value > 0")
+    if int(rl_max_iter) < 1:
+        raise ValueError(f"rl_max_iter={rl_max_iter!r} is not allowed: expected an integer >= 1")
+    pairs = [(case, name) for case in problems for name in grids]
+    calls = [(name, tuning_problems[case], problems[case], grids[name], settings, sharp, float(mu_min),
+              int(rl_max_iter), max_extend) for case, name in pairs]
+    results = process_map(_tune_pair, calls, workers, desc="tuning", progress=progress)
     weights = {case: {} for case in problems}
-    scores = {case: {} for case in problems}
-    todo = [(case, name) for case in problems for name in grids]
-    for case, name in tqdm(todo, disable=not progress, desc="tuning"):
-        key, _ = TUNED_WEIGHTS[name]
+    records = {case: {} for case in problems}
+    reported = {case: {} for case in problems}
+    for (case, name), (record, on_reported) in zip(pairs, results):
+        key = TUNED_WEIGHTS[name][0]
+        value = record["value"]
+        weights[case][key] = int(value) if TUNING_BOUNDS[name].get("integer") else float(value)
+        records[case][name] = record
+        reported[case][name] = on_reported
+    return weights, records, reported
 
-        def solve_on(problem, value, name=name, key=key):
-            return run_method(name, problem, weights={key: value}, settings=settings).estimate
 
-        chosen, on_tuning = choose_by_sweep(lambda v: solve_on(tuning_problems[case], v), grids[name], tuning)
-        on_reported = sweep(lambda v: solve_on(problems[case], v), grids[name], sharp)
-        weights[case][key] = chosen
-        scores[case][name] = (on_tuning, on_reported)
-    return weights, scores
+def _tune_pair(name, tuning_problem, problem, grid, settings, sharp, mu_min, rl_max_iter, max_extend):
+    key = TUNED_WEIGHTS[name][0]
+    bounds = dict(TUNING_BOUNDS[name])
+    if bounds.get("integer"):  # at most rl_max_iter iterations (a compute cap); 0 iterations is a hard bound
+        bounds.update(high=rl_max_iter + 1, cap="high")
+    if name == "sqrt_loss_tuned":  # mu_min itself may be tried; below it the solver, not μ, is the limit: a cap
+        bounds.update(low=mu_min * (1 - 1e-12), cap="low")
+
+    def solve_on(p, value):
+        value = int(round(value)) if bounds.get("integer") else float(value)
+        return run_method(name, p, weights={key: value}, settings=settings).estimate
+
+    tuned = tune_on_reference(lambda v: solve_on(tuning_problem, v), grid, tuning_problem.truth,
+                              max_extend=max_extend, **bounds)
+    return tuned.as_dict(), sweep(lambda v: solve_on(problem, v), tuned.grid, sharp)
 
 
 @dataclass(frozen=True)
@@ -352,6 +395,25 @@ TUNED_WEIGHTS = {
     "wiener": ("wiener", "balance"),
     "richardson_lucy": ("richardson_lucy", "iterations"),
     "richardson_lucy_normalized": ("richardson_lucy_normalized", "iterations"),
+}
+
+
+#: How each tuned weight's grid may grow beyond its ends (keywords of
+#: :func:`~sparseimg.experiments.tuning.sweep_to_interior`). ``zero``: 0 is the weight's hard bound and is scored
+#: once the grid cannot grow further down (Tikhonov's and TV's λ = 0 is the unregularized least-squares solution,
+#: stopped by the solver's iteration budget: in the noiseless case the score can rise all the way to it).
+#: ``integer``: an iteration count, between 1 (0 iterations returns the start, a hard bound) and the cap
+#: ``rl_max_iter`` of :func:`tune_weights` (a compute cap, recorded as ``reason="cap"``: noiseless Richardson–Lucy
+#: improves with every iteration, the inverse crime; the record shows the scores up to the cap).
+#: The square-root loss's μ stops at ``mu_min`` of :func:`tune_weights` (a compute cap, ``reason="cap"``: below it
+#: the solver stops short of the minimizer).
+TUNING_BOUNDS = {
+    "sqrt_loss_tuned": {},
+    "tikhonov_cg": {"zero": True},
+    "tv_fista": {"zero": True},
+    "wiener": {},
+    "richardson_lucy": {"integer": True},
+    "richardson_lucy_normalized": {"integer": True},
 }
 
 

@@ -13,12 +13,109 @@ from __future__ import annotations
 
 import numpy as np
 
-from sparseimg.restoration.completion import adam_factorize, als_inpaint, reconstruct, soft_impute_inpaint
+from sparseimg.restoration.completion import adam_factorize, als_factorize, reconstruct, soft_impute_path
 from sparseimg.restoration.inpainting import biharmonic_inpaint, dct_l1_inpaint, dct_threshold_inpaint, normalized_convolution, rff_inpaint
-from sparseimg.operators.mask import keep_observed
+from sparseimg.restoration.selection import holdout_split
+from sparseimg.metrics import rmse
+from sparseimg.operators.mask import apply_mask, keep_observed
 from sparseimg.experiments import Registry
+from sparseimg.experiments.tuning import sweep_to_interior
 
-__all__ = ["METHODS"]
+__all__ = ["METHODS", "als_tuned", "soft_impute_tuned"]
+
+
+def _heldout(image, missing, fraction, seed):
+    """``(masked image, training mask, score)``: ``score(estimate)`` is minus the RMSE on the held-out observed
+    pixels (higher is better, as :func:`sweep_to_interior` wants); the ground truth never enters."""
+    masked = apply_mask(image, missing)
+    train_missing, validation = holdout_split(missing, fraction, seed=seed)
+    ref = np.asarray(masked, dtype=np.float64)
+    # compared to 1e-9 (pixel units): closer RMSEs tie, and ties go to the smaller value (a plateau toward 0)
+    return masked, train_missing, lambda est: -round(rmse(ref[validation], np.asarray(est, dtype=np.float64)[validation]), 9)
+
+
+def als_tuned(image, missing, *, ranks, ridges, n_iter: int = 5, fraction: float = 0.1, seed: int = 0,
+              max_rank: int | None = None, max_extend: int = 6, max_rounds: int = 4) -> tuple[np.ndarray, dict]:
+    """ALS completion with rank and ridge chosen on held-out observed pixels, each grid grown past an edge choice.
+
+    Coordinate-wise: the rank is tuned (:func:`sweep_to_interior`, integer steps, at most ``max_rank`` — by
+    default the image's smaller side, the model's hard bound; a smaller ``max_rank`` is a compute cap) at the
+    ridge in the middle of ``ridges``, then the ridge at that rank (log steps), and
+    again until neither moves (at most ``max_rounds`` rounds; fits are cached). The score is minus the held-out
+    RMSE (:func:`sparseimg.restoration.selection.holdout_split`), never the ground truth. The chosen pair is
+    refitted on all observed pixels.
+
+    Returns
+    -------
+    estimate : ndarray, shape like ``image``; observed pixels kept as measured
+    info : dict
+        ``rank``, ``ridge`` (the choice) and ``tuning``: ``{"rank": record, "ridge": record}``
+        (:meth:`~sparseimg.experiments.tuning.Tuned.as_dict`, scores = −held-out RMSE), each swept at the
+        other's final value.
+    """
+    masked, train_missing, score = _heldout(image, missing, fraction, seed)
+    cache = {}
+
+    def fit(img, miss, rank, ridge):
+        est = reconstruct(als_factorize(img, miss, rank, ridge=ridge, n_iter=n_iter, seed=seed))
+        return est if np.ndim(img) == 3 else est[..., 0]
+
+    def scored(rank, ridge):
+        key = (int(rank), float(ridge))
+        if key not in cache:
+            cache[key] = score(fit(masked, train_missing, *key))
+        return cache[key]
+
+    ridges = sorted(float(v) for v in ridges)
+    ridge = float(ridges[len(ridges) // 2])
+    top = min(np.shape(missing)) if max_rank is None else min(int(max_rank), min(np.shape(missing)))
+    rank = None
+    for _ in range(max_rounds):
+        by_rank = sweep_to_interior(lambda r: scored(r, ridge), sorted({*map(float, ranks), *([rank] if rank else [])}),
+                                    integer=True, low=0.0, high=top + 1.0, max_extend=max_extend,
+                                    cap="high" if top < min(np.shape(missing)) else None)  # max_rank: a cap
+        by_ridge = sweep_to_interior(lambda lam: scored(by_rank.value, lam), sorted({*ridges, ridge}),
+                                     max_extend=max_extend)
+        if by_rank.value == rank and by_ridge.value == ridge:
+            break
+        rank, ridge = by_rank.value, by_ridge.value
+    rank = int(rank)
+    est = keep_observed(np.nan_to_num(masked), missing, fit(masked, missing, rank, ridge))
+    return est, {"rank": rank, "ridge": ridge, "tuning": {"rank": by_rank.as_dict(), "ridge": by_ridge.as_dict()}}
+
+
+def soft_impute_tuned(image, missing, *, lams, n_iter: int = 10, tol: float = 1e-4, fraction: float = 0.1,
+                      seed: int = 0, max_extend: int = 6) -> tuple[np.ndarray, dict]:
+    """Nuclear-norm completion with λ chosen on held-out observed pixels, the path grown past an edge choice.
+
+    The starting ``lams`` run as one warm-started decreasing path (:func:`soft_impute_path`) on the training
+    pixels; :func:`sweep_to_interior` then adds values beyond an end choice: a smaller λ continues the path
+    from the smallest one's solution, a larger λ starts a path of its own from the zero-filled data (as the
+    top of the path does). λ = 0 (no shrinkage: the path's continuation is then plain iterations of
+    ``P_Ω A + P_Ωᶜ X``) is the hard bound, scored once the path cannot grow further down. Along a warm-started
+    path a smaller λ has also had more iterations. The final fit at the chosen λ on all observed pixels starts
+    from its training solution.
+
+    Returns
+    -------
+    estimate : ndarray; observed pixels kept as measured
+    info : dict
+        ``lam`` (the choice) and ``tuning`` (its record; scores = −held-out RMSE).
+    """
+    masked, train_missing, score = _heldout(image, missing, fraction, seed)
+    lams = sorted((float(v) for v in lams), reverse=True)
+    fits = dict(zip(lams, soft_impute_path(masked, train_missing, lams, n_iter=n_iter, tol=tol)[0]))
+
+    def scored(lam):
+        if lam not in fits:
+            below = [v for v in fits if v > lam]
+            start = fits[min(below)] if below else None
+            fits[lam] = soft_impute_path(masked, train_missing, [lam], n_iter=n_iter, tol=tol, start=start)[0][-1]
+        return score(fits[lam])
+
+    t = sweep_to_interior(scored, lams, max_extend=max_extend, zero=True)
+    est = soft_impute_path(masked, missing, [t.value], n_iter=n_iter, tol=tol, start=fits[t.value])[0][-1]
+    return est, {"lam": t.value, "tuning": t.as_dict()}
 
 
 def _adam(image, missing, p):
@@ -33,13 +130,14 @@ def _rff(image, missing, p):
 
 
 def _als(image, missing, p):
-    return als_inpaint(image, missing, ranks=p["als_ranks"], ridges=p["als_ridges"], n_iter=p["als_iter"],
-                       fraction=p["holdout_fraction"], seed=int(p["seed"]))
+    return als_tuned(image, missing, ranks=p["als_ranks"], ridges=p["als_ridges"], n_iter=p["als_iter"],
+                     fraction=p["holdout_fraction"], seed=int(p["seed"]), max_rank=p["als_max_rank"],
+                     max_extend=p["tune_extend"])
 
 
 def _soft_impute(image, missing, p):
-    return soft_impute_inpaint(image, missing, lams=p["svt_lams"], n_iter=p["svt_iter"],
-                               fraction=p["holdout_fraction"], seed=int(p["seed"]))
+    return soft_impute_tuned(image, missing, lams=p["svt_lams"], n_iter=p["svt_iter"],
+                             fraction=p["holdout_fraction"], seed=int(p["seed"]), max_extend=p["tune_extend"])
 
 
 def _normalized_convolution(image, missing, p):

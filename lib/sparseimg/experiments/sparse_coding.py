@@ -37,9 +37,10 @@ from sparseimg.optim.solvers import History, conjugate_gradient, gradient_descen
 from sparseimg.sparsemodels.synthesis import synthesize
 from sparseimg.workspace.timing import measure_interleaved, summarize
 from sparseimg.experiments import Registry
+from sparseimg.experiments.tuning import Tuned, sweep_to_interior
 
 __all__ = ["METHODS", "Problem", "make_problem", "recover", "evaluate", "reference_minimum",
-           "noise_scan", "lambda_scan", "document_formulation", "timing_table", "SUPPORT_FRACTION"]
+           "noise_scan", "lambda_scan", "tune_lam", "document_formulation", "timing_table", "SUPPORT_FRACTION"]
 
 #: An event counts as found when ``|ŷ| > SUPPORT_FRACTION × (smallest true |y|)``.
 SUPPORT_FRACTION = 0.1
@@ -370,6 +371,38 @@ def lambda_scan(problem: Problem, lam: float, factors, *, n_iter: int, tol: floa
         rows.append({"factor": float(factor), "lam": lam * factor, "iterations": hist.n_iter,
                      **evaluate(problem, est)})
     return rows
+
+
+def tune_lam(problem: Problem, lam: float, factors, *, n_iter: int, tol: float, max_extend: int = 6) -> Tuned:
+    """λ (relative to ``λ_max``) chosen on a *tuning* problem: FISTA's lowest event error over ``lam × factors``,
+    the grid grown past an edge choice (:func:`sparseimg.experiments.tuning.sweep_to_interior`, log steps).
+
+    Parameters
+    ----------
+    problem : Problem
+        A tuning problem: events and noise drawn independently of the reported ones (its ``events`` are the
+        truth the score reads).
+    lam : float
+        The centre of the starting grid, ``> 0``.
+    factors : iterable of float
+        Multipliers of ``lam`` (at least two, positive, distinct).
+    n_iter, tol
+        As for :func:`recover`.
+    max_extend : int
+        Values the grid may grow by beyond an edge choice.
+
+    Returns
+    -------
+    Tuned
+        The record; its scores are minus the relative squared event error ``‖ŷ − y‖² / ‖y‖²``.
+    """
+    lam = check_real("lam", lam, low=0.0, low_open=True)
+
+    def score(value):
+        estimate, _ = recover(problem, "fista", lam=value, n_iter=n_iter, tol=tol)
+        return -evaluate(problem, estimate)["event_error"]
+
+    return sweep_to_interior(score, [lam * float(f) for f in factors], max_extend=max_extend)
 
 
 def document_formulation(envelope: np.ndarray, events: np.ndarray) -> np.ndarray:

@@ -37,8 +37,10 @@ class Tuned:
         ``""`` when the choice has a scored neighbour on both sides; else ``"low"`` or ``"high"`` and
         ``reason`` says why the grid did not grow further.
     reason : str
-        ``"bound"`` (a hard bound: the next value would cross ``low``/``high``) or ``"budget"``
-        (``max_extend`` values added), when ``edge`` is set.
+        ``"bound"`` (a hard bound: the next value would cross ``low``/``high``), ``"cap"`` (the same, but
+        that side's limit is a compute cap the caller declared with ``cap``, not a limit of the parameter:
+        the grid is known to be too short there) or ``"budget"`` (``max_extend`` values added), when
+        ``edge`` is set.
     """
 
     value: float
@@ -54,7 +56,8 @@ class Tuned:
 
 
 def sweep_to_interior(score: Callable[[float], float], grid, *, max_extend: int = 6, low: float = 0.0,
-                      high: float = math.inf) -> Tuned:
+                      high: float = math.inf, integer: bool = False, zero: bool = False,
+                      cap: str | None = None) -> Tuned:
     """Score ``grid`` (positive values, log-spaced or not) and grow it until the best value is interior.
 
     Parameters
@@ -68,6 +71,19 @@ def sweep_to_interior(score: Callable[[float], float], grid, *, max_extend: int 
     low, high : float
         Hard bounds: a value beyond them is never tried (the choice may then rest on the bound's side,
         reported as ``reason="bound"``).
+    integer : bool
+        An integer parameter (iterations): the values added beyond the ends are rounded (and at least one
+        away from the end), so the grid holds integers when it starts with integers.
+    zero : bool
+        0 is an admissible value and the parameter's hard bound (a weight whose limit 0 means "no
+        regularization"): when the choice is at the low end and the grid may not grow further down (the
+        extension budget is spent, or the next value would cross ``low``), 0 itself is scored. If 0 is then
+        the best (the score rises all the way toward 0, as the record shows), the choice is 0 with
+        ``edge="low", reason="bound"``; otherwise the former choice has a scored neighbour below it.
+    cap : {None, "low", "high"}
+        The side whose limit (``low`` or ``high``) is a compute cap (an iteration or rank budget, a solver's
+        reach), not a limit of the parameter itself: a choice stopped there is recorded as ``reason="cap"``,
+        which the tuning-edge test does not accept as a bound.
 
     Returns
     -------
@@ -86,6 +102,8 @@ def sweep_to_interior(score: Callable[[float], float], grid, *, max_extend: int 
         raise ValueError(f"grid={list(grid)!r} is not allowed: expected positive finite values")
     if max_extend < 0:
         raise ValueError(f"max_extend={max_extend!r} is not allowed: expected an integer >= 0")
+    if cap not in (None, "low", "high"):
+        raise ValueError(f"cap={cap!r} is not allowed: expected None, 'low' or 'high'")
     scored = {v: float(score(v)) for v in values}
     added = 0
     while True:
@@ -95,13 +113,20 @@ def sweep_to_interior(score: Callable[[float], float], grid, *, max_extend: int 
         if 0 < i < len(grid_now) - 1:
             return Tuned(best, grid_now, [scored[v] for v in grid_now])
         side = "low" if i == 0 else "high"
+        if side == "low" and best == 0.0:  # only reached with zero=True: 0 scored and still the best
+            return Tuned(best, grid_now, [scored[v] for v in grid_now], side, "bound")
         ratio = grid_now[1] / grid_now[0] if side == "low" else grid_now[-1] / grid_now[-2]
         nxt = best / ratio if side == "low" else best * ratio
+        if integer:
+            nxt = float(min(round(nxt), best - 1) if side == "low" else max(round(nxt), best + 1))
         reason = ""
         if not low < nxt < high:
-            reason = "bound"
+            reason = "cap" if cap == side else "bound"
         elif added >= max_extend:
             reason = "budget"
+        if reason and zero and side == "low" and low <= 0.0:
+            scored[0.0] = float(score(0.0))
+            continue
         if reason:
             return Tuned(best, grid_now, [scored[v] for v in grid_now], side, reason)
         scored[nxt] = float(score(nxt))
@@ -109,14 +134,16 @@ def sweep_to_interior(score: Callable[[float], float], grid, *, max_extend: int 
 
 
 def tune_on_reference(solve: Callable, grid, reference: np.ndarray, *, max_extend: int = 6, low: float = 0.0,
-                      high: float = math.inf) -> Tuned:
+                      high: float = math.inf, integer: bool = False, zero: bool = False,
+                      cap: str | None = None) -> Tuned:
     """:func:`sweep_to_interior` scored by the PSNR (``data_range = 1``) of ``solve(value)`` against ``reference``,
     the ground truth of a *tuning* image (never a reported one). ``solve`` returns an image or a tuple whose
-    first item is one."""
+    first item is one; ``integer``, ``zero`` and ``cap`` as for :func:`sweep_to_interior`."""
     def score(value):
         out = solve(value)
         return psnr(reference, out[0] if isinstance(out, tuple) else out, data_range=1.0)
-    return sweep_to_interior(score, grid, max_extend=max_extend, low=low, high=high)
+    return sweep_to_interior(score, grid, max_extend=max_extend, low=low, high=high, integer=integer, zero=zero,
+                             cap=cap)
 
 
 def tune_each(run: Callable, problems: dict, grids: dict, *, max_extend: int = 6, workers: int = 1,

@@ -46,6 +46,21 @@ SCHEMA = {
                           help="balance values swept for Wiener"),
     "rl_grid": ListOf(Int(1, 10000), min_len=2, unique=True, quick=[1, 3, 10, 30],
                       help="iteration counts swept for Richardson–Lucy"),
+    # Every grid above is a starting grid: experiments.deblurring.tune_weights grows it (log steps of its own
+    # ratio, at most 6 values) until the choice is inside it or at a hard bound, recorded in the metrics.
+    # Hard bounds: λ = 0 for Tikhonov and TV (scored when the grid reaches its bottom), 1 iteration for
+    # Richardson–Lucy. The two below are compute caps, not bounds: a choice there is recorded reason "cap".
+    # mu_min: on the noiseless tuning image (camera, full size) L-BFGS-B meets lbfgs_gtol down to μ = 0.0025
+    # (6,006 iterations, 24 s); at μ = 0.00125 it stops on the relative reduction of F after 14,184 iterations
+    # (50 s) and at μ = 0 after 14,573 (77 s): below the cap the estimate is no longer the loss's minimizer
+    "mu_min": Float(0, 10, low_open=True, quick=0.0025,
+                    help="smallest μ the square-root loss is tuned over (a compute cap of its grid)"),
+    # rl_max_iter: noiseless Richardson–Lucy (normalized) improves with every iteration (camera: 26.5 dB at
+    # 100, 29.95 at 1,600, 33.1 at 6,400) — the inverse crime; a compute cap, its record shows the rise
+    "rl_max_iter": Int(1, 100000, quick=100,
+                       help="Richardson–Lucy's iteration cap (a compute cap of its grid: a choice there is a known miss)"),
+    "tune_extend": Int(0, 20, quick=0, help="values a starting grid may grow by beyond an edge choice"),  # 6
+    "tune_workers": Int(1, 64, quick=1, help="processes the (case, method) tuning sweeps run in"),  # 2
     "border_margin": Int(0, 1000, quick=12, help="border width (pixels) left out of the interior PSNR"),
     "timing_repeats": Int(1, 100, quick=1, help="repeats per timing in benchmarks/deblur_speed.py (median)"),
 }
@@ -102,7 +117,16 @@ def _sizes_fit(block: dict) -> None:
                              f"than half of {side}, the side of {what} (at most {(side - 1) // 2})")
 
 
-RULES = (_sizes_fit, _tuning_image_differs)
+def _bounds_below_grids(block: dict) -> None:
+    if block["mu_min"] > min(block["mu_grid"]):
+        raise ParamError(f"deblurring.mu_min={block['mu_min']!r} is not allowed: expected at most "
+                         f"{min(block['mu_grid'])!r}, the smallest value of deblurring.mu_grid")
+    if block["rl_max_iter"] < max(block["rl_grid"]):
+        raise ParamError(f"deblurring.rl_max_iter={block['rl_max_iter']!r} is not allowed: expected at least "
+                         f"{max(block['rl_grid'])!r}, the largest value of deblurring.rl_grid")
+
+
+RULES = (_sizes_fit, _tuning_image_differs, _bounds_below_grids)
 
 #: Headline numbers (``metrics/deblurring_headline.json``): paths into ``metrics/deblurring.json``.
 HEADLINE = {
