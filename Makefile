@@ -33,8 +33,10 @@ $(LAB_SETTINGS): $(STAMP) Makefile
 repro: setup
 	$(BIN)/dvc repro
 
+# --no-loadscope-reorder: xdist otherwise queues files by their number of tests, so the pipeline test (two tests,
+# four of the five minutes) started last; tests/conftest.py orders the longest files first instead.
 test: setup
-	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval --nbval-sanitize-with tests/sanitize.cfg --nbval-current-env \
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder --nbval --nbval-sanitize-with tests/sanitize.cfg --nbval-current-env \
 	  --durations=20
 
 test-fast: setup
