@@ -9,6 +9,7 @@ import pytest
 
 from sparseimg.experiments import Registry, UnknownMethodError
 from sparseimg.experiments import wavelets as wv
+from sparseimg.experiments import wavelet_deblurring as wvd
 from sparseimg.experiments.deblurring import make_problem
 from sparseimg.images import center_crop, load_image, prepare_image
 from sparseimg.kernels import gaussian_psf
@@ -30,19 +31,19 @@ def camera64():
 def test_registries_have_the_issue_keys_labels_and_one_line_errors():
     assert list(wv.DENOISERS) == ["visushrink", "bayesshrink", "bayesshrink_ti", "tv", "skimage_wavelet",
                                   "skimage_cycle_spin", "skimage_tv", "bm3d"]
-    assert list(wv.DEBLURRERS) == ["ista_synthesis", "fista_synthesis", "fista_analysis_ti", "tv_fista",
+    assert list(wvd.DEBLURRERS) == ["ista_synthesis", "fista_synthesis", "fista_analysis_ti", "tv_fista",
                                    "pnp_wavelet", "pnp_tv", "pnp_bm3d", "hqs_wavelet", "hqs_tv", "hqs_bm3d"]
-    for reg in (wv.DENOISERS, wv.DEBLURRERS):
+    for reg in (wv.DENOISERS, wvd.DEBLURRERS):
         assert isinstance(reg, Registry) and reg.section == "wavelets"
         assert set(reg.labels) == set(reg) and len(set(reg.labels.values())) == len(reg)
         with pytest.raises(UnknownMethodError) as info:
             reg["nope"]
         assert "\n" not in str(info.value) and "expected one of" in str(info.value)
     assert set(wv.TUNED_DENOISERS) <= set(wv.DENOISERS)
-    assert set(wv.LAMBDA_GRIDS) | set(wv.SHARED_LAMBDA) == set(wv.DEBLURRERS)
-    assert not set(wv.LAMBDA_GRIDS) & set(wv.SHARED_LAMBDA)
-    assert all(source in wv.LAMBDA_GRIDS for source in wv.SHARED_LAMBDA.values())
-    assert set(wv.LAMBDA_GRIDS.values()) <= set(section.SCHEMA)
+    assert set(wvd.LAMBDA_GRIDS) | set(wvd.SHARED_LAMBDA) == set(wvd.DEBLURRERS)
+    assert not set(wvd.LAMBDA_GRIDS) & set(wvd.SHARED_LAMBDA)
+    assert all(source in wvd.LAMBDA_GRIDS for source in wvd.SHARED_LAMBDA.values())
+    assert set(wvd.LAMBDA_GRIDS.values()) <= set(section.SCHEMA)
 
 
 @pytest.mark.parametrize("key", list(wv.DENOISERS))
@@ -71,59 +72,59 @@ def test_tune_denoisers_picks_from_the_grid(camera64):
 
 # --- problems --------------------------------------------------------------------------------------
 def test_section2_problem_is_section_2s():
-    mine = wv.section2_problem(crop=48, seed=1)
+    mine = wvd.section2_problem(crop=48, seed=1)
     image = prepare_image("astronaut", scale=1 / 3, crop=48)
     theirs = make_problem(image, gaussian_psf(13, (1.0, 3.0)), noise_std=0.01, seed=1)
     assert np.array_equal(mine.observed, theirs.observed) and mine.boundary == "linear"
 
 
 def test_gaussian_blur_problem_is_circular_and_seeded(camera64):
-    p = wv.gaussian_blur_problem(camera64, seed=3)
+    p = wvd.gaussian_blur_problem(camera64, seed=3)
     assert p.boundary == "circular" and p.noise_std == pytest.approx(0.01)
-    assert np.array_equal(p.observed, wv.gaussian_blur_problem(camera64, seed=3).observed)
+    assert np.array_equal(p.observed, wvd.gaussian_blur_problem(camera64, seed=3).observed)
     residual = (p.observed - p.operator.forward(camera64)) * 255
     assert abs(residual.std() - 2.55) < 0.3
 
 
 # --- deblurrers ------------------------------------------------------------------------------------
-SMALL = wv.DeblurSettings(levels=3, n_iter=15, analysis_shifts=2, pnp_max_iter=5, hqs_iter=3,
+SMALL = wvd.DeblurSettings(levels=3, n_iter=15, analysis_shifts=2, pnp_max_iter=5, hqs_iter=3,
                           denoise=wv.DenoiseSettings(levels=3, shifts=2, bm3d_stages="hard"))
 LAMS = {"ista_synthesis": 1e-3, "fista_synthesis": 1e-3, "fista_analysis_ti": 1e-3, "tv_fista": 5e-4,
         "pnp_wavelet": 1.0, "pnp_tv": 1.0, "hqs_wavelet": 0.25, "hqs_tv": 0.25, "hqs_bm3d": 0.25}
 
 
-@pytest.mark.parametrize("key", list(wv.DEBLURRERS))
+@pytest.mark.parametrize("key", list(wvd.DEBLURRERS))
 def test_every_deblurrer_improves_on_the_blurred_image(camera64, key):
-    p = wv.gaussian_blur_problem(camera64, seed=0)
-    r = wv.run_deblurrer(key, p, LAMS, SMALL)
+    p = wvd.gaussian_blur_problem(camera64, seed=0)
+    r = wvd.run_deblurrer(key, p, LAMS, SMALL)
     blurred = psnr(p.truth, p.observed, data_range=1.0)
     assert r.estimate.shape == p.truth.shape
     assert psnr(p.truth, r.estimate, data_range=1.0) > blurred + 0.5
-    assert r.details["lam"] == LAMS[wv.SHARED_LAMBDA.get(key, key)] and r.details["iterations"] >= 1
+    assert r.details["lam"] == LAMS[wvd.SHARED_LAMBDA.get(key, key)] and r.details["iterations"] >= 1
     assert len(r.psnr) == r.details["iterations"] + 1  # the start, then every iterate
     assert r.psnr[-1] == pytest.approx(psnr(p.truth, r.estimate, data_range=1.0), abs=1e-9)
     assert r.seconds >= 0
 
 
 def test_run_deblurrer_without_its_weight_names_it(camera64):
-    p = wv.gaussian_blur_problem(camera64, seed=0)
+    p = wvd.gaussian_blur_problem(camera64, seed=0)
     with pytest.raises(ValueError, match=r"^weights has no 'pnp_wavelet' entry: method 'pnp_bm3d' needs its tuned λ$"):
-        wv.run_deblurrer("pnp_bm3d", p, {}, SMALL)
+        wvd.run_deblurrer("pnp_bm3d", p, {}, SMALL)
 
 
 def test_tune_deblurrers_picks_from_each_grid_and_skips_shared(camera64):
-    p = wv.gaussian_blur_problem(camera64, seed=1)
+    p = wvd.gaussian_blur_problem(camera64, seed=1)
     grids = {"wavelet_lam_grid": [3e-4, 1e-3], "tv_lam_grid": [5e-4, 1e-3], "pnp_lam_grid": [0.3, 1.0],
              "hqs_lam_grid": [0.25, 0.5]}
-    weights, records = wv.tune_deblurrers({"p": p}, grids, SMALL, keys=["fista_synthesis", "pnp_tv", "pnp_bm3d"],
+    weights, records = wvd.tune_deblurrers({"p": p}, grids, SMALL, keys=["fista_synthesis", "pnp_tv", "pnp_bm3d"],
                                           max_extend=2)
-    assert wv.tune_deblurrers({"p": p}, grids, SMALL, keys=["fista_synthesis", "pnp_tv"], max_extend=2,
+    assert wvd.tune_deblurrers({"p": p}, grids, SMALL, keys=["fista_synthesis", "pnp_tv"], max_extend=2,
                               workers=2) == (weights, records)  # the same numbers in two processes
     weights, records = weights["p"], records["p"]
     assert set(weights) == set(records) == {"fista_synthesis", "pnp_tv"}
     for key, lam in weights.items():
         rec = records[key]
-        assert set(grids[wv.LAMBDA_GRIDS[key]]) <= set(rec["grid"]) and len(rec["grid"]) <= 4  # grown by at most 2
+        assert set(grids[wvd.LAMBDA_GRIDS[key]]) <= set(rec["grid"]) and len(rec["grid"]) <= 4  # grown by at most 2
         assert lam == rec["value"] == rec["grid"][int(np.argmax(rec["scores"]))]
         assert (rec["edge"] == "") == (rec["grid"][0] < lam < rec["grid"][-1])
 
@@ -217,7 +218,7 @@ def test_headline_paths_follow_the_notebooks_metrics_and_keys_are_unique():
     metrics = {  # the shape the notebook writes
         "compression": {"cdf97": {"psnr": 33.5}},
         "denoising_main": {key: {"psnr": 20.0 + i, "ssim": 0.5} for i, key in enumerate(wv.DENOISERS)},
-        "deblurring": {name: {key: {"psnr": 25.0, "ssim": 0.8} for key in wv.DEBLURRERS}
+        "deblurring": {name: {key: {"psnr": 25.0, "ssim": 0.8} for key in wvd.DEBLURRERS}
                        for name in ("gaussian_blur", "section2")},
         "summary": {"gaussian_blur": {"best_method": "hqs_bm3d", "best_psnr": 29.1},
                     "section2": {"best_method": "hqs_bm3d", "best_psnr": 25.2}},

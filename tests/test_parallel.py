@@ -33,12 +33,12 @@ def test_process_map_raises_the_workers_error():
 
 
 def test_separation_variants_same_with_two_workers():
-    from sparseimg.experiments import unfolding_coupled as uc
+    from sparseimg.experiments import unfolding_separation as us
     from sparseimg.workspace.params import quick_values
 
-    block = {**quick_values(uc.SCHEMA), "sep_size": 48, "sep_iter": 10}
-    one, _ = uc.evaluate_separation(block)
-    two, _ = uc.evaluate_separation({**block, "sep_workers": 2})
+    block = {**quick_values(us.SCHEMA), "sep_size": 48, "sep_iter": 10}
+    one, _ = us.evaluate_separation(block)
+    two, _ = us.evaluate_separation({**block, "sep_workers": 2})
     strip = lambda rows: [(r["method"], r["psnr_x1"], r["psnr_x2"]) for r in rows]  # noqa: E731
     assert strip(one) == strip(two)
 

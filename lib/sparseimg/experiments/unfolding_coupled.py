@@ -1,5 +1,5 @@
 """Section 3, part 2 (coupled pieces): guided super-resolution of a disparity map by an unfolded
-coupled ISTA, and separation of a mixed image with side information and an exclusion loss.
+coupled ISTA (the separation with side information is :mod:`sparseimg.experiments.unfolding_separation`).
 
 Super-resolution (keys ``csr_*``)
     Data: scikit-image's ``stereo_motorcycle()`` (Middlebury 2014, down-sampled by 4): the
@@ -17,11 +17,8 @@ Super-resolution (keys ``csr_*``)
     floor; patches flatter than ``csr_min_contrast`` keep the bicubic values; training draws
     minibatches under the 8 flips/rotations of the square.
 
-Separation (keys ``sep_*``): see :mod:`sparseimg.restoration.separation`.
-
 Sources: X. Deng and P. L. Dragotti, "Deep Coupled ISTA Network for Multi-Modal Image
-Super-Resolution", IEEE TIP 29, 2020; W. Pu, J.-J. Huang et al., "Mixed X-Ray Image Separation
-for Artworks with Concealed Designs", arXiv 2201.09167, 2022; K. He, J. Sun and X. Tang,
+Super-Resolution", IEEE TIP 29, 2020; K. He, J. Sun and X. Tang,
 "Guided Image Filtering", ECCV 2010.
 """
 
@@ -33,12 +30,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from sparseimg.learn import coupled
-from sparseimg._parallel import process_map
-from sparseimg.workspace.params import Bool, Float, Int, ListOf
+from sparseimg.workspace.params import Float, Int, ListOf
 
 __all__ = ["SCHEMA", "TRAIN_KEYS", "train", "SRProblem", "sr_problem", "train_sr_network", "sr_predict",
-           "tune_guided_filter", "evaluate_sr", "network_weights", "SR_LABELS", "SEP_LABELS", "SEP_VARIANTS",
-           "SeparationProblem", "separation_problem", "evaluate_separation"]
+           "tune_guided_filter", "evaluate_sr", "network_weights", "SR_LABELS"]
 
 # ---------------------------------------------------------------------------------------------
 # Parameters (full values in comments: they go in params.yaml)
@@ -62,14 +57,6 @@ SCHEMA = {
                                    "bicubic values; the others train and are super-resolved (full: 0.5)"),
     "csr_eval_stride": Int(1, 16, quick=4, help="stride of the patches at inference (full: 2)"),
     "csr_seed": Int(0, None, quick=0, help="seed of dictionary init and minibatches (full: 0)"),
-    # --- separation
-    "sep_size": Int(32, 512, quick=96, help="side of the square crops (full: 256)"),
-    "sep_filter": Int(2, 12, quick=4, help="size of the DCT filter bank (full: 4 → 16 filters)"),
-    "sep_lam": Float(0.0, 1.0, quick=2e-4, help="ℓ1 weight of the codes (full: 2e-4)"),
-    "sep_alpha": Float(0.0, 100.0, quick=1.0, help="weight of the side-information term (full: 1.0)"),
-    "sep_beta": Float(0.0, 1e4, quick=0.3, help="weight of the exclusion term (full: 0.3)"),
-    "sep_iter": Int(1, 10000, quick=40, help="accelerated proximal-gradient iterations (full: 150)"),
-    "sep_workers": Int(1, 8, quick=1, help="processes running the variants at once; same numbers (full: 2)"),
 }
 
 #: The keys the coupled networks' training reads (the weights' configuration).
@@ -543,145 +530,3 @@ def evaluate_sr(block: dict, weights: dict) -> tuple[list[dict], dict]:
                          "rmse_train": coupled.masked_rmse(problem.truth, image, problem.train_mask)})
         images[factor] = dict(est, problem=problem, guided_filter_params=gf)
     return rows, images
-
-
-# ---------------------------------------------------------------------------------------------
-# Separation with side information
-# ---------------------------------------------------------------------------------------------
-SEP_LABELS = {
-    "naive": "naive split x/2",
-    "side_exclusion": "side information + exclusion",
-    "side_only": "side information, no exclusion",
-    "exclusion_only": "exclusion, no side information",
-    "sparsity_only": "neither (sparsity alone)",
-}
-
-#: ``method -> (use side information, use the exclusion term)``.
-SEP_VARIANTS = {"side_exclusion": (True, True), "side_only": (True, False),
-                "exclusion_only": (False, True), "sparsity_only": (False, False)}
-
-
-@dataclass(frozen=True)
-class SeparationProblem:
-    """``mixture = x1 + x2``; ``side`` is the RGB original of ``x1`` (grey = ``rgb2gray(side)``).
-
-    :func:`separation_problem` builds one; the class itself checks nothing.
-
-    Parameters
-    ----------
-    x1, x2 : (N, N) ndarray
-        The two grey parts, float64 in [0, 1].
-    side : (N, N, 3) ndarray
-        The RGB original of ``x1``, in [0, 1].
-    train_grey, train_side : (N, N) ndarray, (N, N, 3) ndarray
-        ``train_grey``/``train_side``: the pair the side dictionary's colour gains are learned on.
-
-    Attributes
-    ----------
-    mixture : (N, N) ndarray
-        ``x1 + x2``.
-    """
-
-    x1: np.ndarray
-    x2: np.ndarray
-    side: np.ndarray
-    train_grey: np.ndarray
-    train_side: np.ndarray
-
-    @property
-    def mixture(self) -> np.ndarray:
-        return self.x1 + self.x2
-
-
-def _square_rgb(image: np.ndarray, size: int) -> np.ndarray:
-    from skimage.transform import resize
-
-    image = np.asarray(image, dtype=np.float64) / 255.0
-    h, w = image.shape[:2]
-    m = min(h, w)
-    image = image[(h - m) // 2:(h - m) // 2 + m, (w - m) // 2:(w - m) // 2 + m]
-    return resize(image, (size, size) + image.shape[2:], anti_aliasing=True)
-
-
-def separation_problem(size: int) -> SeparationProblem:
-    """x₁ = ``astronaut`` in grey (side information: its RGB original), x₂ = ``camera``; the colour
-    gains are learned on ``chelsea`` (grey and RGB). All centre-cropped square and resized to ``size``.
-
-    Parameters
-    ----------
-    size : int
-        Side ``N`` of the square images (pixels).
-
-    Returns
-    -------
-    SeparationProblem
-        Images as floats in [0, 1] (8-bit values divided by 255, then resized with anti-aliasing).
-    """
-    from skimage import data
-    from skimage.color import rgb2gray
-
-    side = _square_rgb(data.astronaut(), size)
-    train_side = _square_rgb(data.chelsea(), size)
-    return SeparationProblem(x1=rgb2gray(side), x2=_square_rgb(data.camera(), size), side=side,
-                             train_grey=rgb2gray(train_side), train_side=train_side)
-
-
-def evaluate_separation(block: dict, *, progress: bool = False) -> tuple[list[dict], dict]:
-    """Every variant of :data:`SEP_VARIANTS` and the naive split: PSNR of both parts, time.
-
-    The naive split is ``x1 = x2 = mixture / 2``; every variant runs
-    :func:`sparseimg.restoration.separation.separate` with the full model's step size, with
-    ``alpha`` or ``beta`` set to 0 where the variant leaves its term out, in ``sep_workers``
-    processes (same numbers).
-
-    Parameters
-    ----------
-    block : dict
-        The section's parameters (:data:`SCHEMA`); reads the ``sep_*`` keys.
-    progress : bool, optional
-        Show a progress bar over the variants (default False).
-
-    Returns
-    -------
-    rows : list of dict
-        ``{"method", "psnr_x1", "psnr_x2", "seconds", "cpu_seconds"}``, the naive split first
-        (PSNR in dB with ``data_range=1``; seconds wall and CPU, 0 for the naive split).
-    estimates : dict
-        ``estimates[method] = (x1, x2)``, two ``(sep_size, sep_size)`` arrays (plus ``"problem"``,
-        the :class:`SeparationProblem`, and ``"gains"``, the learned colour gains).
-    """
-    from sparseimg.restoration import separation
-    from sparseimg.metrics import psnr
-
-    problem = separation_problem(block["sep_size"])
-    operator = separation.FilterBankSynthesis(separation.dct_filter_bank(block["sep_filter"]), problem.x1.shape)
-    gains = separation.learn_side_gains(problem.train_grey, problem.train_side, operator, lam=block["sep_lam"])
-    half = 0.5 * problem.mixture
-    rows = [{"method": "naive", "psnr_x1": psnr(problem.x1, half, data_range=1.0),
-             "psnr_x2": psnr(problem.x2, half, data_range=1.0), "seconds": 0.0, "cpu_seconds": 0.0}]
-    estimates = {"naive": (half, half)}
-    # one step size for every variant (the full model's): the ablations differ by their terms only
-    lipschitz = separation.separation_lipschitz(problem.mixture, operator, gains, block["sep_alpha"], block["sep_beta"])
-    # the variants are independent: sep_workers processes share them (same numbers)
-    calls = [(problem, operator, gains, block, use_side, use_exclusion, lipschitz)
-             for use_side, use_exclusion in SEP_VARIANTS.values()]
-    results = process_map(_separate_variant, calls, block["sep_workers"], desc="separation", progress=progress)
-    for method, (x1, x2, seconds, cpu_seconds) in zip(SEP_VARIANTS, results):
-        rows.append({"method": method, "psnr_x1": psnr(problem.x1, x1, data_range=1.0),
-                     "psnr_x2": psnr(problem.x2, x2, data_range=1.0), "seconds": seconds, "cpu_seconds": cpu_seconds})
-        estimates[method] = (x1, x2)
-    estimates["problem"] = problem
-    estimates["gains"] = gains
-    return rows, estimates
-
-
-def _separate_variant(problem, operator, gains, block, use_side, use_exclusion, lipschitz):
-    """One variant of :func:`evaluate_separation`: ``(x1, x2, wall seconds, CPU seconds)``."""
-    from sparseimg.restoration import separation
-
-    t0, c0 = time.perf_counter(), time.process_time()
-    result = separation.separate(problem.mixture, operator, side=problem.side, gains=gains, lam=block["sep_lam"],
-                                 alpha=block["sep_alpha"] if use_side else 0.0,
-                                 beta=block["sep_beta"] if use_exclusion else 0.0,
-                                 n_iter=block["sep_iter"], lipschitz=lipschitz)
-    return result.x1, result.x2, time.perf_counter() - t0, time.process_time() - c0

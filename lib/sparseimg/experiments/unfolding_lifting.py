@@ -28,6 +28,7 @@ from sparseimg.restoration.noise import estimate_sigma_patches
 from sparseimg.optim.plug_and_play import pnp_deblur, pnp_hqs
 from sparseimg.workspace.params import Bool, Choice, Float, Int, ListOf, ParamError, image_spec
 from sparseimg.experiments import wavelets as wv
+from sparseimg.experiments import wavelet_deblurring as wvd
 from sparseimg.experiments.tuning import tune_each
 
 __all__ = ["SCHEMA", "TRAIN_KEYS", "check_block", "model_config", "train", "make_denoiser", "seed_of",
@@ -265,11 +266,11 @@ def deblur_problems(block: dict, tuning: bool = False) -> dict:
     src = block["lift_tuning_image"] if tuning else block["lift_headline_image"]
     image = center_crop(load_image(src, gray=True), block["lift_blur_crop"])
     return {
-        "gaussian_blur": wv.gaussian_blur_problem(image, psf_size=13, psf_sigma=1.6, noise_std=2.55 / 255,
+        "gaussian_blur": wvd.gaussian_blur_problem(image, psf_size=13, psf_sigma=1.6, noise_std=2.55 / 255,
                                                   seed=int(tuning)),
-        "section2": wv.section2_problem(*( [block["lift_tuning_image"]] if tuning else []),
+        "section2": wvd.section2_problem(*( [block["lift_tuning_image"]] if tuning else []),
                                         crop=block["lift_section2_crop"],
-                                        seed=wv.SECTION2["noise_seed"] + int(tuning)),
+                                        seed=wvd.SECTION2["noise_seed"] + int(tuning)),
     }
 
 

@@ -22,6 +22,7 @@ from sparseimg._parallel import process_map
 from sparseimg.experiments import train_nenet, train_winnet
 from sparseimg.experiments import unfolding_lifting as ulf
 from sparseimg.experiments import wavelets as wv
+from sparseimg.experiments import wavelet_deblurring as wvd
 from sparseimg.experiments.deblurring import DeblurProblem
 from sparseimg.experiments.tuning import edge_choices, tune_each
 from sparseimg.images import center_crop, load_image
@@ -272,8 +273,8 @@ def run_pnp(method: str, problem: DeblurProblem, lam: float, models: dict, block
         z, run = pnp_hqs(problem.observed, problem.operator, denoise, sigmas, lam=lam, noise_std=problem.noise_std,
                          reference=reference)
         return z, run.n_iter, list(run.history.psnr)
-    settings = wv.DeblurSettings(n_iter=block["win_tv_iter"])
-    x, curve, _, details = wv._tv_fista(problem, lam, settings, reference)
+    settings = wvd.DeblurSettings(n_iter=block["win_tv_iter"])
+    x, curve, _, details = wvd._tv_fista(problem, lam, settings, reference)
     return x, details["iterations"], curve
 
 

@@ -7,12 +7,14 @@ stages ``train_<model>`` (``python -m sparseimg train <model>``; the models and 
 :data:`sparseimg.workspace.train.MODELS`).
 """
 
-from sparseimg.experiments import train_winnet, unfolding_coupled, unfolding_lifting, unfolding_lista, unfolding_winnet
+from sparseimg.experiments import (train_winnet, unfolding_coupled, unfolding_lifting, unfolding_lista,
+                                   unfolding_separation, unfolding_winnet)
 
 TITLE = "3b. Learning from sparsity: LISTA, a learned lifting denoiser, coupled ISTA"
 NOTEBOOK = "notebooks/03b_unfolding.ipynb"
 
-SCHEMA = {**unfolding_lista.SCHEMA, **unfolding_lifting.SCHEMA, **unfolding_coupled.SCHEMA, **unfolding_winnet.SCHEMA}
+SCHEMA = {**unfolding_lista.SCHEMA, **unfolding_lifting.SCHEMA, **unfolding_coupled.SCHEMA, **unfolding_separation.SCHEMA,
+          **unfolding_winnet.SCHEMA}
 
 RULES = (unfolding_lifting.check_block, train_winnet.check_train)
 

@@ -6,7 +6,7 @@ London), talk slides, 7 February 2022.
 
 import functools
 
-from sparseimg.experiments.wavelets import SECTION2
+from sparseimg.experiments.wavelet_deblurring import SECTION2
 from sparseimg.operators.lifting import max_levels
 from sparseimg.workspace.params import Choice, Float, Int, ListOf, ParamError, image_spec
 

@@ -1,0 +1,332 @@
+"""Section 3's experiments (part 1), deblurring: the problems and the :data:`DEBLURRERS` registry.
+
+:data:`DEBLURRERS` — ``key -> run(problem, lam, params, reference)`` run by :func:`run_deblurrer` on a
+:class:`~sparseimg.experiments.deblurring.DeblurProblem`: the talk's iterative shrinkage (ISTA on the synthesis
+form), FISTA on the synthesis and on the translation-invariant analysis form
+(:func:`sparseimg.restoration.deconvolution.wavelet_deblur`), section 2's TV-FISTA, the talk's Algorithm 1
+(:func:`sparseimg.optim.plug_and_play.pnp_deblur`) and half-quadratic splitting with a fixed schedule
+(:func:`sparseimg.optim.plug_and_play.pnp_hqs`), each with three denoisers of
+:data:`sparseimg.experiments.wavelets.DENOISERS`. :func:`tune_deblurrers` chooses their λ on tuning problems,
+over the grids :data:`LAMBDA_GRIDS` names (:data:`SHARED_LAMBDA`: the exception).
+
+Problems: :func:`gaussian_blur_problem` (circular Gaussian blur, the plug-and-play benchmark setting: PSF
+σ = 1.6, noise 2.55/255) and :func:`section2_problem` (section 2's astronaut problem, :data:`SECTION2`).
+
+Source: "Sparsity and Deep Neural Networks: a Match Made in Heaven", P. L. Dragotti, Imperial College
+London, talk slides, 7 February 2022.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from functools import partial
+
+import numpy as np
+
+from sparseimg._validate import check_array, check_int
+from sparseimg.restoration.deconvolution import tv_deblur, wavelet_deblur
+from sparseimg.images import prepare_image
+from sparseimg.kernels import gaussian_psf
+from sparseimg.operators.fourier import FourierConvolution, transfer_from_kernel
+from sparseimg.optim.plug_and_play import pnp_deblur, pnp_hqs
+from sparseimg.restoration import shrinkage
+from sparseimg.experiments import Registry
+from sparseimg.experiments.deblurring import DeblurProblem, make_problem
+from sparseimg.experiments.tuning import tune_each
+from sparseimg.experiments.wavelets import DENOISERS, DenoiseSettings, add_noise
+
+__all__ = ["DeblurSettings", "DEBLURRERS", "LAMBDA_GRIDS", "SHARED_LAMBDA", "DeblurResult", "run_deblurrer",
+           "tune_deblurrers", "gaussian_blur_problem", "SECTION2", "section2_problem"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Deblurring problems
+# ---------------------------------------------------------------------------------------------
+def gaussian_blur_problem(image: np.ndarray, *, psf_size: int = 13, psf_sigma: float = 1.6,
+                          noise_std: float = 2.55 / 255, seed) -> DeblurProblem:
+    """A circular Gaussian blur (:func:`~sparseimg.kernels.gaussian_psf`, centred on the origin) plus noise.
+
+    The operator is a :class:`~sparseimg.operators.FourierConvolution` (``boundary="circular"``):
+    the data are blurred by the same periodic convolution that the methods invert, as in the
+    plug-and-play literature's benchmarks, so the x-step of plug-and-play is exact in frequency.
+
+    Parameters
+    ----------
+    image : ndarray, shape (n0, n1)
+        The sharp image (the problem's ground truth).
+    psf_size : int
+        Odd side of the PSF.
+    psf_sigma : float
+        Standard deviation of the isotropic Gaussian PSF, in pixels.
+    noise_std : float
+        Noise standard deviation in image units (default 2.55/255).
+    seed : int or list of int
+        Seed of the noise draw (:func:`add_noise`).
+
+    Returns
+    -------
+    DeblurProblem
+        ``truth``, ``psf``, ``operator``, ``observed``, ``noise_std`` and ``boundary="circular"``.
+    """
+    image = check_array("image", image, ndim=2).astype(np.float64)
+    psf = gaussian_psf(psf_size, (psf_sigma, psf_sigma))
+    operator = FourierConvolution(transfer_from_kernel(psf, image.shape), image.shape)
+    observed = add_noise(operator.forward(image), noise_std, seed)
+    return DeblurProblem(truth=image, psf=psf, operator=operator, observed=observed,
+                         noise_std=float(noise_std), boundary="circular")
+
+
+#: Section 2's noisy problem (its ``params.yaml`` block): the image grey, rescaled by 1/3, blurred by
+#: the crop of the full convolution with a 13×13 Gaussian PSF σ = (1, 3), noise 0.01, noise seed 1
+#: (its tuning image: seed 2).
+SECTION2 = {"image": "astronaut", "scale": 1.0 / 3.0, "psf_size": 13, "psf_sigma": (1.0, 3.0), "noise_std": 0.01,
+            "noise_seed": 1}
+
+
+def section2_problem(source: str = "astronaut", *, crop: int | None = None, seed: int = 1) -> DeblurProblem:
+    """Section 2's problem (:data:`SECTION2`) on ``source`` (default: its reported image).
+
+    Parameters
+    ----------
+    source : str
+        Packaged image name or PNG/JPEG path (prepared grey and rescaled by 1/3 as section 2 does).
+    crop : int, optional
+        Side of a central window after rescaling (None: the whole image, section 2's setting).
+    seed : int
+        Noise seed (section 2's reported image: 1; its tuning image: 2).
+
+    Returns
+    -------
+    DeblurProblem
+        The bounded (linear, cropped) blur of section 2 with noise 0.01.
+    """
+    image = prepare_image(source, scale=SECTION2["scale"], crop=crop)
+    return make_problem(image, gaussian_psf(SECTION2["psf_size"], SECTION2["psf_sigma"]),
+                        noise_std=SECTION2["noise_std"], seed=seed)
+
+
+# ---------------------------------------------------------------------------------------------
+# Deblurring methods
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DeblurSettings:
+    """What the deblurrers of :data:`DEBLURRERS` read.
+
+    Attributes
+    ----------
+    wavelet, levels : str, int
+        The wavelet transform of the wavelet-domain methods (periodic boundary).
+    n_iter : int
+        Iterations of ISTA, the FISTAs and TV-FISTA.
+    tv_inner_iter : int
+        Dual FISTA iterations per TV prox of TV-FISTA (section 2: 5).
+    analysis_shifts : int
+        Cycle spins per axis of the translation-invariant analysis form.
+    pnp_max_iter, pnp_start_factor, pnp_denoise_factor
+        Algorithm 1's guard on the iterations, ``β₁ = start_factor · β₀`` (the talk: 10) and the
+        denoiser's level ``denoise_factor · β_{k+1}`` (the talk: 2).
+    hqs_iter, hqs_sigma_start : int, float
+        Half-quadratic splitting: the denoiser levels fall geometrically from ``hqs_sigma_start``
+        (image units) to the noise level of the data in ``hqs_iter`` steps.
+    denoise : DenoiseSettings
+        The plug-and-play denoisers' settings (TV weight factor, cycle spins, BM3D stages).
+    """
+
+    wavelet: str = "cdf97"
+    levels: int = 4
+    n_iter: int = 100
+    tv_inner_iter: int = 5
+    analysis_shifts: int = 2
+    pnp_max_iter: int = 30
+    pnp_start_factor: float = 10.0
+    pnp_denoise_factor: float = 2.0
+    hqs_iter: int = 8
+    hqs_sigma_start: float = 49.0 / 255
+    denoise: DenoiseSettings = field(default_factory=DenoiseSettings)
+
+
+def _wavelet(form, accelerate, shifts_of=None):
+    def run(problem, lam, p, reference):
+        shifts = p.analysis_shifts if shifts_of else 1
+        x, h = wavelet_deblur(problem.observed, problem.operator, lam, wavelet=p.wavelet, levels=p.levels, form=form,
+                              shifts=shifts, accelerate=accelerate, n_iter=p.n_iter, reference=reference)
+        return x, list(h.psnr), (h.time[-1] if h.time else None), {"iterations": h.n_iter if h.objective else p.n_iter}
+    return run
+
+
+def _tv_fista(problem, lam, p, reference):
+    x, h = tv_deblur(problem.observed, problem.operator, lam, n_iter=p.n_iter, inner_iter=p.tv_inner_iter, tol=0.0,
+                     reference=reference)
+    curve = list(h.psnr)
+    if reference is not None:  # the solver's PSNR peak is the reference's range: convert to peak 1
+        span = float(np.max(reference) - np.min(reference))
+        curve = [v - 20.0 * np.log10(span) for v in curve]
+    return x, curve, (h.time[-1] if h.time else None), {"iterations": h.n_iter}
+
+
+def _denoiser(key, p):
+    settings = p.denoise
+    return lambda x, sigma: DENOISERS[key](x, sigma, settings)
+
+
+def _pnp(denoiser):
+    def run(problem, lam, p, reference):
+        z, r = pnp_deblur(problem.observed, problem.operator, _denoiser(denoiser, p), shrinkage.estimate_sigma,
+                          lam=lam, start_factor=p.pnp_start_factor, denoise_factor=p.pnp_denoise_factor,
+                          max_iter=p.pnp_max_iter, reference=reference)
+        return z, list(r.history.psnr), r.history.time[-1], {
+            "iterations": r.n_iter, "stopped": r.stopped, "denoiser_sigmas_255": [255.0 * b for b in r.betas]}
+    return run
+
+
+def _hqs(denoiser):
+    def run(problem, lam, p, reference):
+        sigmas = list(np.geomspace(p.hqs_sigma_start, problem.noise_std, p.hqs_iter))
+        z, r = pnp_hqs(problem.observed, problem.operator, _denoiser(denoiser, p), sigmas, lam=lam,
+                       noise_std=problem.noise_std, reference=reference)
+        return z, list(r.history.psnr), r.history.time[-1], {"iterations": r.n_iter}
+    return run
+
+
+#: The deblurrers, in display order: ``key -> run(problem, lam, params: DeblurSettings, reference)``
+#: returning ``(estimate, PSNR per iteration (index 0: the start; empty without reference), seconds, details)``.
+DEBLURRERS = Registry("wavelets", {
+    "ista_synthesis": _wavelet("synthesis", False),
+    "fista_synthesis": _wavelet("synthesis", True),
+    "fista_analysis_ti": _wavelet("analysis", True, shifts_of=True),
+    "tv_fista": _tv_fista,
+    "pnp_wavelet": _pnp("bayesshrink_ti"),
+    "pnp_tv": _pnp("tv"),
+    "pnp_bm3d": _pnp("bm3d"),
+    "hqs_wavelet": _hqs("bayesshrink_ti"),
+    "hqs_tv": _hqs("tv"),
+    "hqs_bm3d": _hqs("bm3d"),
+}, {
+    "ista_synthesis": "ISTA, synthesis (the talk's iteration)",
+    "fista_synthesis": "FISTA, synthesis",
+    "fista_analysis_ti": "FISTA, analysis, cycle-spun",
+    "tv_fista": "TV-FISTA (section 2)",
+    "pnp_wavelet": "Algorithm 1, wavelet denoiser",
+    "pnp_tv": "Algorithm 1, TV denoiser",
+    "pnp_bm3d": "Algorithm 1, BM3D",
+    "hqs_wavelet": "PnP-HQS, wavelet denoiser",
+    "hqs_tv": "PnP-HQS, TV denoiser",
+    "hqs_bm3d": "PnP-HQS, BM3D",
+})
+
+#: The grid of the section's parameters each deblurrer's λ is tuned on (on the tuning problem).
+LAMBDA_GRIDS = {
+    "ista_synthesis": "wavelet_lam_grid",
+    "fista_synthesis": "wavelet_lam_grid",
+    "fista_analysis_ti": "wavelet_lam_grid",
+    "tv_fista": "tv_lam_grid",
+    "pnp_wavelet": "pnp_lam_grid",
+    "pnp_tv": "pnp_lam_grid",
+    "hqs_wavelet": "hqs_lam_grid",
+    "hqs_tv": "hqs_lam_grid",
+    "hqs_bm3d": "hqs_lam_grid",
+}
+#: Deblurrers that take another one's tuned λ: Algorithm 1 with BM3D takes the wavelet denoiser's (tuning it
+#: too costs six BM3D calls per problem; on both problems of the section it picks the same λ).
+SHARED_LAMBDA = {"pnp_bm3d": "pnp_wavelet"}
+
+
+@dataclass
+class DeblurResult:
+    """One deblurrer's output.
+
+    Attributes
+    ----------
+    estimate : ndarray
+    psnr : list of float
+        PSNR (dB, peak 1) of every iterate, index 0 the start (empty when not tracked).
+    seconds : float
+        Solver time (PSNR bookkeeping excluded where the solver separates it).
+    details : dict
+        Deterministic facts: iterations, the λ used, why Algorithm 1 stopped, its denoiser levels.
+    """
+
+    estimate: np.ndarray
+    psnr: list
+    seconds: float
+    details: dict
+
+
+def run_deblurrer(key: str, problem: DeblurProblem, weights: dict, params: DeblurSettings, *,
+                  track: bool = True) -> DeblurResult:
+    """Run ``DEBLURRERS[key]`` on ``problem`` with its tuned λ.
+
+    Parameters
+    ----------
+    key : str
+        A key of :data:`DEBLURRERS` (an unknown key lists the valid ones).
+    problem : DeblurProblem
+        The problem (its ``truth`` is read only when ``track``).
+    weights : dict
+        ``{key: λ}`` from :func:`tune_deblurrers`; a method of :data:`SHARED_LAMBDA` reads
+        ``weights[SHARED_LAMBDA[key]]``.
+    params : DeblurSettings
+        Iterations, wavelet, plug-and-play schedules, denoiser settings.
+    track : bool
+        Record the PSNR of every iterate against ``problem.truth``.
+
+    Returns
+    -------
+    DeblurResult
+        ``estimate`` (float64, unclipped), ``psnr`` (per iterate, empty unless tracked), ``seconds``
+        (the solver's time, or the wall time of the call) and ``details`` (``lam`` and the method's own).
+
+    Raises
+    ------
+    ValueError
+        ``weights`` lacks the method's λ.
+    """
+    run = DEBLURRERS[key]
+    source = SHARED_LAMBDA.get(key, key)
+    if source not in weights:
+        raise ValueError(f"weights has no {source!r} entry: method {key!r} needs its tuned λ")
+    lam = float(weights[source])
+    start = time.perf_counter()
+    estimate, curve, seconds, details = run(problem, lam, params, problem.truth if track else None)
+    seconds = time.perf_counter() - start if seconds is None else seconds
+    return DeblurResult(estimate=np.asarray(estimate, dtype=np.float64), psnr=curve, seconds=float(seconds),
+                        details={"lam": lam, **details})
+
+
+def _tuning_run(params: DeblurSettings, key: str, problem: DeblurProblem, lam: float) -> np.ndarray:
+    return DEBLURRERS[key](problem, float(lam), params, None)[0]
+
+
+def tune_deblurrers(problems: dict, grids: dict, params: DeblurSettings, *, keys=None, max_extend: int = 6,
+                    workers: int = 1) -> tuple[dict, dict]:
+    """λ of every deblurrer of :data:`LAMBDA_GRIDS` chosen on each *tuning* problem: the highest PSNR, its grid
+    grown past an edge choice (:func:`sparseimg.experiments.tuning.tune_each`).
+
+    Parameters
+    ----------
+    problems : dict
+        ``{name: DeblurProblem}``: *tuning* problems (never the reported image's).
+    grids : dict
+        ``{grid name: values}``: the section's parameters named by :data:`LAMBDA_GRIDS` (starting grids).
+    params : DeblurSettings
+        The solvers' settings.
+    keys : iterable of str, optional
+        Restrict to these methods (default: all of :data:`LAMBDA_GRIDS`). Methods of
+        :data:`SHARED_LAMBDA` are not tuned.
+    max_extend : int, optional
+        Values a grid may grow by beyond an edge choice (default 6).
+    workers : int, optional
+        Processes over the (problem, method) pairs (default 1); the same numbers for any count.
+
+    Returns
+    -------
+    weights : dict
+        ``{name: {key: λ}}``.
+    records : dict
+        ``{name: {key: Tuned.as_dict()}}``: every λ scored, its PSNR (dB), the choice, and ``edge``/``reason``
+        when the choice still sits at an end.
+    """
+    keys = list(LAMBDA_GRIDS) if keys is None else [DEBLURRERS.check(k) for k in keys if k in LAMBDA_GRIDS]
+    return tune_each(partial(_tuning_run, params), problems, {key: grids[LAMBDA_GRIDS[key]] for key in keys},
+                     max_extend=max_extend, workers=check_int("workers", workers, low=1))
