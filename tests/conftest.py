@@ -115,7 +115,8 @@ def pytest_configure(config):
 #: with ``--no-loadscope-reorder`` (``make test``): by default it queues files by their number of tests, which put
 #: the two-test pipeline file near the end (fresh clone, same commit: 7 min 6 s reordered, 5 min 2 s in this order).
 LONGEST_FIRST = ("tests/test_pipeline.py", "notebooks/03_wavelets.ipynb", "tests/test_tiled.py",
-                 "tests/test_tiled_accuracy.py", "notebooks/03b_unfolding.ipynb", "notebooks/01b_large_images.ipynb")
+                 "tests/test_tiled_accuracy.py", "notebooks/03b_unfolding.ipynb", "notebooks/01b_large_images.ipynb",
+                 "notebooks/03c_winnet.ipynb")
 
 
 def pytest_collection_modifyitems(config, items):

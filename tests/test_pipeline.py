@@ -26,8 +26,10 @@ def quick_params(root: Path) -> dict:
 
     params = yaml.safe_load((root / "params.yaml").read_text())
     params["common"] = quick_values(COMMON_SCHEMA, "common")
-    for name, sec in SECTIONS.items():
-        params[name] = sec.quick_params()
+    for sec in SECTIONS.values():
+        params[sec.params_block] = {}
+    for sec in SECTIONS.values():  # two sections may share a block (03b and 03c: unfolding)
+        params[sec.params_block].update(sec.quick_params())
     for name in BENCHMARK_SCHEMAS:
         params[name] = benchmark_quick_params(name)
     return params

@@ -42,7 +42,7 @@ def test_section_stage_declares_its_code_params_and_outputs(name):
     code = DVC["stages"]["code"]
     assert f"notebooks/{stem}.ipynb" in code["deps"] and f"notebooks/{stem}.ipynb" in code["cmd"].split()
     assert {f"build/code/{stem}.json": {"cache": False}} in code["outs"]
-    assert set(stage["params"]) == {"common", name}
+    assert set(stage["params"]) == {"common", SECTIONS[name].params_block}
     metrics = [next(iter(m)) if isinstance(m, dict) else m for m in stage["metrics"]]
     assert metrics == [f"reports/headline/{name}"]  # DVC's metrics: the headline numbers, one file each
     outs = {next(iter(o)): o[next(iter(o))] for o in stage["outs"] if isinstance(o, dict)}

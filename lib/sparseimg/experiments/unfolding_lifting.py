@@ -31,7 +31,8 @@ from sparseimg.experiments import wavelets as wv
 from sparseimg.experiments import wavelet_deblurring as wvd
 from sparseimg.experiments.tuning import tune_each
 
-__all__ = ["SCHEMA", "TRAIN_KEYS", "check_block", "model_config", "train", "make_denoiser", "seed_of",
+__all__ = ["SCHEMA", "TRAIN_KEYS", "TABLE_KEYS", "table_settings", "stored_table", "check_block", "model_config",
+           "train", "make_denoiser", "seed_of",
            "PEERS", "ESTIMATORS", "denoising_table", "headline", "noise_estimate_table", "deblur_problems", "PNP_METHODS",
            "run_pnp", "tune_pnp", "guard_schema", "guarded"]
 
@@ -213,6 +214,37 @@ def denoising_table(weights: dict, block: dict, *, progress: bool = False) -> tu
                 rows.append({"sigma": s, "image": _name(src), "method": name, "psnr_db": cell[name]})
     n = len(block["lift_sigmas"]) * len(block["lift_images"])
     return table, rows, {k: v / n for k, v in seconds.items()}
+
+
+#: What the denoising table's cells depend on besides the code: the training keys (the weights), the images,
+#: crops, levels, noise seed and the denoisers' test-time settings.
+TABLE_KEYS = TRAIN_KEYS + ("lift_images", "lift_crop", "lift_sigmas", "lift_noise_seed", "lift_peer_shifts",
+                           "lift_bm3d", "lift_shifts", "lift_pilot_shifts")
+
+
+def table_settings(block: dict) -> dict:
+    """The values of :data:`TABLE_KEYS` in ``block``: stored beside the table, so that notebook 03c reuses
+    the table's cells only when they were computed with its own settings (:func:`stored_table`)."""
+    return {k: block[k] for k in TABLE_KEYS}
+
+
+def stored_table(block: dict, metrics_path=None) -> dict | None:
+    """The denoising table of a stored metrics file (``lifting.denoising``; default: the workspace's
+    ``reports/metrics/unfolding.json``, the workspace found as for the models) when its recorded
+    :func:`table_settings` equal ``block``'s; None when the file, the table or a match is missing."""
+    import json
+    from pathlib import Path
+
+    from sparseimg.learn.paths import model_path
+
+    path = Path(metrics_path) if metrics_path is not None else (
+        model_path("lifting").parents[1] / "reports" / "metrics" / "unfolding.json")
+    if not path.is_file():
+        return None
+    lifting = json.loads(path.read_text()).get("lifting", {})
+    if lifting.get("table_settings") != json.loads(json.dumps(table_settings(block))):
+        return None
+    return lifting.get("denoising")
 
 
 def headline(weights: dict, block: dict) -> dict:

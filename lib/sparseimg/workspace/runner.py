@@ -29,7 +29,7 @@ import nbformat
 from sparseimg.learn.paths import REQUIRE_MODELS_ENV
 from sparseimg.workspace.params import COMMON_SCHEMA, ParamError, read_params_file, validate_block
 from sparseimg.workspace.provenance import run_record, utc_now
-from sparseimg.workspace.sections import HeadlineError, get_section
+from sparseimg.workspace.sections import SECTIONS, HeadlineError, get_section
 
 __all__ = ["load_section_params", "notebook_code", "strip_notebook", "run_section", "publish",
            "write_headline", "HeadlineError", "KERNELSPEC", "kernel_config"]
@@ -49,14 +49,24 @@ def kernel_config():
 
 
 def load_section_params(section: str, params_path="params.yaml", *, root=".") -> dict:
-    """Validated parameters of ``section``: its block merged with ``common``."""
+    """Validated parameters of ``section``: its block merged with ``common``. A section reading another
+    section's block (``BLOCK``) takes the keys of its own schema from it; the owner validates the rest."""
     sec = get_section(section)
     root = Path(root)
     params_path = Path(params_path)
     data = read_params_file(params_path if params_path.is_absolute() else root / params_path)
     source = params_path.name
     common = validate_block("common", data.get("common"), COMMON_SCHEMA, root=root, source=source)
-    block = validate_block(section, data.get(section), sec.schema, root=root, source=source)
+    raw = data.get(sec.params_block)
+    sharing = [s for s in SECTIONS.values() if s.params_block == sec.params_block]
+    if len(sharing) > 1 and isinstance(raw, dict):  # one block, several notebooks: each takes its keys
+        allowed = {k for s in sharing for k in s.schema}
+        unknown = [k for k in raw if k not in allowed]
+        if unknown:
+            raise ParamError(f"{source}: {sec.params_block}.{unknown[0]} is not a known parameter: allowed keys are "
+                             + ", ".join(sorted(allowed)))
+        raw = {k: v for k, v in raw.items() if k in sec.schema}
+    block = validate_block(sec.params_block, raw, sec.schema, root=root, source=source)
     try:
         sec.check_rules(block)
     except ParamError as exc:

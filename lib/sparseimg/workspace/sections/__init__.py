@@ -5,6 +5,9 @@ Each section module defines
 - ``TITLE`` and ``NOTEBOOK`` (path relative to the repository root);
 - ``SCHEMA``: a mapping key -> :class:`sparseimg.workspace.params.Spec` (each with
   its ``quick`` value);
+- ``BLOCK`` (optional): the ``params.yaml`` block it reads, when not its own name. Two notebooks of one
+  part share a block (3b and 3c read ``unfolding``): the section that owns the block validates all of
+  it, a section reading another's block takes the keys of its own schema from it;
 - ``RULES`` (optional): functions ``rule(block) -> None`` checking several keys at
   once on the validated block, raising :class:`ParamError` with one line naming the
   keys, their values and what is allowed;
@@ -27,7 +30,8 @@ from sparseimg.workspace.params import COMMON_SCHEMA, ParamError, Spec, quick_va
 
 __all__ = ["Section", "SECTIONS", "get_section", "HeadlineError", "extract_headline"]
 
-_MODULES = ("sparse_coding", "large_images", "deblurring", "wavelets", "unfolding", "inpainting", "generation")
+_MODULES = ("sparse_coding", "large_images", "deblurring", "wavelets", "unfolding", "winnet", "inpainting",
+            "generation")
 
 
 class HeadlineError(ValueError):
@@ -75,6 +79,13 @@ class Section:
     module: str = ""
     #: ``{headline_key: (readable name, unit)}`` (the report's headline rows)
     headline_labels: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: the ``params.yaml`` block read (``""``: the section's name)
+    block: str = ""
+
+    @property
+    def params_block(self) -> str:
+        """Name of the ``params.yaml`` block this section reads."""
+        return self.block or self.name
 
     @property
     def full_schema(self) -> dict[str, Spec]:
@@ -103,7 +114,7 @@ def _load(name: str) -> Section:
               for k, v in declared.items()}
     return Section(name=name, notebook=mod.NOTEBOOK, schema=mod.SCHEMA, title=mod.TITLE,
                    rules=tuple(getattr(mod, "RULES", ())), headline=paths, headline_labels=labels,
-                   module=mod.__name__)
+                   module=mod.__name__, block=getattr(mod, "BLOCK", ""))
 
 
 SECTIONS: dict[str, Section] = {name: _load(name) for name in _MODULES}
