@@ -61,13 +61,16 @@ def test_add_noise_is_seeded():
     assert not np.array_equal(wv.add_noise(x, 0.1, [3, 4]), wv.add_noise(x, 0.1, [3, 5]))
 
 
-def test_tune_denoisers_picks_from_the_grid(camera64):
+def test_tune_denoisers_records_each_choice_grown_to_the_inside(camera64):
     sigma = 25 / 255
     noisy = wv.add_noise(camera64, sigma, 0)
-    tuned, scores = wv.tune_denoisers(camera64, noisy, sigma, [0.5, 1.0], wv.DenoiseSettings())
-    assert set(scores) == set(wv.TUNED_DENOISERS) and all(len(v) == 2 for v in scores.values())
+    tuned, records = wv.tune_denoisers(camera64, noisy, sigma, [0.05, 0.1], wv.DenoiseSettings(), max_extend=6)
+    assert set(records) == set(wv.TUNED_DENOISERS)
     for key, name in wv.TUNED_DENOISERS.items():
-        assert getattr(tuned, name) == [0.5, 1.0][int(np.argmax(scores[key]))]
+        rec = records[key]
+        assert getattr(tuned, name) == rec["value"] == rec["grid"][int(np.argmax(rec["scores"]))]
+        assert len(rec["grid"]) > 2 and rec["grid"][-1] > 0.1  # 0.1 is far too weak at σ 25: the grid grew upward
+        assert rec["edge"] == "" and rec["grid"][0] < rec["value"] < rec["grid"][-1]
 
 
 # --- problems --------------------------------------------------------------------------------------
@@ -127,6 +130,32 @@ def test_tune_deblurrers_picks_from_each_grid_and_skips_shared(camera64):
         assert set(grids[wvd.LAMBDA_GRIDS[key]]) <= set(rec["grid"]) and len(rec["grid"]) <= 4  # grown by at most 2
         assert lam == rec["value"] == rec["grid"][int(np.argmax(rec["scores"]))]
         assert (rec["edge"] == "") == (rec["grid"][0] < lam < rec["grid"][-1])
+
+
+def test_run_all_is_run_deblurrer_for_every_pair_in_any_number_of_processes(camera64):
+    problems = {"a": wvd.gaussian_blur_problem(camera64[:32, :32], seed=0),
+                "b": wvd.gaussian_blur_problem(camera64[32:, 32:], seed=1)}
+    weights = {"a": LAMS, "b": LAMS}
+    one, two = (wvd.run_all(problems, weights, SMALL, workers=w) for w in (1, 2))
+    for name, p in problems.items():
+        assert list(one[name]) == list(two[name]) == list(wvd.DEBLURRERS)
+        for key in wvd.DEBLURRERS:
+            direct = wvd.run_deblurrer(key, p, LAMS, SMALL)
+            for r in (one[name][key], two[name][key]):
+                assert np.array_equal(r.estimate, direct.estimate) and r.details == direct.details
+                assert np.array_equal(r.psnr, direct.psnr)
+
+
+def test_denoising_table_seeds_each_image_by_its_position_in_any_number_of_processes(camera64):
+    clean = {"top": camera64[:32, :32], "bottom": camera64[32:, 32:]}
+    tuned = {s: wv.DenoiseSettings(levels=3, shifts=1, bm3d_stages="hard") for s in (25.0, 50.0)}
+    one, two = (wv.denoising_table(clean, [25.0, 50.0], tuned, 3, workers=w) for w in (1, 2))
+    assert one[0] == two[0] and one[1] == two[1] and set(one[2]) == set(wv.DENOISERS)
+    noisy = wv.add_noise(clean["bottom"], 50 / 255, wv.seed_for(3, 1, 50.0))  # the second image, at σ 50
+    assert one[0]["sigma_50"]["bottom"]["noisy"] == psnr(clean["bottom"], noisy, data_range=1.0)
+    est = wv.DENOISERS["bayesshrink"](noisy, 50 / 255, tuned[50.0])
+    assert one[0]["sigma_50"]["bottom"]["bayesshrink"] == psnr(clean["bottom"], est, data_range=1.0)
+    assert len(one[1]) == 2 * 2 * len(wv.DENOISERS)
 
 
 # --- figure helpers --------------------------------------------------------------------------------

@@ -138,3 +138,20 @@ def test_check_block_rules(over, match):
 
     with pytest.raises(ParamError, match=match):
         ul.check_block(_tiny_block(**over))
+
+
+def test_denoising_table_is_the_same_in_two_processes_and_seeds_by_position():
+    from sparseimg.experiments import unfolding_lifting as ul
+    from sparseimg.experiments import wavelets as wv
+    from sparseimg.images import center_crop, load_image
+    from sparseimg.metrics import psnr
+
+    block = {**_tiny_block(), "lift_images": ["camera", "moon"], "lift_crop": 32, "lift_sigmas": [25.0],
+             "lift_bm3d": False, "lift_peer_shifts": 1, "lift_shifts": 1, "lift_pilot_shifts": 1, "lift_noise_seed": 4}
+    weights = LL.init_params(ul.model_config(block), seed=0)
+    one, two = (ul.denoising_table(weights, {**block, "lift_workers": w}) for w in (1, 2))
+    assert one[0] == two[0] and one[1] == two[1] and set(one[2]) == set(two[2])
+    clean = center_crop(load_image("moon", gray=True), 32)
+    noisy = wv.add_noise(clean, 25 / 255, ul.seed_of(block, 1, 25.0))  # moon is the second image
+    assert one[0]["sigma_25"]["moon"]["noisy"] == psnr(clean, noisy, data_range=1.0)
+    assert [r["image"] for r in one[1]] == ["camera"] * (len(one[1]) // 2) + ["moon"] * (len(one[1]) // 2)

@@ -193,27 +193,37 @@ def _methods(weights, block):
     return out
 
 
+def _table_cell(weights: dict, block: dict, s: float, i: int, src) -> tuple[dict, dict]:
+    """One (σ, image) cell of :func:`denoising_table`: ``({"noisy" and each method: psnr}, {method: seconds})``."""
+    clean = center_crop(load_image(src, gray=True), block["lift_crop"])
+    noisy = wv.add_noise(clean, s / 255, seed_of(block, i, s))
+    cell, seconds = {"noisy": psnr(clean, noisy, data_range=1.0)}, {}
+    for name, den in _methods(weights, block).items():
+        t0 = time.perf_counter()
+        est = den(noisy, s / 255)
+        seconds[name] = time.perf_counter() - t0
+        cell[name] = psnr(clean, est, data_range=1.0)
+    return cell, seconds
+
+
 def denoising_table(weights: dict, block: dict, *, progress: bool = False) -> tuple[dict, list, dict]:
-    """PSNR of every method on the central crops of ``lift_images`` at each ``lift_sigmas`` (part 1's noise).
+    """PSNR of every method on the central crops of ``lift_images`` at each ``lift_sigmas`` (part 1's noise),
+    the (σ, image) cells in ``lift_workers`` processes (the same numbers for any count).
 
     Returns ``({sigma_key: {image: {method: psnr}}}, rows, {method: seconds per image})``.
     """
-    methods = _methods(weights, block)
-    table, rows, seconds = {}, [], {k: 0.0 for k in methods}
-    for s in block["lift_sigmas"]:
-        key = f"sigma_{s:g}".replace(".", "p")
-        for i, src in enumerate(block["lift_images"]):
-            clean = center_crop(load_image(src, gray=True), block["lift_crop"])
-            noisy = wv.add_noise(clean, s / 255, seed_of(block, i, s))
-            cell = table.setdefault(key, {}).setdefault(_name(src), {"noisy": psnr(clean, noisy, data_range=1.0)})
-            for name, den in methods.items():
-                t0 = time.perf_counter()
-                est = den(noisy, s / 255)
-                seconds[name] += time.perf_counter() - t0
-                cell[name] = psnr(clean, est, data_range=1.0)
-                rows.append({"sigma": s, "image": _name(src), "method": name, "psnr_db": cell[name]})
-    n = len(block["lift_sigmas"]) * len(block["lift_images"])
-    return table, rows, {k: v / n for k, v in seconds.items()}
+    from sparseimg._parallel import process_map
+
+    jobs = [(s, i, src) for s in block["lift_sigmas"] for i, src in enumerate(block["lift_images"])]
+    cells = process_map(partial(_table_cell, weights, block), jobs, block["lift_workers"], desc="denoising table",
+                        progress=progress)
+    table, rows, seconds = {}, [], {k: 0.0 for k in _methods(weights, block)}
+    for (s, _, src), (cell, secs) in zip(jobs, cells):
+        table.setdefault(f"sigma_{s:g}".replace(".", "p"), {})[_name(src)] = cell
+        rows += [{"sigma": s, "image": _name(src), "method": name, "psnr_db": cell[name]} for name in secs]
+        for name, v in secs.items():
+            seconds[name] += v
+    return table, rows, {k: v / len(jobs) for k, v in seconds.items()}
 
 
 #: What the denoising table's cells depend on besides the code: the training keys (the weights), the images,

@@ -36,7 +36,7 @@ from sparseimg.experiments.deblurring import DeblurProblem, make_problem
 from sparseimg.experiments.tuning import tune_each
 from sparseimg.experiments.wavelets import DENOISERS, DenoiseSettings, add_noise
 
-__all__ = ["DeblurSettings", "DEBLURRERS", "LAMBDA_GRIDS", "SHARED_LAMBDA", "DeblurResult", "run_deblurrer",
+__all__ = ["DeblurSettings", "DEBLURRERS", "LAMBDA_GRIDS", "SHARED_LAMBDA", "DeblurResult", "run_deblurrer", "run_all",
            "tune_deblurrers", "gaussian_blur_problem", "SECTION2", "section2_problem"]
 
 
@@ -292,6 +292,20 @@ def run_deblurrer(key: str, problem: DeblurProblem, weights: dict, params: Deblu
     seconds = time.perf_counter() - start if seconds is None else seconds
     return DeblurResult(estimate=np.asarray(estimate, dtype=np.float64), psnr=curve, seconds=float(seconds),
                         details={"lam": lam, **details})
+
+
+def run_all(problems: dict, weights: dict, params: DeblurSettings, *, workers: int = 1) -> dict:
+    """:func:`run_deblurrer` for every problem and every :data:`DEBLURRERS` method, tracked:
+    ``{problem: {key: DeblurResult}}``, the (problem, method) runs in ``workers`` processes (the same
+    numbers for any count; each run's ``seconds`` measured in the process that ran it)."""
+    from sparseimg._parallel import process_map
+
+    jobs = [(name, key) for name in problems for key in DEBLURRERS]
+    done = process_map(run_deblurrer, [(key, problems[name], weights[name], params) for name, key in jobs], workers)
+    out = {name: {} for name in problems}
+    for (name, key), result in zip(jobs, done):
+        out[name][key] = result
+    return out
 
 
 def _tuning_run(params: DeblurSettings, key: str, problem: DeblurProblem, lam: float) -> np.ndarray:

@@ -27,10 +27,9 @@ from sparseimg.operators.lifting import dwt2, get_wavelet, idwt2, subbands
 from sparseimg.restoration import shrinkage
 from sparseimg.optim.tv import tv_prox
 from sparseimg.experiments import Registry
-from sparseimg.experiments.deblurring import choose_by_sweep
 
 __all__ = ["DenoiseSettings", "DENOISERS", "TUNED_DENOISERS", "tune_denoisers", "seed_for", "sigma_key", "add_noise",
-           "lifting_trace", "COMPRESSION_TRANSFORMS", "keep_largest"]
+           "denoising_table", "lifting_trace", "COMPRESSION_TRANSFORMS", "keep_largest"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -215,9 +214,10 @@ def add_noise(image: np.ndarray, sigma: float, seed) -> np.ndarray:
     return image + sigma * np.random.default_rng(seed).standard_normal(image.shape)
 
 
-def tune_denoisers(clean: np.ndarray, noisy: np.ndarray, sigma: float, grid, params: DenoiseSettings
-                   ) -> tuple[DenoiseSettings, dict]:
-    """Choose each weight of :data:`TUNED_DENOISERS` on a tuning image (highest PSNR on ``grid``).
+def tune_denoisers(clean: np.ndarray, noisy: np.ndarray, sigma: float, grid, params: DenoiseSettings, *,
+                   max_extend: int = 6) -> tuple[DenoiseSettings, dict]:
+    """Choose each weight of :data:`TUNED_DENOISERS` on a tuning image (highest PSNR), the grid grown past an
+    edge choice until the choice is inside it (:func:`sparseimg.experiments.tuning.tune_on_reference`).
 
     Parameters
     ----------
@@ -226,28 +226,89 @@ def tune_denoisers(clean: np.ndarray, noisy: np.ndarray, sigma: float, grid, par
     sigma : float
         Noise standard deviation in image units (the weights are ``factor · sigma``).
     grid : sequence of float
-        Factors tried for every tuned denoiser.
+        Starting factors for every tuned denoiser (positive).
     params : DenoiseSettings
         The other settings, kept.
+    max_extend : int
+        At most this many factors added beyond the grid's ends.
 
     Returns
     -------
     settings : DenoiseSettings
         ``params`` with the chosen factors.
-    scores : dict
-        ``{key: [PSNR (dB) per grid value]}``.
+    records : dict
+        ``{key: Tuned.as_dict()}``: the grid as grown, the PSNR (dB) of every value, the choice, edge and reason.
     """
-    chosen, scores = {}, {}
+    from sparseimg.experiments.tuning import tune_on_reference
+
+    chosen, records = {}, {}
     for key, name in TUNED_DENOISERS.items():
-        value, scores[key] = choose_by_sweep(lambda f, key=key, name=name: DENOISERS[key](
-            noisy, sigma, replace(params, **{name: float(f)})), grid, clean)
-        chosen[name] = float(value)
-    return replace(params, **chosen), scores
+        tuned = tune_on_reference(lambda f, key=key, name=name: DENOISERS[key](
+            noisy, sigma, replace(params, **{name: float(f)})), grid, clean, max_extend=max_extend)
+        chosen[name] = float(tuned.value)
+        records[key] = tuned.as_dict()
+    return replace(params, **chosen), records
 
 
 # ---------------------------------------------------------------------------------------------
 # Figures: one lifting level step by step; keeping the largest coefficients
 # ---------------------------------------------------------------------------------------------
+def _denoising_cell(clean: np.ndarray, s: float, seed, settings: DenoiseSettings) -> tuple[dict, dict]:
+    """One (σ, image) cell of :func:`denoising_table`: ``({"noisy" and each method: psnr}, {method: seconds})``."""
+    import time
+
+    from sparseimg.metrics import psnr
+
+    noisy = add_noise(clean, s / 255, seed)
+    cell, seconds = {"noisy": psnr(clean, noisy, data_range=1.0)}, {}
+    for key, denoise in DENOISERS.items():
+        start = time.perf_counter()
+        estimate = denoise(noisy, s / 255, settings)
+        seconds[key] = time.perf_counter() - start
+        cell[key] = psnr(clean, estimate, data_range=1.0)
+    return cell, seconds
+
+
+def denoising_table(clean: dict, sigmas, tuned: dict, noise_seed: int, *, workers: int = 1) -> tuple[dict, list, dict]:
+    """PSNR of every :data:`DENOISERS` method on each image at each σ, the noise of image ``i`` at ``s``
+    drawn with :func:`seed_for` ``(noise_seed, i, s)``.
+
+    Parameters
+    ----------
+    clean : dict
+        ``{label: image}`` in table order (the order sets each image's noise seed).
+    sigmas : sequence of float
+        Noise levels, 0-255.
+    tuned : dict
+        ``{σ: DenoiseSettings}`` (:func:`tune_denoisers`).
+    noise_seed : int
+        Base of the noise seeds.
+    workers : int
+        Processes over the (σ, image) cells; the same numbers for any count.
+
+    Returns
+    -------
+    table : dict
+        ``{sigma_key: {label: {"noisy": psnr, method: psnr}}}``.
+    rows : list of dict
+        ``sigma, image, method, psnr_db`` per method and cell.
+    seconds : dict
+        ``{method: seconds}`` summed over the cells (each timed in the process that ran it).
+    """
+    from sparseimg._parallel import process_map
+
+    jobs = [(s, i, label) for s in sigmas for i, label in enumerate(clean)]
+    cells = process_map(_denoising_cell, [(clean[label], s, seed_for(noise_seed, i, s), tuned[s])
+                                          for s, i, label in jobs], workers)
+    table, rows, seconds = {}, [], {key: 0.0 for key in DENOISERS}
+    for (s, _, label), (cell, secs) in zip(jobs, cells):
+        table.setdefault(sigma_key(s), {})[label] = cell
+        rows += [{"sigma": s, "image": label, "method": key, "psnr_db": cell[key]} for key in DENOISERS]
+        for key, v in secs.items():
+            seconds[key] += v
+    return table, rows, seconds
+
+
 def lifting_trace(x: np.ndarray, wavelet="cdf53") -> list[tuple[str, np.ndarray, np.ndarray]]:
     """One level of the lifting analysis of an even-length 1-D ``x``, step by step (periodic boundary).
 

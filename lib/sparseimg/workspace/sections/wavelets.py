@@ -53,8 +53,9 @@ SCHEMA = {
     "keep_fractions": ListOf(Float(0, 1, low_open=True), min_len=2, unique=True, quick=[0.01, 0.02, 0.04, 0.08, 0.15, 0.3],
                              help="fractions of the PSNR-against-fraction curve"),
     # denoising
-    "tv_factor_grid": ListOf(Float(0, low_open=True), min_len=1, unique=True, quick=[0.6, 0.8, 1.0, 1.2],
-                             help="TV weights in units of σ, swept per σ on the tuning image (ours and skimage's)"),
+    "tv_factor_grid": ListOf(Float(0, low_open=True), min_len=2, unique=True, quick=[0.6, 0.8, 1.0, 1.2],
+                             help="TV weights in units of σ, swept per σ on the tuning image (ours and skimage's); "
+                                  "a starting grid, grown by up to lam_extend values past an edge choice"),
     "tv_iter": Int(1, 10000, quick=50, help="dual FISTA iterations of the TV denoiser"),
     "bm3d_stages": Choice("all", "hard", quick="all",
                           help="BM3D stages inside plug-and-play: both, or hard thresholding only (half the time)"),
@@ -82,9 +83,9 @@ SCHEMA = {
     "pnp_max_iter": Int(1, 10000, quick=30, help="Algorithm 1: iterations at most"),
     "hqs_lam_grid": ListOf(_LAM, min_len=2, unique=True, quick=[0.25, 0.5],
                            help="λ of PnP-HQS (μ_k = λ σ_n²/σ_k²) swept on the tuning problem"),
-    "lam_extend": Int(0, 20, quick=0, help="values a λ grid may grow by beyond an edge choice (the grids above "
-                                           "are starting grids)"),
-    "workers": Int(1, 8, quick=1, help="processes for the deblurring λ tuning (the same numbers for any count)"),
+    "lam_extend": Int(0, 20, quick=0, help="values a λ grid or the TV factor grid may grow by beyond an edge "
+                                           "choice (the grids are starting grids)"),
+    "workers": Int(1, 8, quick=1, help="processes for the denoising table, the λ tuning and the deblurring runs (same numbers for any count)"),
     "hqs_iter": Int(1, 1000, quick=2, help="PnP-HQS iterations (denoiser levels, geometric)"),
     "hqs_sigma_start": _sigma(quick=49.0, help="first denoiser level of PnP-HQS, 0–255 scale"),
 }
