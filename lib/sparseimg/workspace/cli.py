@@ -1,4 +1,4 @@
-"""Command line: ``python -m sparseimg {run,validate,code,report,sections,deps,train,csc-large}``.
+"""Command line: ``python -m sparseimg {run,validate,code,report,sections,deps,train,repro,csc-large}``.
 
 Exit status: 0 on success, 2 for invalid parameters or inputs (one line on
 stderr naming the key, the value and what is allowed), 1 when a notebook fails,
@@ -48,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--quick", action="store_true", help="the schema's quick values (seconds), not params.yaml")
     train.add_argument("--models-dir", default=None, help="default: the repository's models/")
     train.add_argument("--reports", default="reports", help="where runs/train_<model>.json goes")
+    rp = sub.add_parser("repro", help="the DVC pipeline, JOBS stages at a time in dependency order (make repro); "
+                                      "one log per stage in reports/.logs/")
+    rp.add_argument("--jobs", type=int, default=2, help="stages running at once (default: %(default)s; 1 = dvc repro)")
     from sparseimg.workspace import csc_large
     csc_large.add_parser(sub)
     args = parser.parse_args(argv)
@@ -82,6 +85,12 @@ def main(argv: list[str] | None = None) -> int:
             path = train_model(args.model, args.params, quick=args.quick, models_dir=args.models_dir,
                                reports_dir=args.reports)
             print(f"{args.model}: weights written to {path}")
+        elif args.command == "repro":
+            if args.jobs < 1:
+                raise ParamError(f"--jobs={args.jobs} is not allowed: expected at least 1")
+            from sparseimg.workspace.schedule import run_pipeline
+            dvc = Path(sys.executable).with_name("dvc")
+            return run_pipeline(args.jobs, dvc=str(dvc) if dvc.is_file() else "dvc")
         elif args.command == "csc-large":
             return csc_large.run(args)
     except ParamError as exc:
