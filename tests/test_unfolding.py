@@ -7,7 +7,9 @@ import pytest
 from autograd import grad
 from autograd.test_util import check_grads
 
+from sparseimg.learn import sparse_problem as sp
 from sparseimg.learn import unfolding as uf
+from sparseimg.operators.matrix import MatrixOperator
 from sparseimg.optim.objectives import LeastSquares
 from sparseimg.optim.prox import L1Norm
 from sparseimg.optim.solvers import proximal_gradient
@@ -17,7 +19,7 @@ MODELS = tuple(uf.MODELS)
 
 @pytest.fixture(scope="module")
 def small():
-    return uf.make_problem(20, 40, sparsity=0.2, seed=3)
+    return sp.make_problem(20, 40, sparsity=0.2, seed=3)
 
 
 def perturbed(params, scale=0.01, seed=0):
@@ -26,7 +28,7 @@ def perturbed(params, scale=0.01, seed=0):
 
 
 def ista_steps(matrix, y, lam, x0, n_iter):
-    operator = uf.MatrixOperator(matrix)
+    operator = MatrixOperator(matrix)
     x, _ = proximal_gradient(LeastSquares(operator, y), L1Norm(lam), x0, n_iter=n_iter, tol=0.0)
     return x
 
@@ -35,14 +37,14 @@ def ista_steps(matrix, y, lam, x0, n_iter):
 # The problem and the operator
 # ---------------------------------------------------------------------------------------------
 def test_problem_matrix_has_unit_columns_and_is_seeded():
-    p = uf.make_problem(25, 50, seed=5)
+    p = sp.make_problem(25, 50, seed=5)
     np.testing.assert_allclose(np.linalg.norm(p.matrix, axis=0), 1.0, rtol=1e-12)
-    np.testing.assert_array_equal(p.matrix, uf.make_problem(25, 50, seed=5).matrix)
-    assert not np.array_equal(p.matrix, uf.make_problem(25, 50, seed=6).matrix)
+    np.testing.assert_array_equal(p.matrix, sp.make_problem(25, 50, seed=5).matrix)
+    assert not np.array_equal(p.matrix, sp.make_problem(25, 50, seed=6).matrix)
 
 
 def test_samples_have_the_sparsity_and_the_snr():
-    p = uf.make_problem(100, 200, sparsity=0.1, snr_db=40.0, seed=0)
+    p = sp.make_problem(100, 200, sparsity=0.1, snr_db=40.0, seed=0)
     y, x = p.sample(2000, 1)
     assert abs(np.mean(x != 0) - 0.1) < 0.005
     clean = p.matrix @ x
@@ -53,21 +55,21 @@ def test_samples_have_the_sparsity_and_the_snr():
 
 
 def test_matrix_operator_adjoint_and_lipschitz(small):
-    op = uf.MatrixOperator(small.matrix)
+    op = MatrixOperator(small.matrix)
     rng = np.random.default_rng(0)
     x, y = rng.standard_normal((40, 3)), rng.standard_normal((20, 3))
     assert np.sum(op.forward(x) * y) == pytest.approx(np.sum(x * op.adjoint(y)), rel=1e-12)
     assert op.lipschitz_constant() == pytest.approx(np.linalg.norm(small.matrix, 2) ** 2, rel=1e-12)
     with pytest.raises(ValueError, match="2-D float"):
-        uf.MatrixOperator(np.ones(3))
+        MatrixOperator(np.ones(3))
 
 
 def test_nmse_db():
     x = np.array([[1.0, 0.0], [0.0, 2.0]])
-    assert uf.nmse_db(x, x) == -math.inf
-    assert uf.nmse_db(0.9 * x, x) == pytest.approx(-20.0)
+    assert sp.nmse_db(x, x) == -math.inf
+    assert sp.nmse_db(0.9 * x, x) == pytest.approx(-20.0)
     with pytest.raises(ValueError, match="shape"):
-        uf.nmse_db(x[:1], x)
+        sp.nmse_db(x[:1], x)
 
 
 def test_analytic_weight_has_unit_diagonal_and_is_optimal(small):
@@ -93,7 +95,7 @@ def test_one_lista_layer_at_ista_weights_is_one_ista_step(small, start):
     x0 = np.zeros((40, 6)) if start == "zero" else np.random.default_rng(2).standard_normal((40, 6))
     net = uf.network("lista", small.matrix)
     params = uf.init_params(net, 1, lam)
-    big_l = uf.MatrixOperator(small.matrix).lipschitz_constant()
+    big_l = MatrixOperator(small.matrix).lipschitz_constant()
     np.testing.assert_array_equal(params["W00"], small.matrix.T / big_l)
     assert float(params["theta00"]) == lam / big_l
     layer = uf.layer_outputs(net, params, y, x0=x0)[0]
@@ -187,8 +189,8 @@ def test_layerwise_training_is_deterministic_and_beats_ista(small):
         np.testing.assert_array_equal(a[key], b[key])
     assert len(log["stage_nmse_db"]) == 4 and log["steps"] == 4 * 25 + 30
     y, x = small.sample(500, 99)
-    trained = uf.nmse_db(uf.layer_outputs(net, a, y)[-1], x)
-    ista = uf.nmse_db(uf.layer_outputs(net, uf.init_params(net, 4, 0.05), y)[-1], x)
+    trained = sp.nmse_db(uf.layer_outputs(net, a, y)[-1], x)
+    ista = sp.nmse_db(uf.layer_outputs(net, uf.init_params(net, 4, 0.05), y)[-1], x)
     assert trained < ista - 1.0
 
 

@@ -37,7 +37,9 @@ import time
 
 import numpy as np
 
+from sparseimg.learn import sparse_problem as sp
 from sparseimg.learn import unfolding as uf
+from sparseimg.operators.matrix import MatrixOperator
 from sparseimg._parallel import process_map
 from sparseimg.optim.objectives import LeastSquares
 from sparseimg.optim.prox import L1Norm
@@ -108,7 +110,7 @@ def case_name(snr_db: float | None) -> str:
     return "noiseless" if snr_db is None else f"snr{snr_db:g}db".replace(".", "p").replace("-", "m")
 
 
-def cases(block: dict) -> dict[str, uf.SparseProblem]:
+def cases(block: dict) -> dict[str, sp.SparseProblem]:
     """``{case: problem}`` for every SNR of ``lista_snrs_db`` (one matrix ``A`` shared by all).
 
     Parameters
@@ -130,12 +132,12 @@ def cases(block: dict) -> dict[str, uf.SparseProblem]:
     """
     out = {}
     for snr in block["lista_snrs_db"]:
-        out[case_name(snr)] = uf.make_problem(block["lista_m"], block["lista_n"], sparsity=block["lista_sparsity"],
+        out[case_name(snr)] = sp.make_problem(block["lista_m"], block["lista_n"], sparsity=block["lista_sparsity"],
                                               snr_db=snr, seed=block["lista_matrix_seed"])
     return out
 
 
-def held_out(block: dict, case: str, problem: uf.SparseProblem) -> tuple[np.ndarray, np.ndarray]:
+def held_out(block: dict, case: str, problem: sp.SparseProblem) -> tuple[np.ndarray, np.ndarray]:
     """The held-out ``(y, x)`` of a case: ``lista_test_size`` vectors from ``lista_test_seed``'s own stream.
 
     The stream is ``default_rng([lista_test_seed, 7, index])``, ``index`` the case's position in
@@ -161,7 +163,7 @@ def held_out(block: dict, case: str, problem: uf.SparseProblem) -> tuple[np.ndar
     return problem.sample(block["lista_test_size"], np.random.default_rng([block["lista_test_seed"], 7, index]))
 
 
-def tuning_set(block: dict, case: str, problem: uf.SparseProblem) -> tuple[np.ndarray, np.ndarray]:
+def tuning_set(block: dict, case: str, problem: sp.SparseProblem) -> tuple[np.ndarray, np.ndarray]:
     """Training vectors (``lista_train_seed``'s stream) on which ISTA's and FISTA's λ are chosen.
 
     The stream is ``default_rng([lista_train_seed, 11, index])``, ``index`` as in :func:`held_out`.
@@ -320,7 +322,7 @@ def solver_curves(matrix: np.ndarray, y: np.ndarray, x: np.ndarray, lam: float, 
     TypeError, ValueError
         ``lam`` not a real ``>= 0`` (:class:`sparseimg.optim.prox.L1Norm`).
     """
-    operator = uf.MatrixOperator(np.asarray(matrix, dtype=np.float64))
+    operator = MatrixOperator(np.asarray(matrix, dtype=np.float64))
     ref_sq = float(np.sum(x ** 2))
     curve = np.empty(n_iter + 1)
 
@@ -382,7 +384,7 @@ def layer_nmse(block: dict, weights: dict) -> dict:
         for model in MODEL_ORDER:
             net = uf.network(model, problem.matrix)
             outputs = uf.layer_outputs(net, model_params(weights, case, model), y)
-            out[case][model] = [uf.nmse_db(o, x) for o in outputs]
+            out[case][model] = [sp.nmse_db(o, x) for o in outputs]
     return out
 
 
@@ -428,9 +430,9 @@ def solver_comparison(block: dict, weights: dict, *, progress: bool = False) -> 
         net = uf.network("lista", problem.matrix)
         params = model_params(weights, case, "lista")
         y_tune, x_tune = tuning_set(block, case, problem)
-        tune_level = uf.nmse_db(uf.layer_outputs(net, params, y_tune)[-1], x_tune)
+        tune_level = sp.nmse_db(uf.layer_outputs(net, params, y_tune)[-1], x_tune)
         y, x = held_out(block, case, problem)
-        level = uf.nmse_db(uf.layer_outputs(net, params, y)[-1], x)
+        level = sp.nmse_db(uf.layer_outputs(net, params, y)[-1], x)
         out[case] = {"level_db": level, "solvers": {}}
         jobs += [(case, name, (block, problem.matrix, (y_tune, x_tune), (y, x), accelerate, tune_level, level))
                  for name, accelerate in (("ista", False), ("fista", True))]
