@@ -92,6 +92,7 @@ SCHEMA = {
     "rff_features": Int(1, 100000, quick=300, help="random Fourier features of the coordinate regression"),
     "rff_sigma": Float(0, low_open=True, quick=8.0, help="RFF kernel width in pixels"),
     "rff_ridge": Float(0, low_open=True, quick=1e-06, help="RFF ridge weight (relative to the number of pixels)"),
+    "workers": Int(1, 64, quick=1, help="processes the independent fits run in (the same numbers for any count)"),  # 2
 }
 
 
