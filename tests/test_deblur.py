@@ -454,6 +454,29 @@ def test_tune_weights_records_every_choice_inside_its_grid_or_at_a_bound_or_cap(
         db.tune_weights(problems, tuning_problems, grids, settings, mu_min=0.0, **kw)
 
 
+def test_tune_weights_keeps_the_chosen_run_on_the_reported_problem(small_image, psf):
+    """The notebook reuses the tracked run made in the sweep on the reported image: it must be the run
+    run_method(track=True) makes, and tracking must not change an estimate (the sweep's PSNRs are the same)."""
+    tuning = prepare_image("camera", scale=0.125, crop=None)[10:34, 30:58].copy()
+    problems = {"noisy": db.make_problem(small_image, psf, noise_std=0.01, seed=3)}
+    tuning_problems = {"noisy": db.make_problem(tuning, psf, noise_std=0.01, seed=4)}
+    grids = {"sqrt_loss_tuned": [0.02, 0.05, 0.1], "tikhonov_cg": [1e-3, 1e-2, 1e-1], "tv_fista": [1e-4, 1e-3, 1e-2],
+             "wiener": [0.1, 1.0, 10.0], "richardson_lucy": [1, 3, 10], "richardson_lucy_normalized": [1, 3, 10]}
+    settings = db.SolverSettings(cg_iter=30, tv_iter=20)
+    kw = dict(sharp=small_image, tuning=tuning, rl_max_iter=40, max_extend=1)
+    plain = db.tune_weights(problems, tuning_problems, grids, settings, workers=1, **kw)
+    *kept, chosen = db.tune_weights(problems, tuning_problems, grids, settings, workers=2, keep_chosen=True, **kw)
+    assert tuple(kept) == plain
+    weights = plain[0]["noisy"]
+    for name in grids:
+        direct = db.run_method(name, problems["noisy"], weights=weights, settings=settings, track=True)
+        run = chosen["noisy"][name]
+        np.testing.assert_array_equal(run.estimate, direct.estimate)
+        assert run.details == direct.details and (run.history is None) == (direct.history is None)
+        if direct.history is not None:
+            assert run.history.objective == direct.history.objective and run.history.psnr == direct.history.psnr
+
+
 WEIGHTS = {"sqrt_mu": 0.05, "tikhonov": 1e-3, "tv": 1e-3, "wiener": 0.1, "richardson_lucy": 3,
            "richardson_lucy_normalized": 10}
 

@@ -99,6 +99,28 @@ def test_synthesize_is_seeded_and_clipped():
     assert a.shape == (9, 2) and a.min() >= 0 and a.max() <= 1
 
 
+def test_synthesize_cache_reuses_fits_of_repeated_supports_and_changes_no_image(monkeypatch):
+    import sparseimg.sparsemodels.generation as generation
+
+    rng = np.random.default_rng(4)
+    D2 = double_dictionary(rng.standard_normal((9, 6)))
+    codes = double_codes(rng.standard_normal((6, 50)) * (rng.random((6, 50)) < 0.5))
+    S = np.array([[0, 1, 3], [2, 9, 4], [0, 1, 3], [3, 1, 0], [0, 1, 3]])  # a repeat, and a permutation
+    fitted = []
+    original = generation.fit_coefficients
+    monkeypatch.setattr(generation, "fit_coefficients", lambda c, s, **kw: fitted.append(tuple(s)) or original(c, s, **kw))
+    cache = {}
+    for n_kept in (None, 2):
+        plain = synthesize(D2, codes, S, rng=7, n_kept=n_kept, n_iter=6, overlap_power=2.0)
+        cached = synthesize(D2, codes, S, rng=7, n_kept=n_kept, n_iter=6, overlap_power=2.0, cache=cache)
+        np.testing.assert_array_equal(cached, plain)
+    # plain calls fit every row (2 x 5); the cache fits each distinct (support, settings) once (3)
+    assert len(fitted) == 13 and set(cache) == {((0, 1, 3), 6, 1e-3, 2.0), ((2, 9, 4), 6, 1e-3, 2.0),
+                                                ((3, 1, 0), 6, 1e-3, 2.0)}
+    synthesize(D2, codes, S[:1], rng=7, n_iter=6, overlap_power=0.0, cache=cache)  # other settings: a new fit
+    assert len(fitted) == 14 and len(cache) == 4
+
+
 def test_neighbour_row_never_copies_a_training_support_and_ordered_supports_follow_omp():
     from sparseimg.experiments import generation as gen
     from sparseimg.sparsemodels.dictionary import batch_omp

@@ -508,6 +508,42 @@ def test_adam_method_is_the_sweep_fit_with_the_observed_pixels_kept(quick_params
     assert info == {"rank": 3}
 
 
+def test_run_methods_gives_the_same_numbers_in_one_or_two_processes(quick_params, smooth_rgb):
+    """The notebook's method runs are independent: forked workers change the wall time, not a number; each
+    run is the method called on the masked image."""
+    from sparseimg.experiments import UnknownMethodError
+    from sparseimg.experiments.inpainting import METHODS, run_methods
+
+    params = {**quick_params, "svt_iter": 3, "dct_iter": 5, "threshold_stages": 3}
+    masks = [random_mask(smooth_rgb.shape[:2], p, seed=i) for i, p in enumerate((0.2, 0.5))]
+    cases = [(key, m) for m in masks for key in ("rff", "soft_impute", "als", "dct_threshold")]
+    one = run_methods(smooth_rgb, cases, params, workers=1)
+    two = run_methods(smooth_rgb, cases, params, workers=2)
+    assert len(one) == len(two) == len(cases)
+    for (key, m), (est1, info1, t1), (est2, info2, t2) in zip(cases, one, two):
+        np.testing.assert_array_equal(est1, est2)
+        assert info1 == info2 and t1 > 0 and t2 > 0
+        direct, _ = METHODS[key](apply_mask(smooth_rgb, m), m, params)
+        np.testing.assert_array_equal(est1, direct)
+    with pytest.raises(UnknownMethodError, match="rff"):
+        run_methods(smooth_rgb, [("nope", masks[0])], params, workers=2)
+
+
+def test_adam_fits_give_the_same_numbers_in_one_or_two_processes(smooth_rgb):
+    from sparseimg.experiments.inpainting import adam_fits
+
+    m = random_mask(smooth_rgb.shape[:2], 0.3, seed=1)
+    fits = [(m, 2, 5, 1.0), (m, 4, 3, 0.1), (m, 3, 4, 1.0)]
+    one = adam_fits(smooth_rgb, fits, learning_rate=0.01, seed=0, dtype="float32", workers=1)
+    two = adam_fits(smooth_rgb, fits, learning_rate=0.01, seed=0, dtype="float32", workers=2)
+    for (missing, rank, n_iter, scale), (f1, _), (f2, _) in zip(fits, one, two):
+        direct = adam_factorize(apply_mask(smooth_rgb, missing), missing, rank, n_iter=n_iter, learning_rate=0.01,
+                                init_scale=scale, seed=0, dtype="float32")
+        np.testing.assert_array_equal(reconstruct(f1), reconstruct(f2))
+        np.testing.assert_array_equal(reconstruct(f1), reconstruct(direct))
+        np.testing.assert_array_equal(f1.losses, direct.losses)
+
+
 def test_section_schema_accepts_the_full_block_and_refuses_bad_values(tmp_path):
     from sparseimg.workspace.params import ParamError, validate_block
     from sparseimg.workspace.sections import get_section

@@ -149,7 +149,7 @@ def choose_by_sweep(solve, values, reference: np.ndarray) -> tuple[object, list[
 
 def tune_weights(problems: dict, tuning_problems: dict, grids: dict, settings, *, sharp: np.ndarray,
                  tuning: np.ndarray, mu_min: float = 0.002, rl_max_iter: int = 3200, max_extend: int = 6,
-                 workers: int = 1, progress: bool = False) -> tuple[dict, dict, dict]:
+                 workers: int = 1, progress: bool = False, keep_chosen: bool = False) -> tuple:
     """Each tuned method's weight chosen on the tuning problems, per case: the highest PSNR, the grid grown past an
     edge choice (:func:`sparseimg.experiments.tuning.tune_on_reference`, with the bounds of :data:`TUNING_BOUNDS`).
 
@@ -176,6 +176,10 @@ def tune_weights(problems: dict, tuning_problems: dict, grids: dict, settings, *
         The (case, method) pairs run in this many forked processes (the same numbers for any count).
     progress : bool
         A tqdm bar over the pairs.
+    keep_chosen : bool
+        Also return each chosen weight's run on the reported problem (tracked, as :func:`run_method` with
+        ``track=True``), made in the sweep along the grid there instead of an untracked run: the notebook's
+        results table reuses it rather than solving that problem again.
 
     Returns
     -------
@@ -187,6 +191,8 @@ def tune_weights(problems: dict, tuning_problems: dict, grids: dict, settings, *
     reported : dict
         ``{case: {method: PSNRs on the reported image along the record's grid}}``: for figures and the oracle
         column, never for the choice.
+    chosen : dict
+        Only with ``keep_chosen``: ``{case: {method: MethodResult}}`` at the chosen weight on the reported problem.
     """
     from sparseimg._parallel import process_map
 
@@ -199,21 +205,24 @@ def tune_weights(problems: dict, tuning_problems: dict, grids: dict, settings, *
         raise ValueError(f"rl_max_iter={rl_max_iter!r} is not allowed: expected an integer >= 1")
     pairs = [(case, name) for case in problems for name in grids]
     calls = [(name, tuning_problems[case], problems[case], grids[name], settings, sharp, float(mu_min),
-              int(rl_max_iter), max_extend) for case, name in pairs]
+              int(rl_max_iter), max_extend, bool(keep_chosen)) for case, name in pairs]
     results = process_map(_tune_pair, calls, workers, desc="tuning", progress=progress)
     weights = {case: {} for case in problems}
     records = {case: {} for case in problems}
     reported = {case: {} for case in problems}
-    for (case, name), (record, on_reported) in zip(pairs, results):
+    chosen = {case: {} for case in problems}
+    for (case, name), (record, on_reported, run) in zip(pairs, results):
         key = TUNED_WEIGHTS[name][0]
         value = record["value"]
         weights[case][key] = int(value) if TUNING_BOUNDS[name].get("integer") else float(value)
         records[case][name] = record
         reported[case][name] = on_reported
-    return weights, records, reported
+        chosen[case][name] = run
+    return (weights, records, reported, chosen) if keep_chosen else (weights, records, reported)
 
 
-def _tune_pair(name, tuning_problem, problem, grid, settings, sharp, mu_min, rl_max_iter, max_extend):
+def _tune_pair(name, tuning_problem, problem, grid, settings, sharp, mu_min, rl_max_iter, max_extend,
+               keep_chosen=False):
     key = TUNED_WEIGHTS[name][0]
     bounds = dict(TUNING_BOUNDS[name])
     if bounds.get("integer"):  # at most rl_max_iter iterations (a compute cap); 0 iterations is a hard bound
@@ -221,13 +230,21 @@ def _tune_pair(name, tuning_problem, problem, grid, settings, sharp, mu_min, rl_
     if name == "sqrt_loss_tuned":  # mu_min itself may be tried; below it the solver, not μ, is the limit: a cap
         bounds.update(low=mu_min * (1 - 1e-12), cap="low")
 
-    def solve_on(p, value):
+    def run_on(p, value, track=False):
         value = int(round(value)) if bounds.get("integer") else float(value)
-        return run_method(name, p, weights={key: value}, settings=settings).estimate
+        return run_method(name, p, weights={key: value}, settings=settings, track=track)
 
-    tuned = tune_on_reference(lambda v: solve_on(tuning_problem, v), grid, tuning_problem.truth,
+    tuned = tune_on_reference(lambda v: run_on(tuning_problem, v).estimate, grid, tuning_problem.truth,
                               max_extend=max_extend, **bounds)
-    return tuned.as_dict(), sweep(lambda v: solve_on(problem, v), tuned.grid, sharp)
+    kept = []
+
+    def on_reported(value):  # the chosen value's run tracked and kept (the same estimate as untracked)
+        if keep_chosen and value == tuned.value and not kept:
+            kept.append(run_on(problem, value, track=True))
+            return kept[0].estimate
+        return run_on(problem, value).estimate
+
+    return tuned.as_dict(), sweep(on_reported, tuned.grid, sharp), (kept[0] if kept else None)
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,8 @@ class SparseModel:
     supports: np.ndarray = field(init=False)  # (N, k)
     train: np.ndarray | None = None  # (n_pixels, N): the training signals, for OMP's order
     ordered: np.ndarray | None = field(init=False, default=None)  # (N, k): OMP's greedy order, doubled atoms
+    # EM coefficient fits of drawn supports, shared by every generator of this model (synthesize's ``cache``)
+    fits: dict = field(init=False, default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self):
         self.doubled = double_dictionary(self.dictionary)
@@ -117,7 +119,7 @@ def _gibbs_images(model, params, n, rng, pairwise):
     start = random_supports(law, n, model.k, rng=rng)
     supports, _ = gibbs_fixed_size(law, start, params["burn_in"], rng=rng, temperature=params["temperature"])
     return synthesize(model.doubled, model.doubled_codes, supports, rng=rng, n_iter=params["em_iter"],
-                      overlap_power=params["overlap_power"]).T, supports
+                      overlap_power=params["overlap_power"], cache=model.fits).T, supports
 
 
 def generate_pairwise(model, params, n, rng):
@@ -134,7 +136,7 @@ def generate_true_supports(model, params, n, rng):
     """Training supports drawn at random, coefficients by the same EM (the coefficient model's ceiling)."""
     supports = model.supports[rng.choice(model.supports.shape[0], n, replace=True)]
     return synthesize(model.doubled, model.doubled_codes, supports, rng=rng, n_iter=params["em_iter"],
-                      overlap_power=params["overlap_power"]).T, supports
+                      overlap_power=params["overlap_power"], cache=model.fits).T, supports
 
 
 def generate_neighbour(model, params, n, rng):
@@ -146,7 +148,7 @@ def generate_neighbour(model, params, n, rng):
     supports = neighbour_supports(by_magnitude, law, n, rng, n_swaps=params["neighbour_swaps"], slots="last",
                                   temperature=params["neighbour_temperature"], exclude=model.all_supports())
     return synthesize(model.doubled, model.doubled_codes, supports, rng=rng, n_iter=params["em_iter"],
-                      overlap_power=params["overlap_power"]).T, supports
+                      overlap_power=params["overlap_power"], cache=model.fits).T, supports
 
 
 def generate_neighbour_ranked(model, params, n, rng):
@@ -162,7 +164,7 @@ def generate_neighbour_ranked(model, params, n, rng):
     supports = neighbour_supports(by_magnitude, law, n, rng, n_swaps=swaps, slots="last", sort=False,
                                   temperature=params["neighbour_temperature"], exclude=model.all_supports())
     images = synthesize(model.doubled, model.doubled_codes, supports, rng=rng, n_iter=params["em_iter"],
-                        overlap_power=params["overlap_power"], n_kept=model.k - swaps).T
+                        overlap_power=params["overlap_power"], n_kept=model.k - swaps, cache=model.fits).T
     return images, np.sort(supports, axis=1)
 
 
@@ -174,7 +176,7 @@ def generate_sequential(model, params, n, rng):
     supports = sample_sequential(seq, n, rng, temperature=params["seq_temperature"],
                                  allowed=model.doubled_codes.any(axis=1))
     return synthesize(model.doubled, model.doubled_codes, supports, rng=rng, n_iter=params["em_iter"],
-                      overlap_power=params["overlap_power"]).T, supports
+                      overlap_power=params["overlap_power"], cache=model.fits).T, supports
 
 
 def random_atom_images(model: SparseModel, n: int, rng, *, clip: bool = True) -> tuple[np.ndarray, np.ndarray]:

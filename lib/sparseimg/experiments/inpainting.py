@@ -11,7 +11,11 @@ Source: "Image Reconstruction using Matrix Factorization", D. Lodha, blog post, 
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
+
+from sparseimg._parallel import process_map
 
 from sparseimg.restoration.completion import adam_factorize, als_factorize, reconstruct, soft_impute_path
 from sparseimg.restoration.inpainting import biharmonic_inpaint, dct_l1_inpaint, dct_threshold_inpaint, normalized_convolution, rff_inpaint
@@ -21,7 +25,7 @@ from sparseimg.operators.mask import apply_mask, keep_observed
 from sparseimg.experiments import Registry
 from sparseimg.experiments.tuning import sweep_to_interior
 
-__all__ = ["METHODS", "als_tuned", "soft_impute_tuned"]
+__all__ = ["METHODS", "adam_fits", "als_tuned", "run_methods", "soft_impute_tuned"]
 
 
 def _heldout(image, missing, fraction, seed):
@@ -182,3 +186,51 @@ METHODS = Registry("inpainting", {
     "dct_threshold": "shifted-DCT thresholding",
     "biharmonic": "biharmonic (scikit-image)",
 })
+
+
+def _timed_adam(image, missing, rank, n_iter, learning_rate, init_scale, seed, dtype):
+    start = time.perf_counter()
+    fac = adam_factorize(apply_mask(image, missing), missing, rank, n_iter=n_iter, learning_rate=learning_rate,
+                         init_scale=init_scale, seed=seed, dtype=dtype)
+    return fac, time.perf_counter() - start
+
+
+def adam_fits(image, fits, *, learning_rate: float, seed: int, dtype, workers: int = 1,
+              progress: bool = False) -> list:
+    """The document's Adam fit for each ``(missing, rank, n_iter, init_scale)`` of ``fits``.
+
+    The fits are independent (each seeds its own start with ``seed``) and run in ``workers`` forked processes
+    (:func:`sparseimg._parallel.process_map`): the same numbers for any count.
+
+    Returns
+    -------
+    list of (Factorization, float)
+        Each fit and its wall seconds (measured in the process that ran it), in the order of ``fits``.
+    """
+    calls = [(image, missing, int(rank), int(n_iter), learning_rate, init_scale, int(seed), dtype)
+             for missing, rank, n_iter, init_scale in fits]
+    return process_map(_timed_adam, calls, workers, desc="Adam fits", progress=progress)
+
+
+def _timed_method(key, image, missing, params):
+    start = time.perf_counter()
+    est, info = METHODS[key](apply_mask(image, missing), missing, params)
+    return est, info, time.perf_counter() - start
+
+
+def run_methods(image, cases, params, *, workers: int = 1, progress: bool = False) -> list:
+    """``METHODS[key](apply_mask(image, missing), missing, params)`` for each ``(key, missing)`` of ``cases``.
+
+    The cases are independent (every method seeds itself from ``params``) and run in ``workers`` forked
+    processes (:func:`sparseimg._parallel.process_map`): the same numbers for any count.
+
+    Returns
+    -------
+    list of (ndarray, dict, float)
+        Estimate, the method's ``info`` and its wall seconds (measured in the process that ran it), in the order
+        of ``cases``.
+    """
+    for key, _ in cases:
+        METHODS[key]  # unknown keys fail here, before any work
+    return process_map(_timed_method, [(key, image, missing, params) for key, missing in cases], workers,
+                       desc="inpainting methods", progress=progress)

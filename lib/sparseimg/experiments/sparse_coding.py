@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sparseimg._parallel import process_map
 from sparseimg._validate import check_real
 from sparseimg.optim.admm import admm
 from sparseimg.restoration.deconvolution import masked_inverse_filter
@@ -39,7 +40,7 @@ from sparseimg.workspace.timing import measure_interleaved, summarize
 from sparseimg.experiments import Registry
 from sparseimg.experiments.tuning import Tuned, sweep_to_interior
 
-__all__ = ["METHODS", "Problem", "make_problem", "recover", "evaluate", "reference_minimum",
+__all__ = ["METHODS", "Problem", "make_problem", "recover", "recover_each", "evaluate", "reference_minimum",
            "noise_scan", "lambda_scan", "tune_lam", "document_formulation", "timing_table", "SUPPORT_FRACTION"]
 
 #: An event counts as found when ``|ŷ| > SUPPORT_FRACTION × (smallest true |y|)``.
@@ -233,6 +234,28 @@ def recover(problem: Problem, method: str, *, lam: float = 0.05, n_iter: int = 2
                track_reference=track_reference, restart=restart, progress=progress, desc=METHODS.labels[method])
 
 
+def recover_each(runs, *, workers: int = 1, **options) -> list[tuple[np.ndarray, History | None]]:
+    """:func:`recover` for each ``(problem, method)`` of ``runs`` with the same keyword ``options``.
+
+    The runs are independent and deterministic, so they go to ``workers`` forked processes
+    (:func:`sparseimg._parallel.process_map`): the same numbers for any count (only the wall times a
+    history records depend on it). Returns ``[(ŷ, history or None)]`` in the order of ``runs``.
+    """
+    runs = [(problem, method) for problem, method in runs]
+    for _, method in runs:
+        METHODS[method]  # an unknown key fails here, before any work
+    return process_map(_recover_call, [(problem, method, options) for problem, method in runs], workers)
+
+
+def _recover_call(problem, method, options):
+    return recover(problem, method, **options)
+
+
+def _recover_evaluate(problem, method, options):
+    est, hist = recover(problem, method, **options)
+    return (hist.n_iter if hist else 0), evaluate(problem, est)
+
+
 def evaluate(problem: Problem, estimate: np.ndarray) -> dict[str, float]:
     """Errors of an estimate: relative squared error on events and on the clean image,
     PSNR of the events (dB, range of the true events), support precision and recall.
@@ -300,7 +323,7 @@ def reference_minimum(problem: Problem, *, lam: float, n_iter: int, progress: bo
 
 def noise_scan(operator: FourierConvolution, events: np.ndarray, levels, *, noise_seed: int, lam: float,
                n_iter: int, tol: float, inverse_options: dict | None = None,
-               progress: bool = False) -> list[dict]:
+               progress: bool = False, workers: int = 1) -> list[dict]:
     """Every method at every relative noise level: rows of :func:`evaluate` results.
 
     For each level, :func:`make_problem` then :func:`recover` with every key of :data:`METHODS`.
@@ -317,6 +340,8 @@ def noise_scan(operator: FourierConvolution, events: np.ndarray, levels, *, nois
         Seed of the noise (the same at every level).
     lam, n_iter, tol, inverse_options, progress
         As for :func:`recover`.
+    workers : int, optional
+        The (level, method) runs go to this many forked processes (default 1; the same rows for any count).
 
     Returns
     -------
@@ -329,19 +354,20 @@ def noise_scan(operator: FourierConvolution, events: np.ndarray, levels, *, nois
     TypeError, ValueError
         As for :func:`make_problem` and :func:`recover`.
     """
+    options = dict(lam=lam, n_iter=n_iter, tol=tol, inverse_options=inverse_options, progress=progress)
+    cases = [(float(level), make_problem(operator, events, noise=level, noise_seed=noise_seed)) for level in levels]
+    calls = [(problem, method, options) for _, problem in cases for method in METHODS]
+    done = iter(process_map(_recover_evaluate, calls, workers))
     rows = []
-    for level in levels:
-        problem = make_problem(operator, events, noise=level, noise_seed=noise_seed)
+    for level, _ in cases:
         for method in METHODS:
-            est, hist = recover(problem, method, lam=lam, n_iter=n_iter, tol=tol,
-                                inverse_options=inverse_options, progress=progress)
-            rows.append({"noise": float(level), "method": method,
-                         "iterations": hist.n_iter if hist else 0, **evaluate(problem, est)})
+            iterations, scores = next(done)
+            rows.append({"noise": level, "method": method, "iterations": iterations, **scores})
     return rows
 
 
 def lambda_scan(problem: Problem, lam: float, factors, *, n_iter: int, tol: float,
-                progress: bool = False) -> list[dict]:
+                progress: bool = False, workers: int = 1) -> list[dict]:
     """FISTA at ``lam × factor`` for each factor: rows of :func:`evaluate` results.
 
     Parameters
@@ -353,6 +379,8 @@ def lambda_scan(problem: Problem, lam: float, factors, *, n_iter: int, tol: floa
         Multipliers of ``lam``; each ``lam × factor`` must be ``> 0``.
     n_iter, tol, progress
         As for :func:`recover`.
+    workers : int, optional
+        The runs go to this many forked processes (default 1; the same rows for any count).
 
     Returns
     -------
@@ -365,12 +393,10 @@ def lambda_scan(problem: Problem, lam: float, factors, *, n_iter: int, tol: floa
     TypeError, ValueError
         As for :func:`recover`.
     """
-    rows = []
-    for factor in factors:
-        est, hist = recover(problem, "fista", lam=lam * factor, n_iter=n_iter, tol=tol, progress=progress)
-        rows.append({"factor": float(factor), "lam": lam * factor, "iterations": hist.n_iter,
-                     **evaluate(problem, est)})
-    return rows
+    factors = list(factors)
+    calls = [(problem, "fista", dict(lam=lam * factor, n_iter=n_iter, tol=tol, progress=progress)) for factor in factors]
+    return [{"factor": float(factor), "lam": lam * factor, "iterations": iterations, **scores}
+            for factor, (iterations, scores) in zip(factors, process_map(_recover_evaluate, calls, workers))]
 
 
 def tune_lam(problem: Problem, lam: float, factors, *, n_iter: int, tol: float, max_extend: int = 6) -> Tuned:

@@ -381,7 +381,7 @@ def sample_ranked_coefficients(mean: np.ndarray, cov: np.ndarray, n_kept: int, r
 
 def synthesize(D2: np.ndarray, codes: np.ndarray, supports: np.ndarray, *, rng=None, n_iter: int = 20,
                reg: float = 1e-3, overlap_power: float = 0.0, clip: tuple[float, float] | None = (0.0, 255.0),
-               n_kept: int | None = None) -> np.ndarray:
+               n_kept: int | None = None, cache: dict | None = None) -> np.ndarray:
     """Images ``D₂ γ`` for drawn supports, the coefficients of each fitted by EM and drawn.
 
     Parameters
@@ -399,6 +399,11 @@ def synthesize(D2: np.ndarray, codes: np.ndarray, supports: np.ndarray, *, rng=N
         If given, each row's slots after the first ``n_kept`` get the smallest coefficients
         (:func:`sample_ranked_coefficients`; rows in slot order, not sorted); default: every
         coefficient from the fitted Gaussian (:func:`sample_coefficients`).
+    cache : dict, optional
+        EM fits already made *for these* ``codes``, filled as it goes: ``(support, n_iter, reg, overlap_power)``
+        (support as a tuple, in slot order) ``-> (mean, cov)``. A fit is a deterministic function of the
+        codes and that key, so a support drawn again (a copied training support, a repeat) reuses it and the
+        images are the same as without the cache. Keep one cache per ``codes`` array.
 
     Returns
     -------
@@ -408,7 +413,13 @@ def synthesize(D2: np.ndarray, codes: np.ndarray, supports: np.ndarray, *, rng=N
     supports = np.asarray(supports)
     out = np.empty((D2.shape[0], supports.shape[0]))
     for i, support in enumerate(supports):
-        mean, cov = fit_coefficients(codes, support, n_iter=n_iter, reg=reg, overlap_power=overlap_power)
+        key = (tuple(int(a) for a in support), int(n_iter), float(reg), float(overlap_power))
+        fit = None if cache is None else cache.get(key)
+        if fit is None:
+            fit = fit_coefficients(codes, support, n_iter=n_iter, reg=reg, overlap_power=overlap_power)
+            if cache is not None:
+                cache[key] = fit
+        mean, cov = fit
         coef = (sample_coefficients(mean, cov, rng) if n_kept is None
                 else sample_ranked_coefficients(mean, cov, n_kept, rng))
         out[:, i] = D2[:, support] @ coef

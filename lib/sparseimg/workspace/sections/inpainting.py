@@ -71,7 +71,9 @@ SCHEMA = {
     # als_ranks / als_ridges / svt_lams are starting grids: experiments.inpainting grows each past a choice at
     # its end (held-out RMSE), recorded in the metrics. als_max_rank caps the rank's growth: a compute cap, not
     # the model's bound (the crop's side). Measured on the full run's 10 % mask (held-out RMSE): rank 80 /
-    # ridge 0.1 0.0491 (2 s a fit), rank 160 / ridge 0.3 0.0437 (10 s a fit): the cap costs ALS accuracy there
+    # ridge 0.1 0.0491 (2 s a fit), rank 160 / ridge 0.3 0.0437 (10 s a fit): the cap costs ALS accuracy there.
+    # The full run's ridge and λ grids start at 7 log-spaced values (issue 21: the held-out score is not monotone
+    # in either at 10 % missing); the ridge grid keeps 1.0 in its middle, where the rank is swept first
     "tune_extend": Int(0, 20, quick=0, help="values the ALS and soft-impute grids may grow by beyond an edge choice"),  # 6
     "als_max_rank": Int(1, 4096, quick=40, help="largest ALS rank the held-out tuning may reach (a compute cap)"),
     "svt_lams": ListOf(Float(0, low_open=True), min_len=1, unique=True,
@@ -92,6 +94,7 @@ SCHEMA = {
     "rff_features": Int(1, 100000, quick=300, help="random Fourier features of the coordinate regression"),
     "rff_sigma": Float(0, low_open=True, quick=8.0, help="RFF kernel width in pixels"),
     "rff_ridge": Float(0, low_open=True, quick=1e-06, help="RFF ridge weight (relative to the number of pixels)"),
+    "workers": Int(1, 64, quick=1, help="processes the independent fits run in (the same numbers for any count)"),  # 2
 }
 
 

@@ -30,6 +30,7 @@ SCHEMA = {
     "reference_iter": Int(1, 1000000, quick=200, help="FISTA iterations for the reference minimum F*"),
     "timing_repeats": Int(1, 1000, quick=2, help="repeats per timing (median reported)"),
     "dtype": Choice("float64", "float32", quick="float64", help="working precision of the solvers"),
+    "workers": Int(1, 64, quick=1, help="processes the independent solver runs go to (the same numbers for any count)"),  # 2
 }
 
 
