@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sparseimg.workspace.schedule import order_key, run_pipeline, stage_graph
+from sparseimg.workspace.schedule import UNKNOWN_SECONDS, chain_seconds, order_key, run_pipeline, stage_graph
 
 ROOT = Path(__file__).resolve().parents[1]
 DVC = str(Path(sys.executable).with_name("dvc")) if Path(sys.executable).with_name("dvc").is_file() else shutil.which("dvc")
@@ -29,6 +29,16 @@ def test_order_key_is_the_last_duration_longest_first(tmp_path):
     (tmp_path / "a.json").write_text('{"duration_s": 12.5}')
     (tmp_path / "b.json").write_text("not json")
     assert order_key("a", tmp_path) == -12.5 and order_key("b", tmp_path) == 0.0 and order_key("c", tmp_path) == 0.0
+
+
+def test_priority_is_the_longest_chain_still_to_come(tmp_path):
+    graph = {"code": set(), "bench": set(), "train": set(), "a": {"code"}, "b": {"code", "train"}, "c": {"b"}}
+    for stage, seconds in {"bench": 100, "train": 90, "a": 50, "b": 60, "c": 40}.items():
+        (tmp_path / f"{stage}.json").write_text(f'{{"duration_s": {seconds}}}')
+    chain = chain_seconds(graph, tmp_path)
+    assert chain["c"] == 40 and chain["b"] == 100 and chain["train"] == 190
+    assert chain["code"] == UNKNOWN_SECONDS + 100  # no record: counted as UNKNOWN_SECONDS, then its longest chain
+    assert chain["train"] > chain["code"] > chain["bench"] - 1  # the training stage before the benchmark
 
 
 PIPELINE = {"stages": {

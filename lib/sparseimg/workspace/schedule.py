@@ -5,8 +5,10 @@ for most of their time. This runs each stage as its own ``dvc --wait-for-lock re
 <stage>`` in dependency order, ``jobs`` at a time: DVC releases its repository lock while a stage's
 command runs and takes it again to record the result, and its read/write locks keep two stages from
 touching the same path, so two stages of disjoint outputs run side by side safely. A stage starts when every stage
-whose outputs it reads has finished; among the ready ones, the longest by its last run record
-(``reports/runs/<stage>.json``) starts first. The numbers are the same as ``dvc repro``'s (every stage is
+whose outputs it reads has finished; among the ready ones, the one heading the longest chain of work still to
+come starts first (its own last run record, ``reports/runs/<stage>.json``, plus its longest chain of dependants;
+a stage without a record counts :data:`UNKNOWN_SECONDS`), so the fingerprint stage that every section waits for and
+the training stage that section 3b waits for go before the benchmarks. The numbers are the same as ``dvc repro``'s (every stage is
 deterministic and reads only its declared dependencies); each stage's wall time is longer, since it shares
 the machine. Each stage's output goes to ``reports/.logs/<stage>.log``; the terminal gets one line
 when a stage starts and one when it ends. The first failure stops new starts; the stages already running
@@ -24,7 +26,10 @@ from pathlib import Path
 
 import yaml
 
-__all__ = ["stage_graph", "order_key", "run_pipeline"]
+__all__ = ["stage_graph", "order_key", "chain_seconds", "run_pipeline", "UNKNOWN_SECONDS"]
+
+#: The duration assumed for a stage without a run record.
+UNKNOWN_SECONDS = 10.0
 
 
 def _paths(entries) -> list[str]:
@@ -49,11 +54,24 @@ def stage_graph(dvc_yaml="dvc.yaml") -> dict[str, set[str]]:
 
 
 def order_key(stage: str, runs_dir="reports/runs") -> float:
-    """Minus the stage's last recorded duration (longest first; unknown stages last)."""
+    """Minus the stage's last recorded duration (0.0 without a readable record)."""
     try:
         return -float(json.loads((Path(runs_dir) / f"{stage}.json").read_text())["duration_s"])
     except (OSError, ValueError, KeyError, TypeError):
         return 0.0
+
+
+def chain_seconds(graph: dict, runs_dir="reports/runs") -> dict:
+    """``{stage: its duration + the longest chain of its dependants' durations}`` (the critical path from it)."""
+    own = {s: -order_key(s, runs_dir) or UNKNOWN_SECONDS for s in graph}
+    below = {s: [t for t, up in graph.items() if s in up] for s in graph}
+    memo: dict = {}
+
+    def chain(s):
+        if s not in memo:
+            memo[s] = own[s] + max((chain(t) for t in below[s]), default=0.0)
+        return memo[s]
+    return {s: chain(s) for s in graph}
 
 
 def _say(text: str) -> None:
@@ -68,12 +86,12 @@ def run_pipeline(jobs: int = 2, *, root=".", dvc: str = "dvc", poll: float = 0.5
     graph = stage_graph(root / "dvc.yaml")
     logs = root / "reports" / ".logs"
     logs.mkdir(parents=True, exist_ok=True)
+    priority = chain_seconds(graph, root / "reports" / "runs")
     pending, done, running, failed = dict(graph), set(), {}, None
     t_all = time.perf_counter()
     while pending or running:
         if failed is None:
-            ready = sorted((s for s, up in pending.items() if up <= done),
-                           key=lambda s: order_key(s, root / "reports" / "runs"))
+            ready = sorted((s for s, up in pending.items() if up <= done), key=lambda s: -priority[s])
             for stage in ready[: jobs - len(running)]:
                 del pending[stage]
                 log = open(logs / f"{stage}.log", "w")
