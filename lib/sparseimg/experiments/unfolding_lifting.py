@@ -196,14 +196,8 @@ def _methods(weights, block):
 def _table_cell(weights: dict, block: dict, s: float, i: int, src) -> tuple[dict, dict]:
     """One (σ, image) cell of :func:`denoising_table`: ``({"noisy" and each method: psnr}, {method: seconds})``."""
     clean = center_crop(load_image(src, gray=True), block["lift_crop"])
-    noisy = wv.add_noise(clean, s / 255, seed_of(block, i, s))
-    cell, seconds = {"noisy": psnr(clean, noisy, data_range=1.0)}, {}
-    for name, den in _methods(weights, block).items():
-        t0 = time.perf_counter()
-        est = den(noisy, s / 255)
-        seconds[name] = time.perf_counter() - t0
-        cell[name] = psnr(clean, est, data_range=1.0)
-    return cell, seconds
+    return wv.score_denoisers(clean, wv.add_noise(clean, s / 255, seed_of(block, i, s)), s / 255,
+                              _methods(weights, block))
 
 
 def denoising_table(weights: dict, block: dict, *, progress: bool = False) -> tuple[dict, list, dict]:

@@ -104,19 +104,13 @@ def _methods(models: dict, block: dict, far: bool):
 def _denoise_cell(models: dict, block: dict, far: bool, s: float, i: int, clean: np.ndarray, prior: dict):
     """One (σ, image) cell of :func:`denoising_table`: ``({method: psnr} with "noisy", {method: seconds})``;
     the methods in ``prior`` (part 1's cells) are taken as they are, WINNet's always computed."""
-    noisy = wv.add_noise(clean, s / 255, ulf.seed_of(block, i, s))
-    cell, seconds = {"noisy": psnr(clean, noisy, data_range=1.0)}, {}
-    for m, den in _methods(models, block, far).items():
-        if m in prior and m not in ("winnet", "winnet_blind"):
-            cell[m] = prior[m]
-            continue
-        t0 = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # σ outside the trained range: on purpose here
-            est = den(noisy, s / 255)
-        seconds[m] = time.perf_counter() - t0
-        cell[m] = psnr(clean, est, data_range=1.0)
-    return cell, seconds
+    methods = _methods(models, block, far)
+    taken = {m: prior[m] for m in methods if m in prior and m not in ("winnet", "winnet_blind")}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # σ outside the trained range: on purpose here
+        cell, seconds = wv.score_denoisers(clean, wv.add_noise(clean, s / 255, ulf.seed_of(block, i, s)), s / 255,
+                                           {m: f for m, f in methods.items() if m not in taken})
+    return {"noisy": cell["noisy"], **{m: taken[m] if m in taken else cell[m] for m in methods}}, seconds
 
 
 def denoising_table(models: dict, block: dict, known: dict | None = None) -> tuple[dict, list, dict]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 
@@ -29,7 +30,7 @@ from sparseimg.optim.tv import tv_prox
 from sparseimg.experiments import Registry
 
 __all__ = ["DenoiseSettings", "DENOISERS", "TUNED_DENOISERS", "tune_denoisers", "seed_for", "sigma_key", "add_noise",
-           "denoising_table", "lifting_trace", "COMPRESSION_TRANSFORMS", "keep_largest"]
+           "score_denoisers", "denoising_table", "lifting_trace", "COMPRESSION_TRANSFORMS", "keep_largest"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -250,23 +251,31 @@ def tune_denoisers(clean: np.ndarray, noisy: np.ndarray, sigma: float, grid, par
     return replace(params, **chosen), records
 
 
-# ---------------------------------------------------------------------------------------------
-# Figures: one lifting level step by step; keeping the largest coefficients
-# ---------------------------------------------------------------------------------------------
-def _denoising_cell(clean: np.ndarray, s: float, seed, settings: DenoiseSettings) -> tuple[dict, dict]:
-    """One (σ, image) cell of :func:`denoising_table`: ``({"noisy" and each method: psnr}, {method: seconds})``."""
+def score_denoisers(clean: np.ndarray, noisy: np.ndarray, sigma: float, methods: dict) -> tuple[dict, dict]:
+    """Each ``methods[name](noisy, sigma)`` timed and scored against ``clean``:
+    ``({"noisy": psnr, name: psnr}, {name: seconds})`` (PSNR with ``data_range = 1``). One table cell of
+    this section's denoising table and of section 3b's and 3c's."""
     import time
 
     from sparseimg.metrics import psnr
 
-    noisy = add_noise(clean, s / 255, seed)
     cell, seconds = {"noisy": psnr(clean, noisy, data_range=1.0)}, {}
-    for key, denoise in DENOISERS.items():
+    for name, denoise in methods.items():
         start = time.perf_counter()
-        estimate = denoise(noisy, s / 255, settings)
-        seconds[key] = time.perf_counter() - start
-        cell[key] = psnr(clean, estimate, data_range=1.0)
+        estimate = denoise(noisy, sigma)
+        seconds[name] = time.perf_counter() - start
+        cell[name] = psnr(clean, estimate, data_range=1.0)
     return cell, seconds
+
+
+def _denoising_cell(clean: np.ndarray, s: float, seed, settings: DenoiseSettings) -> tuple[dict, dict]:
+    """One (σ, image) cell of :func:`denoising_table`."""
+    methods = {key: partial(_with_settings, DENOISERS[key], settings) for key in DENOISERS}
+    return score_denoisers(clean, add_noise(clean, s / 255, seed), s / 255, methods)
+
+
+def _with_settings(denoise, settings, noisy, sigma):
+    return denoise(noisy, sigma, settings)
 
 
 def denoising_table(clean: dict, sigmas, tuned: dict, noise_seed: int, *, workers: int = 1) -> tuple[dict, list, dict]:
@@ -309,6 +318,9 @@ def denoising_table(clean: dict, sigmas, tuned: dict, noise_seed: int, *, worker
     return table, rows, seconds
 
 
+# ---------------------------------------------------------------------------------------------
+# Figures: one lifting level step by step; keeping the largest coefficients
+# ---------------------------------------------------------------------------------------------
 def lifting_trace(x: np.ndarray, wavelet="cdf53") -> list[tuple[str, np.ndarray, np.ndarray]]:
     """One level of the lifting analysis of an even-length 1-D ``x``, step by step (periodic boundary).
 
