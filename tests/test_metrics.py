@@ -31,7 +31,14 @@ def test_shape_mismatch_and_bad_range():
     with pytest.raises(ValueError, match="shape"):
         psnr(np.zeros(3), np.zeros(4))
     with pytest.raises(ValueError, match="data_range"):
-        psnr(np.zeros(3), np.ones(3))
+        psnr(np.zeros(3), np.ones(3), data_range=0.0)
+
+
+def test_one_psnr_convention_peak_one():
+    ref = np.array([0.2, 0.4, 0.6])  # range 0.4: the default peak stays 1, not the reference's range
+    est = ref + 0.1
+    assert psnr(ref, est) == pytest.approx(20.0)
+    assert psnr(ref, est, data_range=0.4) == pytest.approx(20.0 + 20.0 * np.log10(0.4))
 
 
 def test_event_statistics_are_numpys():

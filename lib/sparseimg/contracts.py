@@ -60,6 +60,7 @@ class Operator(Protocol):
     def prepare_data(self, data: np.ndarray) -> Any: ...
     def residual_value_and_grad(self, x: np.ndarray, prepared: Any) -> tuple[float, np.ndarray]: ...
     def fourier_data_term(self, prepared: Any) -> FourierDataTerm | None: ...
+    def normal_trace(self) -> float | None: ...
 
 
 @runtime_checkable
@@ -114,7 +115,7 @@ class PenaltyBase:
 
 _MEMBERS = {
     "operator": ("forward", "adjoint", "normal", "lipschitz_constant", "solve_normal", "prepare_data",
-                 "residual_value_and_grad", "fourier_data_term"),
+                 "residual_value_and_grad", "fourier_data_term", "normal_trace"),
     "smooth term": ("value", "grad", "value_and_grad", "lipschitz_constant", "affine_gradient", "fourier_form"),
     "penalty": ("value", "prox", "has_value", "scalar_l1_weight"),
 }

@@ -24,14 +24,17 @@ def rmse(reference: np.ndarray, estimate: np.ndarray) -> float:
     return float(np.sqrt(np.mean((ref - est) ** 2)))
 
 
-def psnr(reference: np.ndarray, estimate: np.ndarray, *, data_range: float | None = None) -> float:
+def psnr(reference: np.ndarray, estimate: np.ndarray, *, data_range: float = 1.0) -> float:
     """Peak signal-to-noise ratio in dB, ``10 log10(data_range² / MSE)``.
 
     Parameters
     ----------
-    data_range : float, optional
-        Peak-to-peak range of the signal; default ``max(reference) − min(reference)``
-        (for images in [0, 1], pass ``1.0`` to match scikit-image's convention).
+    reference, estimate : ndarray
+        Same shape.
+    data_range : float
+        Peak-to-peak range of the signal: 1 for the library's images (float in [0, 1], the one
+        convention; scikit-image's for float images); pass another peak for other signals
+        (e.g. ``np.ptp(reference)`` for a spike train).
 
     Returns
     -------
@@ -39,8 +42,6 @@ def psnr(reference: np.ndarray, estimate: np.ndarray, *, data_range: float | Non
         ``inf`` when the estimate equals the reference.
     """
     ref, est = _pair(reference, estimate)
-    if data_range is None:
-        data_range = float(ref.max() - ref.min())
     if not data_range > 0:
         raise ValueError(f"data_range={data_range!r} is not allowed: expected > 0")
     mse = float(np.mean((ref - est) ** 2))

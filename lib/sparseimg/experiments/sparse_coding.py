@@ -40,7 +40,7 @@ from sparseimg.workspace.timing import measure_interleaved, summarize
 from sparseimg.experiments import Registry
 from sparseimg.experiments.tuning import Tuned, sweep_to_interior
 
-__all__ = ["METHODS", "Problem", "make_problem", "recover", "recover_each", "evaluate", "reference_minimum",
+__all__ = ["METHODS", "Problem", "make_problem", "recover", "recover_each", "evaluate", "event_peak", "reference_minimum",
            "noise_scan", "lambda_scan", "tune_lam", "document_formulation", "timing_table", "SUPPORT_FRACTION"]
 
 #: An event counts as found when ``|ŷ| > SUPPORT_FRACTION × (smallest true |y|)``.
@@ -146,7 +146,8 @@ def _iterative(solve):
     def run(problem: Problem, *, n_iter: int, tol: float, track_reference: bool = False, progress: bool = False,
             desc: str | None = None, **options):
         x0 = np.zeros(problem.operator.shape, dtype=problem.operator.dtype)
-        ref = dict(reference=problem.events, support_tol=problem.support_tol) if track_reference else {}
+        ref = dict(reference=problem.events, support_tol=problem.support_tol,
+                   data_range=event_peak(problem)) if track_reference else {}
         return solve(problem, x0, n_iter=n_iter, tol=tol, progress=progress, desc=desc, **ref, **options)
     return run
 
@@ -256,6 +257,12 @@ def _recover_evaluate(problem, method, options):
     return (hist.n_iter if hist else 0), evaluate(problem, est)
 
 
+def event_peak(problem: Problem) -> float:
+    """The PSNR peak of the events: their range (a spike train, not an image in [0, 1])."""
+    events = np.asarray(problem.events, dtype=np.float64)
+    return float(events.max() - events.min())
+
+
 def evaluate(problem: Problem, estimate: np.ndarray) -> dict[str, float]:
     """Errors of an estimate: relative squared error on events and on the clean image,
     PSNR of the events (dB, range of the true events), support precision and recall.
@@ -284,7 +291,7 @@ def evaluate(problem: Problem, estimate: np.ndarray) -> dict[str, float]:
     return {
         "event_error": relative_error(problem.events, estimate),
         "image_error": relative_error(problem.clean, problem.operator.forward(estimate)),
-        "event_psnr": psnr(problem.events, estimate),
+        "event_psnr": psnr(problem.events, estimate, data_range=event_peak(problem)),
         "precision": precision,
         "recall": recall,
     }

@@ -117,6 +117,10 @@ class LinearOperator:
         """The data term as named Fourier arrays for the fused loops, or None (this default: no fused path)."""
         return None
 
+    def normal_trace(self) -> float | None:
+        """``trace(AᵀA)`` when the operator knows it exactly, else None (this default: callers estimate it)."""
+        return None
+
 
 class Composition(LinearOperator):
     """``A ∘ B``: ``forward = A.forward(B.forward(x))``, ``adjoint = B.adjoint(A.adjoint(y))``.

@@ -343,6 +343,15 @@ class FourierConvolution(LinearOperator):
         """``‖A‖² = max |H|²``, the Lipschitz constant of ``∇ ½‖A x − b‖²``."""
         return float(np.max(self.power))
 
+    def normal_trace(self) -> float:
+        """``trace(AᵀA) = Σ |H|²`` over the full frequency grid, from the ``rfft2`` half grid (its first
+        column, and its last one for an even width, appear once; every other column twice)."""
+        n1 = self.shape[1]
+        total = 2.0 * float(self.power.sum()) - float(self.power[:, 0].sum())
+        if n1 % 2 == 0:
+            total -= float(self.power[:, -1].sum())
+        return total
+
     # -- the data term ½‖A x − b‖² in one FFT pair (see LinearOperator) ----------
     def prepare_data(self, data: np.ndarray) -> "SpectralData":
         """Keep ``b``, its spectrum ``B`` and ``conj(H) B`` (the spectrum of ``Aᵀb``)."""

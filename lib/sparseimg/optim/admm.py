@@ -49,17 +49,13 @@ __all__ = ["admm", "initial_penalty"]
 def initial_penalty(operator) -> float:
     """``trace(AᵀA) / n``: the mean eigenvalue of the normal operator.
 
-    Exact for operators that expose ``power`` (the ``|H|²`` of a FourierConvolution, on the
-    ``rfft2`` half grid, weighted like the full spectrum); otherwise estimated by 16
-    Hutchinson probes with a fixed seed (deterministic).
+    Exact for operators that know ``trace(AᵀA)`` (``normal_trace()``, e.g. a FourierConvolution
+    from its spectrum); otherwise estimated by 16 Hutchinson probes with a fixed seed
+    (deterministic).
     """
-    power = getattr(operator, "power", None)
-    if power is not None:
-        n1 = operator.shape[1]
-        total = 2.0 * float(power.sum()) - float(power[:, 0].sum())
-        if n1 % 2 == 0:
-            total -= float(power[:, -1].sum())
-        return total / (operator.shape[0] * n1)
+    trace = operator.normal_trace()
+    if trace is not None:
+        return trace / (operator.shape[0] * operator.shape[1])
     rng = np.random.default_rng(0)
     probes = [rng.choice([-1.0, 1.0], size=operator.shape).astype(operator.dtype) for _ in range(16)]
     return float(np.mean([sq_norm(operator.forward(p)) / p.size for p in probes]))
@@ -74,7 +70,7 @@ def _relative_residuals(r2, x2, z2, dz2, u2):
 def admm(smooth, penalty, x0: np.ndarray, *, rho: float | None = None, relax: float = 1.8,
          balance: bool = True, mu: float = 10.0, tau: float = 2.0, n_iter: int = 100, tol: float = 1e-4,
          track: bool = False, reference: np.ndarray | None = None, support_tol: float | None = 0.0,
-         data_range: float | None = None, callback=None, progress: bool = False, desc: str | None = None,
+         data_range: float = 1.0, callback=None, progress: bool = False, desc: str | None = None,
          fused: bool | None = None) -> tuple[np.ndarray, History]:
     """Minimize ``smooth(x) + penalty(x)`` by over-relaxed ADMM with residual balancing.
 

@@ -106,7 +106,7 @@ class _Monitor:
     """
 
     def __init__(self, history: History, reference=None, *, support_tol: float | None = 0.0,
-                 data_range: float | None = None, callback=None, track: bool = True):
+                 data_range: float = 1.0, callback=None, track: bool = True):
         self.history = history
         self.reference = reference
         self.support_tol = support_tol
@@ -150,7 +150,7 @@ def _check_common(x0, n_iter, tol):
 def proximal_gradient(smooth, penalty, x0: np.ndarray, *, step: float | None = None,
                       n_iter: int = 100, tol: float = 1e-6, accelerate: bool = False,
                       restart: bool = False, reference: np.ndarray | None = None, support_tol: float | None = 0.0,
-                      data_range: float | None = None,
+                      data_range: float = 1.0,
                       track: bool = True, callback=None, progress: bool = False,
                       desc: str | None = None, fused: bool | None = None) -> tuple[np.ndarray, History]:
     """Minimize ``smooth(x) + penalty(x)`` by (accelerated) proximal gradient.
@@ -183,7 +183,7 @@ def proximal_gradient(smooth, penalty, x0: np.ndarray, *, step: float | None = N
     support_tol : float or None
         ``|x| > support_tol`` defines the support for precision/recall (None: not recorded).
     data_range : float, optional
-        Peak of the PSNR (default: the reference's range, see :func:`~sparseimg.metrics.psnr`).
+        Peak of the PSNR (default 1: images in [0, 1]; see :func:`~sparseimg.metrics.psnr`).
     track : bool
         Record the objective at every iterate. With an affine gradient (quadratic
         ``f``) this is free; otherwise it costs one extra evaluation of ``f``.
@@ -330,7 +330,7 @@ def fista(smooth, lam: float, x0, **kwargs) -> tuple[np.ndarray, History]:
 
 
 def conjugate_gradient(smooth, x0: np.ndarray, *, n_iter: int = 100, tol: float = 1e-6,
-                       reference: np.ndarray | None = None, support_tol: float = 0.0,
+                       reference: np.ndarray | None = None, support_tol: float = 0.0, data_range: float = 1.0,
                        callback=None, progress: bool = False, track: bool = True,
                        desc: str | None = None) -> tuple[np.ndarray, History]:
     """Conjugate gradient on the normal equations ``(AᵀA + ridge I) x = Aᵀb``.
@@ -344,7 +344,7 @@ def conjugate_gradient(smooth, x0: np.ndarray, *, n_iter: int = 100, tol: float 
     """
     x0, n_iter, tol = _check_common(x0, n_iter, tol)
     history = History()
-    monitor = _Monitor(history, reference, support_tol=support_tol, callback=callback)
+    monitor = _Monitor(history, reference, support_tol=support_tol, data_range=data_range, callback=callback)
     dtype = x0.dtype.type
     rhs = smooth.adjoint_data.astype(dtype, copy=False)
     b_sq = smooth.residual_norm_sq() if track else None
@@ -408,7 +408,7 @@ class OptimizeRun:
 
 
 def scipy_minimize(fun, x0, *, shape, method, jac, hessp=None, options, track_objective=None,
-                   reference=None, data_range: float | None = None) -> tuple[np.ndarray, OptimizeRun]:
+                   reference=None, data_range: float = 1.0) -> tuple[np.ndarray, OptimizeRun]:
     """``scipy.optimize.minimize`` with the library's iteration record.
 
     Parameters

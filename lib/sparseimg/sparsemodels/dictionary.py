@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["batch_omp", "omp_supports", "normalize_atoms", "ksvd", "KSVDResult", "sparse_rmse", "clean_dictionary"]
+__all__ = ["batch_omp", "normalize_atoms", "ksvd", "KSVDResult", "sparse_rmse", "clean_dictionary"]
 
 
 def normalize_atoms(D: np.ndarray) -> np.ndarray:
@@ -112,11 +112,6 @@ def batch_omp(X: np.ndarray, D: np.ndarray, k: int, *, gram: np.ndarray | None =
     Gamma = np.zeros((n_atoms, n))
     Gamma[S.T, rows[None, :]] = gamma.T
     return (Gamma, S) if return_supports else Gamma
-
-
-def omp_supports(Gamma: np.ndarray) -> list[frozenset]:
-    """The support (set of atoms with non-zero coefficients) of each column of ``Gamma``."""
-    return [frozenset(np.flatnonzero(col).tolist()) for col in np.asarray(Gamma).T]
 
 
 def sparse_rmse(X: np.ndarray, D: np.ndarray, Gamma: np.ndarray) -> float:
