@@ -84,7 +84,21 @@ def _axis_kernel(taps_along, axis):
 
 
 def init_params(config: dict | None = None, seed: int = 0) -> dict:
-    """Weights at the CDF 9/7 (``n_steps=4``) or 5/3 (``n_steps=2``) lifting, detail CNNs He-initialized."""
+    """Weights at the CDF 9/7 (``n_steps=4``) or 5/3 (``n_steps=2``) lifting, detail CNNs He-initialized.
+
+    Parameters
+    ----------
+    config : dict, optional
+        Overrides of :data:`DEFAULT_CONFIG` (levels, n_steps, pu_hidden, band_hidden, band_layers, pilot).
+    seed : int, optional
+        Seed of the He initialization.
+
+    Returns
+    -------
+    dict
+        ``name -> array``: the lifting kernels ``L{level}a{axis}s{step}lin``, their residual CNNs and the
+        band CNNs ``L{level}band…`` (with a pilot, the band CNN's last layer is zero: exactly the Wiener gain).
+    """
     cfg = {**DEFAULT_CONFIG, **(config or {})}
     if cfg["n_steps"] not in (2, 4):
         raise ValueError(f"n_steps={cfg['n_steps']!r} is not allowed: expected 2 (5/3 start) or 4 (9/7 start)")
@@ -111,11 +125,34 @@ def init_params(config: dict | None = None, seed: int = 0) -> dict:
 
 
 def n_parameters(params: dict) -> int:
+    """The number of trainable scalars.
+
+    Parameters
+    ----------
+    params : dict
+        A weights dict (:func:`init_params`, or trained).
+
+    Returns
+    -------
+    int
+    """
     return int(sum(np.size(v) for v in params.values()))
 
 
 def architecture(params: dict) -> dict:
-    """The architecture of a weights dict: levels, lifting steps, P/U hidden channels, CNN layers, pilot."""
+    """The architecture a weights dict encodes (read from its keys and shapes).
+
+    Parameters
+    ----------
+    params : dict
+        A weights dict.
+
+    Returns
+    -------
+    dict
+        ``levels``, ``n_steps`` (lifting steps per axis), ``pu_hidden`` (P/U residual CNN channels, 0: none),
+        ``band_layers`` and ``pilot`` (whether the band CNN reads a pilot estimate).
+    """
     levels = 1 + max(int(k[1:k.index("a")]) for k in params if k.endswith("lin"))
     n_steps = 1 + max(int(k.split("s")[1].split("lin")[0]) for k in params if k.startswith("L0a0") and k.endswith("lin"))
     pu_hidden = params["L0a0s0nw0"].shape[0] if "L0a0s0nw0" in params else 0
@@ -172,10 +209,24 @@ def _synthesis_1d(params, s, d, lev, axis, cfg):
 
 
 def forward(params: dict, x, levels: int | None = None):
-    """Analysis of ``x`` (N, 1, H, W), sides divisible by ``2**levels``.
+    """Analysis by the learned lifting steps (periodic; autograd-traceable).
 
-    Returns ``(coarse, details)``: ``details[j] = (LH, HL, HH)`` of level ``j`` (finest first),
-    each (N, 1, H/2^(j+1), W/2^(j+1)); ``LH`` is low-pass along rows and high-pass along columns.
+    Parameters
+    ----------
+    params : dict
+        A weights dict.
+    x : ndarray or ArrayBox
+        Batch (N, 1, H, W), sides divisible by ``2**levels``.
+    levels : int, optional
+        Levels to compute (default: the model's).
+
+    Returns
+    -------
+    coarse : ndarray
+        (N, 1, H/2^levels, W/2^levels).
+    details : list of tuple
+        ``details[j] = (LH, HL, HH)`` of level ``j`` (finest first), each (N, 1, H/2^(j+1), W/2^(j+1));
+        ``LH`` is low-pass along rows and high-pass along columns.
     """
     cfg = architecture(params)
     levels = cfg["levels"] if levels is None else levels
@@ -191,7 +242,20 @@ def forward(params: dict, x, levels: int | None = None):
 
 
 def inverse(params: dict, coarse, details):
-    """Synthesis: the exact inverse of :func:`forward` for any weights."""
+    """Synthesis: the exact inverse of :func:`forward` for any weights.
+
+    Parameters
+    ----------
+    params : dict
+        The weights given to :func:`forward`.
+    coarse, details
+        As returned by :func:`forward` (details possibly denoised).
+
+    Returns
+    -------
+    ndarray
+        The batch (N, 1, H, W).
+    """
     cfg = architecture(params)
     s = coarse
     for lev in reversed(range(len(details))):
@@ -215,7 +279,23 @@ def denoise_bands(params: dict, details, sigma, pilot=None, sigma_ref: float = D
     """``d̂ = d · sigmoid([log(p²/σ²) +] CNN_level(d/σ, |d|/σ, [p/σ, |p|/σ,] log(σ/σ_ref)))`` per level
     (the band inputs saturated at :data:`SATURATION` σ).
 
-    ``sigma`` (N,) per patch; ``pilot``: the detail bands of a pilot estimate (same transform), or None.
+    Parameters
+    ----------
+    params : dict
+        A weights dict.
+    details : list of tuple
+        The detail bands of :func:`forward`.
+    sigma : ndarray
+        Noise level per patch, shape (N,), image units.
+    pilot : list of tuple, optional
+        The detail bands of a pilot estimate (same transform); required by a model with a pilot.
+    sigma_ref : float, optional
+        The σ the level feature ``log(σ/σ_ref)`` is relative to.
+
+    Returns
+    -------
+    list of tuple
+        The denoised ``(LH, HL, HH)`` per level, shaped like ``details``.
     """
     cfg = architecture(params)
     if cfg["pilot"] and pilot is None:
@@ -240,8 +320,24 @@ def denoise_bands(params: dict, details, sigma, pilot=None, sigma_ref: float = D
 
 
 def denoise_patches(params: dict, noisy, sigma, pilot=None):
-    """Forward, detail denoising, inverse on a batch (N, 1, H, W) with per-patch ``sigma`` (N,)
-    and, for a model with a pilot, the pilot estimates (N, 1, H, W)."""
+    """Forward transform, detail denoising, inverse transform on a batch.
+
+    Parameters
+    ----------
+    params : dict
+        A weights dict.
+    noisy : ndarray
+        Batch (N, 1, H, W), sides divisible by ``2**levels``.
+    sigma : ndarray
+        Noise level per patch, shape (N,).
+    pilot : ndarray, optional
+        Pilot estimates (N, 1, H, W), required by a model with a pilot.
+
+    Returns
+    -------
+    ndarray
+        The denoised batch (N, 1, H, W).
+    """
     coarse, details = forward(params, noisy)
     pilot_details = None if pilot is None else forward(params, pilot)[1]
     return inverse(params, coarse, denoise_bands(params, details, sigma, pilot_details))
@@ -250,7 +346,19 @@ def denoise_patches(params: dict, noisy, sigma, pilot=None):
 def pilot_estimate(noisy, sigma, shifts: int = 4):
     """The pilot: part 1's translation-invariant BayesShrink (9/7, 4 levels, ``shifts × shifts`` cycle spins).
 
-    ``noisy`` (n0, n1) or a stack (C, n0, n1) with ``sigma`` a number or one per image.
+    Parameters
+    ----------
+    noisy : ndarray
+        An image (n0, n1) or a stack (C, n0, n1).
+    sigma : float or ndarray
+        Noise level (image units), one number or one per image of the stack.
+    shifts : int, optional
+        Cycle spins per axis.
+
+    Returns
+    -------
+    ndarray
+        The pilot estimate, shaped like ``noisy``.
     """
     from sparseimg.restoration.shrinkage import denoise_ti
 
@@ -264,6 +372,26 @@ def denoise(noisy, sigma, params: dict, *, shifts: int = 2, pad: int = 16, pilot
     The image (and its pilot, :func:`pilot_estimate`, for a model with a pilot) is reflect-padded by
     ``pad`` and to a multiple of ``2**levels``; the network (periodic) runs on ``shifts × shifts``
     circular translations by one pixel, whose results are shifted back and averaged.
+
+    Parameters
+    ----------
+    noisy : ndarray
+        The image (n0, n1), float in [0, 1].
+    sigma : float or None
+        Noise standard deviation in image units (> 0), or None to estimate it.
+    params : dict
+        Trained weights (``sparseimg.learn.training.load_weights(path)[0]`` of the committed ``models/`` file).
+    shifts : int, optional
+        Translations per axis averaged (≥ 1).
+    pad : int, optional
+        Reflect padding (≥ 0).
+    pilot_shifts : int, optional
+        Cycle spins of the pilot estimate.
+
+    Returns
+    -------
+    ndarray
+        The estimate, shape (n0, n1), unclipped.
     """
     from sparseimg.restoration.noise import estimate_sigma_patches
 
@@ -292,7 +420,22 @@ def denoise(noisy, sigma, params: dict, *, shifts: int = 2, pad: int = 16, pilot
 
 
 def make_denoiser(params: dict, *, shifts: int = 2, sigma_range=(2.0 / 255, 75.0 / 255)):
-    """``denoise(x, sigma)`` for plug-and-play, ``sigma`` clipped to the range the model is meant for."""
+    """The model as a plug-and-play denoiser.
+
+    Parameters
+    ----------
+    params : dict
+        Trained weights.
+    shifts : int, optional
+        As in :func:`denoise`.
+    sigma_range : pair of float, optional
+        The σ range the model is meant for; a requested σ is clipped into it.
+
+    Returns
+    -------
+    callable
+        ``run(x, sigma) -> ndarray``.
+    """
     lo, hi = sigma_range
 
     def run(x, sigma):
@@ -304,7 +447,20 @@ def make_denoiser(params: dict, *, shifts: int = 2, sigma_range=(2.0 / 255, 75.0
 # Training data and loss
 # ---------------------------------------------------------------------------------------------
 def training_images(names=TRAINING_IMAGES, max_side: int = 512) -> list:
-    """The training images, greyscale float64 in [0, 1], central crops of at most ``max_side``."""
+    """The training images (never a reported image: refused).
+
+    Parameters
+    ----------
+    names : sequence of str, optional
+        Packaged image names.
+    max_side : int, optional
+        Larger images are centre-cropped to ``max_side``.
+
+    Returns
+    -------
+    list of ndarray
+        Greyscale float64 in [0, 1].
+    """
     from sparseimg.images import center_crop, load_image
 
     reported = {"camera", "astronaut", "moon", "coins"}
@@ -323,6 +479,25 @@ def make_pool(images, n_draws: int, sigma_range, rng: np.random.Generator, *, pi
     """``[(clean, noisy, pilot or None, sigma)]``: ``n_draws`` noisy copies of every image, σ ~ U(sigma_range) each.
 
     The pilots are computed on the whole images (as at test time), once, before training.
+
+    Parameters
+    ----------
+    images : list of ndarray
+        Clean training images.
+    n_draws : int
+        Noisy copies per image.
+    sigma_range : pair of float
+        σ is drawn uniformly in it for every copy.
+    rng : numpy.random.Generator
+    pilot : bool, optional
+        Whether to compute the pilot estimates.
+    pilot_shifts : int, optional
+        Cycle spins of the pilots.
+
+    Returns
+    -------
+    list of tuple
+        ``(clean, noisy float32, pilot float32 or None, sigma)`` per draw.
     """
     pool = []
     for im in images:
@@ -337,7 +512,21 @@ def make_pool(images, n_draws: int, sigma_range, rng: np.random.Generator, *, pi
 def sample_batch(rng: np.random.Generator, pool, patch: int, batch: int):
     """``(clean, noisy, sigma, pilot)`` patches of the pool (random flips and transposes).
 
-    ``pilot`` is None for a pool without pilots.
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    pool : list of tuple
+        From :func:`make_pool`; images drawn in proportion to their area.
+    patch : int
+        Patch side.
+    batch : int
+        Patches per batch.
+
+    Returns
+    -------
+    tuple
+        ``(clean, noisy, sigma, pilot)``: batches (batch, 1, patch, patch), σ (batch,), ``pilot`` None for a
+        pool without pilots.
     """
     has_pilot = pool[0][2] is not None
     arrays = np.empty((3 if has_pilot else 2, batch, 1, patch, patch))
@@ -362,7 +551,21 @@ def sample_batch(rng: np.random.Generator, pool, patch: int, batch: int):
 
 
 def loss(params: dict, clean, noisy, sigma, pilot=None, margin: int = 8):
-    """Mean over the batch of ``MSE / σ²`` on the patch interior (periodic wrap-around excluded)."""
+    """Mean over the batch of ``MSE / σ²`` on the patch interior (periodic wrap-around excluded).
+
+    Parameters
+    ----------
+    params : dict
+        The weights (traced by autograd).
+    clean, noisy, sigma, pilot
+        A batch of :func:`sample_batch`.
+    margin : int, optional
+        Border pixels left out of the loss.
+
+    Returns
+    -------
+    float or ArrayBox
+    """
     out = denoise_patches(params, noisy, sigma, pilot)
     err = (out - clean)[:, :, margin:-margin, margin:-margin]
     per = anp.mean(err ** 2, axis=(1, 2, 3)) / sigma ** 2
@@ -372,7 +575,34 @@ def loss(params: dict, clean, noisy, sigma, pilot=None, margin: int = 8):
 def train_model(config: dict, *, patch: int = 64, batch: int = 16, n_steps: int = 2000, lr: float = 2e-3,
                 sigma_range=(5.0 / 255, 55.0 / 255), n_draws: int = 6, seed: int = 0, images=TRAINING_IMAGES,
                 progress: bool = True, max_side: int = 512, pilot_shifts: int = 4):
-    """Train from the 9/7 start; returns ``(params, log)`` (losses, seconds wall and CPU)."""
+    """Train the denoiser from the 9/7 start (Adam, gradient clipping, fixed seeds).
+
+    Parameters
+    ----------
+    config : dict
+        Architecture overrides of :data:`DEFAULT_CONFIG`.
+    patch, batch, n_steps, lr : optional
+        Patch side, patches per step, steps, Adam's learning rate.
+    sigma_range : pair of float, optional
+        Training noise levels (image units).
+    n_draws : int, optional
+        Noisy copies per training image.
+    seed : int, optional
+        Seeds the weights, the pool and the batches.
+    images : sequence of str, optional
+        Training images (reported images refused).
+    progress : bool, optional
+        A progress bar.
+    max_side, pilot_shifts : int, optional
+        As in :func:`training_images` and :func:`make_pool`.
+
+    Returns
+    -------
+    params : dict
+        The trained weights.
+    log : dict
+        Losses (≤ 200 samples), wall and CPU seconds, pool seconds, steps, parameter count, images.
+    """
     from sparseimg.learn.training import fit
 
     cfg = {**DEFAULT_CONFIG, **config}

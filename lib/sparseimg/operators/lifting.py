@@ -87,7 +87,13 @@ class LiftingWavelet:
 
     @property
     def linear(self) -> bool:
-        """True when every step has taps or a transpose (the adjoint exists)."""
+        """Whether the adjoint exists.
+
+        Returns
+        -------
+        bool
+            True when every step has taps or a transpose.
+        """
         return all(s.taps is not None or s.transpose is not None for s in self.steps)
 
 
@@ -108,12 +114,33 @@ WAVELETS = {"haar": HAAR, "cdf53": CDF53, "cdf97": CDF97}
 
 
 def get_wavelet(wavelet) -> LiftingWavelet:
-    """A :class:`LiftingWavelet` from itself or its name (``"haar"``, ``"cdf53"``, ``"cdf97"``)."""
+    """A :class:`LiftingWavelet` from itself or its name.
+
+    Parameters
+    ----------
+    wavelet : str or LiftingWavelet
+        ``"haar"``, ``"cdf53"``, ``"cdf97"`` or a :class:`LiftingWavelet` (returned as is).
+
+    Returns
+    -------
+    LiftingWavelet
+    """
     return wavelet if isinstance(wavelet, LiftingWavelet) else WAVELETS[check_choice("wavelet", wavelet, (*WAVELETS,))]
 
 
 def max_levels(n: int) -> int:
-    """Largest number of levels for a length ``n``, ``ceil(log2 n)``: halve (``ceil``) while the length is >= 2."""
+    """Largest number of levels for a length ``n``: halve (``ceil``) while the length is >= 2.
+
+    Parameters
+    ----------
+    n : int
+        Signal length along one axis.
+
+    Returns
+    -------
+    int
+        ``ceil(log2 n)`` (0 for ``n <= 1``).
+    """
     return max(int(n) - 1, 0).bit_length()
 
 
@@ -195,7 +222,7 @@ def _op_t(v, taps, forward, periodic, nd, out):
     return out
 
 
-def _lift(step, s, d, nd, sign, transpose, buf, periodic):
+def _lift(step, s, d, nd, buf, *, sign, transpose, periodic):
     """One step (or its transpose) on ``(outer, m, inner)`` bands in place, added (``sign`` +1) or undone (−1)."""
     predict, m = step.kind == "predict", s.shape[1]
     to_coarse = predict == transpose  # which band the step changes
@@ -271,7 +298,7 @@ def _band(ndim, axes, lengths, pattern, padded=False):
 def _lifter(steps, sign, transpose, periodic):
     def lift(s, d, nd, buf):
         for step in steps:
-            _lift(step, s, d, nd, sign, transpose, buf, periodic)
+            _lift(step, s, d, nd, buf, sign=sign, transpose=transpose, periodic=periodic)
     return lift
 
 
@@ -324,12 +351,29 @@ def _backward(c, wavelet, levels, boundary, axes, transpose, lift=None, dtype=No
 
 
 def dwt(x, wavelet="cdf97", *, levels: int = 1, axis: int = -1, boundary: str = "periodic") -> np.ndarray:
-    """Multi-level 1-D analysis of ``x`` (shape ``(..., n, ...)``, ``n >= 2``) along ``axis``.
+    """Multi-level 1-D analysis of ``x`` along ``axis``.
 
-    ``wavelet``: ``"haar"``, ``"cdf53"``, ``"cdf97"`` or a :class:`LiftingWavelet`; ``levels``:
-    iterations on the coarse band (``<= max_levels(n)``); ``boundary``: ``"periodic"`` or
-    ``"symmetric"``. Returns an array shaped like ``x``, ``[s_L | d_L | … | d_1]`` along ``axis``.
+    Parameters
+    ----------
+    x : ndarray
+        Signal(s), shape ``(..., n, ...)`` with ``n >= 2`` along ``axis``.
+    wavelet : str or LiftingWavelet, optional
+        ``"haar"``, ``"cdf53"``, ``"cdf97"`` (default) or a :class:`LiftingWavelet`.
+    levels : int, optional
+        Iterations on the coarse band, ``1 <= levels <= max_levels(n)`` (default 1).
+    axis : int, optional
+        The axis transformed (default the last).
+    boundary : {"periodic", "symmetric"}, optional
+        How the bands extend past their ends (default ``"periodic"``).
 
+    Returns
+    -------
+    ndarray
+        Shaped like ``x``: ``[s_L | d_L | … | d_1]`` along ``axis`` (float32 stays float32,
+        anything else becomes float64).
+
+    Examples
+    --------
     >>> x = np.arange(7.0)
     >>> bool(np.allclose(idwt(dwt(x, "cdf53", levels=2), "cdf53", levels=2), x))
     True
@@ -339,24 +383,64 @@ def dwt(x, wavelet="cdf97", *, levels: int = 1, axis: int = -1, boundary: str = 
 
 
 def idwt(c, wavelet="cdf97", *, levels: int = 1, axis: int = -1, boundary: str = "periodic") -> np.ndarray:
-    """Synthesis: the exact inverse of :func:`dwt` (same parameters)."""
+    """Synthesis: the exact inverse of :func:`dwt`.
+
+    Parameters
+    ----------
+    c : ndarray
+        Coefficients in :func:`dwt`'s layout.
+    wavelet, levels, axis, boundary
+        As given to :func:`dwt`.
+
+    Returns
+    -------
+    ndarray
+        The signal, shaped like ``c``.
+    """
     c, wavelet, levels, axes = _prepare(c, wavelet, levels, boundary, (axis,), "c")
     return _backward(c, wavelet, levels, boundary, axes, False)
 
 
 def dwt2(x, wavelet="cdf97", *, levels: int = 1, axes=(-2, -1), boundary: str = "periodic") -> np.ndarray:
-    """Separable multi-level 2-D analysis of ``x``, shape ``(..., n0, n1)`` (leading axes: a batch).
+    """Separable multi-level 2-D analysis of ``x``; each level lifts along ``axes[0]`` then ``axes[1]``.
 
-    Each level lifts along ``axes[0]`` then ``axes[1]``; ``levels <= max_levels(min(n0, n1))``;
-    other parameters as in :func:`dwt`. Returns an array shaped like ``x`` in the Mallat layout
-    (the coarsest band top-left; :func:`subbands` lists them all).
+    Parameters
+    ----------
+    x : ndarray
+        Image(s), shape ``(..., n0, n1)`` along ``axes`` (other axes: a batch).
+    wavelet : str or LiftingWavelet, optional
+        As in :func:`dwt` (default ``"cdf97"``).
+    levels : int, optional
+        ``1 <= levels <= max_levels(min(n0, n1))`` (default 1).
+    axes : pair of int, optional
+        The two axes transformed (default the last two).
+    boundary : {"periodic", "symmetric"}, optional
+        As in :func:`dwt`.
+
+    Returns
+    -------
+    ndarray
+        Shaped like ``x``, in the Mallat layout (the coarsest band top-left; :func:`subbands` lists them).
     """
     x, wavelet, levels, axes = _prepare(x, wavelet, levels, boundary, axes)
     return _forward(x, wavelet, levels, boundary, axes)
 
 
 def idwt2(c, wavelet="cdf97", *, levels: int = 1, axes=(-2, -1), boundary: str = "periodic") -> np.ndarray:
-    """Synthesis: the exact inverse of :func:`dwt2` (same parameters)."""
+    """Synthesis: the exact inverse of :func:`dwt2`.
+
+    Parameters
+    ----------
+    c : ndarray
+        Coefficients in :func:`dwt2`'s Mallat layout.
+    wavelet, levels, axes, boundary
+        As given to :func:`dwt2`.
+
+    Returns
+    -------
+    ndarray
+        The image(s), shaped like ``c``.
+    """
     c, wavelet, levels, axes = _prepare(c, wavelet, levels, boundary, axes, "c")
     return _backward(c, wavelet, levels, boundary, axes, False)
 
@@ -376,10 +460,23 @@ def _int_lifter(inverse, periodic):
 def dwt53_int(x, *, levels: int = 1, axes=(-2, -1), boundary: str = "periodic") -> np.ndarray:
     """Integer-to-integer 5/3, the JPEG 2000 reversible transform, of an integer array.
 
-    ``d = x_o − ⌊(x_e[k] + x_e[k+1]) / 2⌋``, ``s = x_e + ⌊(d[k−1] + d[k] + 2) / 4⌋``, no scaling
-    (JPEG 2000 uses ``boundary="symmetric"``); ``levels``, ``axes`` (one or two axes) as in
-    :func:`dwt2`. Returns int32 (int64 for 32/64-bit input) in the Mallat layout;
-    :func:`idwt53_int` undoes it exactly.
+    ``d = x_o − ⌊(x_e[k] + x_e[k+1]) / 2⌋``, ``s = x_e + ⌊(d[k−1] + d[k] + 2) / 4⌋``, no scaling.
+
+    Parameters
+    ----------
+    x : ndarray of integers
+        The signal or image.
+    levels : int, optional
+        As in :func:`dwt2` (default 1).
+    axes : tuple of int, optional
+        One or two axes (default the last two).
+    boundary : {"periodic", "symmetric"}, optional
+        JPEG 2000 uses ``"symmetric"`` (default ``"periodic"``).
+
+    Returns
+    -------
+    ndarray
+        int32 (int64 for 32/64-bit input), in the Mallat layout; :func:`idwt53_int` undoes it exactly.
     """
     x, _, levels, axes = _prepare(x, None, levels, boundary, axes)
     work = np.int32 if x.dtype.itemsize <= 2 else np.int64
@@ -387,7 +484,20 @@ def dwt53_int(x, *, levels: int = 1, axes=(-2, -1), boundary: str = "periodic") 
 
 
 def idwt53_int(c, *, levels: int = 1, axes=(-2, -1), boundary: str = "periodic") -> np.ndarray:
-    """Exact inverse of :func:`dwt53_int` (int32 for int32 coefficients: cast back to uint8 yourself)."""
+    """Exact inverse of :func:`dwt53_int`.
+
+    Parameters
+    ----------
+    c : ndarray of integers
+        Coefficients from :func:`dwt53_int`.
+    levels, axes, boundary
+        As given to :func:`dwt53_int`.
+
+    Returns
+    -------
+    ndarray
+        The integers (int32 for int32 coefficients: cast back to uint8 yourself).
+    """
     c, _, levels, axes = _prepare(c, None, levels, boundary, axes, "c")
     work = np.promote_types(c.dtype, np.int32) if c.dtype != np.uint64 else np.dtype(np.int64)
     return _backward(c, None, levels, boundary, axes, False, _int_lifter(True, boundary == "periodic"), work)
@@ -402,10 +512,22 @@ class SubBand(NamedTuple):
 
 
 def subbands(shape, levels: int) -> list[SubBand]:
-    """The sub-bands of :func:`dwt2` output of ``shape`` (…, n0, n1): finest first, then ``(levels, "LL", …)``.
+    """The sub-bands of a :func:`dwt2` output: finest first, then the coarse band.
 
     Letters: the filter along axis 1 (horizontal), then along axis 0. ``"LH"``: bottom-left block,
     horizontal edges (PyWavelets' ``cH``); ``"HL"``: top-right (``cV``); ``"HH"``: bottom-right (``cD``).
+
+    Parameters
+    ----------
+    shape : tuple of int
+        The coefficients' shape ``(..., n0, n1)``.
+    levels : int
+        The levels of the transform, ``<= max_levels(min(n0, n1))``.
+
+    Returns
+    -------
+    list of SubBand
+        ``(level, orientation, slices)``, level 1's ``LH``, ``HL``, ``HH`` first, ``(levels, "LL", …)`` last.
     """
     n0, n1 = shape[-2:]
     levels = check_int("levels", levels, low=1, high=max_levels(min(n0, n1)))
@@ -464,25 +586,67 @@ class WaveletTransform(LinearOperator):
         return _forward(*args, power=power) if transpose is None else _backward(*args, transpose)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """``W x``, shape ``shape``."""
+        """``W x``.
+
+        Parameters
+        ----------
+        x : ndarray, shape ``shape``
+
+        Returns
+        -------
+        ndarray, shape ``shape``
+        """
         return self._run(x, "x")
 
     def adjoint(self, y: np.ndarray) -> np.ndarray:
-        """``Wᵀ y``, shape ``shape``."""
+        """``Wᵀ y`` (the exact transpose; a :class:`LiftingStep` callable needs its ``transpose``).
+
+        Parameters
+        ----------
+        y : ndarray, shape ``shape``
+
+        Returns
+        -------
+        ndarray, shape ``shape``
+        """
         self._linear()
         return self._run(y, "y", True)
 
     def inverse(self, y: np.ndarray) -> np.ndarray:
-        """``W⁻¹ y``: the synthesis (perfect reconstruction)."""
+        """``W⁻¹ y``: the synthesis (perfect reconstruction).
+
+        Parameters
+        ----------
+        y : ndarray, shape ``shape``
+
+        Returns
+        -------
+        ndarray, shape ``shape``
+        """
         return self._run(y, "y", False)
 
     def inverse_adjoint(self, x: np.ndarray) -> np.ndarray:
-        """``W⁻ᵀ x``, the transposed synthesis (the adjoint of a synthesis-form operator ``α ↦ W⁻¹ α``)."""
+        """``W⁻ᵀ x``, the transposed synthesis (the adjoint of a synthesis-form operator ``α ↦ W⁻¹ α``).
+
+        Parameters
+        ----------
+        x : ndarray, shape ``shape``
+
+        Returns
+        -------
+        ndarray, shape ``shape``
+        """
         self._linear()
         return self._run(x, "x", power=-1)
 
     def subbands(self) -> list[SubBand]:
-        """``(level, orientation, slices)`` of every detail band, finest first, then the coarse band."""
+        """The bands of this transform's output (see :func:`subbands`).
+
+        Returns
+        -------
+        list of SubBand
+            ``(level, orientation, slices)`` of every detail band, finest first, then the coarse band.
+        """
         return subbands(self.shape, self.levels)
 
     def lipschitz_constant(self) -> float:
@@ -493,6 +657,10 @@ class WaveletTransform(LinearOperator):
         divisible by ``2^levels``: exactly 1. The biorthogonal wavelets are far from tight in this
         (PyWavelets') normalization: one 1-D 9/7 level has ``‖T‖² = 1.32``; at 512², periodic,
         4 levels, ``‖W‖²`` is 1.85 for the 9/7 and 13.2 for the 5/3.
+
+        Returns
+        -------
+        float
         """
         self._linear()
         if self.wavelet is HAAR and all(n % 2 ** self.levels == 0 for n in self.shape[-2:]):

@@ -96,9 +96,32 @@ class Zero(PenaltyBase):
     """``g = 0``: the prox is the identity (gives plain gradient descent)."""
 
     def value(self, x: np.ndarray) -> float:
+        """The penalty's value: 0.
+
+        Parameters
+        ----------
+        x : ndarray
+
+        Returns
+        -------
+        float
+        """
         return 0.0
 
     def prox(self, x: np.ndarray, step: float) -> np.ndarray:
+        """``argmin_z ½‖z − x‖² + step · g(z)``: ``x`` itself (the same array, not a copy).
+
+        Parameters
+        ----------
+        x : ndarray
+        step : float
+            The step size (> 0) that scales the penalty.
+
+        Returns
+        -------
+        ndarray
+            ``x``.
+        """
         return x
 
 
@@ -130,15 +153,44 @@ class L1Norm(PenaltyBase):
             raise ValueError("lam has negative entries: expected non-negative weights")
 
     def value(self, x: np.ndarray) -> float:
+        """The penalty's value: ``λ ‖x‖₁`` (weighted when ``lam`` is an array).
+
+        Parameters
+        ----------
+        x : ndarray
+
+        Returns
+        -------
+        float
+        """
         if np.ndim(self.lam) == 0:
             return float(self.lam) * float(np.abs(x).sum())
         return float((np.asarray(self.lam) * np.abs(x)).sum())
 
     def prox(self, x: np.ndarray, step: float) -> np.ndarray:
+        """``argmin_z ½‖z − x‖² + step · g(z)``: soft thresholding at ``λ · step``.
+
+        Parameters
+        ----------
+        x : ndarray
+        step : float
+            The step size (> 0) that scales the penalty.
+
+        Returns
+        -------
+        ndarray
+            A new array shaped like ``x``.
+        """
         return soft_threshold(x, self.lam * step)
 
     def scalar_l1_weight(self) -> float | None:
-        """``lam`` when it is one scalar (the fused loops' soft threshold), None for per-entry weights."""
+        """The weight a fused loop's soft threshold uses.
+
+        Returns
+        -------
+        float or None
+            ``lam`` when it is one scalar, None for per-entry weights.
+        """
         return float(self.lam) if np.ndim(self.lam) == 0 else None
 
 
@@ -165,9 +217,32 @@ class L0Norm(PenaltyBase):
         check_real("lam", self.lam, low=0.0)
 
     def value(self, x: np.ndarray) -> float:
+        """The penalty's value: ``λ`` times the number of non-zero entries.
+
+        Parameters
+        ----------
+        x : ndarray
+
+        Returns
+        -------
+        float
+        """
         return float(self.lam) * float(np.count_nonzero(x))
 
     def prox(self, x: np.ndarray, step: float) -> np.ndarray:
+        """``argmin_z ½‖z − x‖² + step · g(z)``: hard thresholding at ``sqrt(2 λ step)``.
+
+        Parameters
+        ----------
+        x : ndarray
+        step : float
+            The step size (> 0) that scales the penalty.
+
+        Returns
+        -------
+        ndarray
+            A new array shaped like ``x``.
+        """
         return hard_threshold(x, np.sqrt(2.0 * self.lam * step))
 
 
@@ -196,9 +271,32 @@ class Box(PenaltyBase):
             raise ValueError(f"low={self.low!r}, high={self.high!r} are not allowed: expected low <= high")
 
     def value(self, x: np.ndarray) -> float:
+        """The penalty's value: 0 inside the box, ``inf`` outside.
+
+        Parameters
+        ----------
+        x : ndarray
+
+        Returns
+        -------
+        float
+        """
         return 0.0 if np.all((x >= self.low) & (x <= self.high)) else np.inf
 
     def prox(self, x: np.ndarray, step: float) -> np.ndarray:
+        """``argmin_z ½‖z − x‖² + step · g(z)``: clipping to ``[low, high]``.
+
+        Parameters
+        ----------
+        x : ndarray
+        step : float
+            The step size (> 0) that scales the penalty.
+
+        Returns
+        -------
+        ndarray
+            A new array shaped like ``x``.
+        """
         return np.clip(x, self.low, self.high)
 
 
@@ -231,12 +329,34 @@ class NuclearNorm(PenaltyBase):
         check_real("lam", self.lam, low=0.0)
 
     def value(self, x: np.ndarray) -> float:
-        """``λ Σ σ_i``, the singular values from the eigenvalues of the smaller Gram matrix."""
+        """The penalty's value: ``λ Σ σ_i``, the singular values from the eigenvalues of the smaller Gram matrix.
+
+        Parameters
+        ----------
+        x : ndarray
+
+        Returns
+        -------
+        float
+        """
         xt = np.swapaxes(x, -1, -2)
         gram = np.matmul(x, xt) if x.shape[-2] <= x.shape[-1] else np.matmul(xt, x)
         return float(self.lam) * float(np.sqrt(np.maximum(np.linalg.eigvalsh(gram), 0.0)).sum())
 
     def prox(self, x: np.ndarray, step: float) -> np.ndarray:
+        """``argmin_z ½‖z − x‖² + step · g(z)``: singular value thresholding at ``λ · step``, per channel.
+
+        Parameters
+        ----------
+        x : ndarray
+        step : float
+            The step size (> 0) that scales the penalty.
+
+        Returns
+        -------
+        ndarray
+            A new array shaped like ``x``.
+        """
         tau = float(self.lam) * float(step)
         wide = x.shape[-2] <= x.shape[-1]
         xt = np.swapaxes(x, -1, -2)
