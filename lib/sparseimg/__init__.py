@@ -33,8 +33,9 @@ import importlib
 _EXPORTS = {
     "denoise": "restoration.api", "deblur": "restoration.api", "inpaint": "restoration.api",
     "load_image": "images",
-    "FourierConvolution": "operators", "LinearConvolution": "operators", "MaskOperator": "operators",
-    "transfer_from_centered": "operators", "transfer_from_kernel": "operators",
+    "FourierConvolution": "operators.fourier", "LinearConvolution": "operators.convolution",
+    "MaskOperator": "operators.mask", "transfer_from_centered": "operators.fourier",
+    "transfer_from_kernel": "operators.fourier",
     "gaussian_psf": "kernels", "motion_cloud_envelope": "kernels", "motion_cloud_operator": "kernels",
     "psnr": "metrics", "rmse": "metrics", "support_precision_recall": "metrics",
     "LeastSquares": "optim.objectives",

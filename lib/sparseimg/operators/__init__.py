@@ -9,16 +9,25 @@
 - :mod:`.matrix` — a dense matrix; :mod:`.filterbank` — a filter bank as a convolutional synthesis.
 """
 
-from sparseimg.operators.base import Composition, LinearOperator, PreparedData, Synthesis
-from sparseimg.operators.convolution import LinearConvolution
-from sparseimg.operators.dct import BlockDCTFrame, MaskedDCTSynthesis
-from sparseimg.operators.filterbank import FilterBankSynthesis
-from sparseimg.operators.fourier import FourierConvolution, transfer_from_centered, transfer_from_kernel
-from sparseimg.operators.gradient import Gradient
-from sparseimg.operators.lifting import WaveletTransform
-from sparseimg.operators.mask import MaskOperator
-from sparseimg.operators.matrix import MatrixOperator
+import importlib
 
-__all__ = ["LinearOperator", "PreparedData", "Composition", "FourierConvolution", "transfer_from_centered", "transfer_from_kernel",
-           "LinearConvolution", "MaskOperator", "Gradient", "BlockDCTFrame", "MaskedDCTSynthesis", "WaveletTransform",
-           "Synthesis", "MatrixOperator", "FilterBankSynthesis"]
+#: ``name -> submodule``, loaded on first use (PEP 562): importing one operator does not import them all, and
+#: a stage's ``deps`` (``python -m sparseimg deps``) lists only the operator modules its code reaches.
+_EXPORTS = {
+    "LinearOperator": "base", "PreparedData": "base", "Composition": "base", "Synthesis": "base",
+    "FourierConvolution": "fourier", "transfer_from_centered": "fourier", "transfer_from_kernel": "fourier",
+    "LinearConvolution": "convolution", "MaskOperator": "mask", "Gradient": "gradient",
+    "BlockDCTFrame": "dct", "MaskedDCTSynthesis": "dct", "WaveletTransform": "lifting",
+    "MatrixOperator": "matrix", "FilterBankSynthesis": "filterbank",
+}
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + __all__)

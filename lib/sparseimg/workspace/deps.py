@@ -65,6 +65,17 @@ def _lazy_exports(package: str, lib: Path) -> dict[str, str]:
     return {}
 
 
+def _lazy_target(module: str, name: str, lib: Path) -> str:
+    """The module that defines ``name`` when ``module`` is itself a package re-exporting it lazily (followed
+    down: ``sparseimg.FourierConvolution`` -> ``sparseimg.operators`` -> ``sparseimg.operators.fourier``)."""
+    for _ in range(8):
+        lazy = _lazy_exports(module, lib)
+        if name not in lazy:
+            return module
+        module = f"{module}.{lazy[name]}"
+    return module
+
+
 def imported_modules(source: str, package: str, lib: Path, *, unresolved: set | None = None) -> set[str]:
     """``sparseimg`` modules that ``source`` (code of a module in ``package``) imports.
 
@@ -90,7 +101,7 @@ def imported_modules(source: str, package: str, lib: Path, *, unresolved: set | 
                 if module_file(f"{base}.{alias.name}", lib).exists():
                     found.add(f"{base}.{alias.name}")
                 elif alias.name in lazy:  # a name the package loads on first use (PEP 562)
-                    found.add(f"{base}.{lazy[alias.name]}")
+                    found.add(_lazy_target(f"{base}.{lazy[alias.name]}", alias.name, lib))
     if unresolved is not None:
         unresolved |= {m for m in found if not module_file(m, lib).exists()}
     return found
