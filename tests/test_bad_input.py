@@ -97,6 +97,12 @@ CASES = [
     ("large_images", {"workers": 256}, ["large_images.workers=256", "1 <= workers <= 64"]),
     ("large_images", {"workers": 2 * (os.cpu_count() or 1) + 1}, ["large_images.workers=", "CPU cores"]),
     ("large_images", {"scaling_sizes": [512, 512]}, ["large_images.scaling_sizes[1]=512", "repeats"]),
+    ("unfolding", {"lift_tuning_image": "camera"},
+     ["unfolding.lift_tuning_image='camera'", "unfolding.lift_images[0]='camera'", "never tune on a reported image"]),
+    ("unfolding", {"lift_tuning_image": "{file}/astronaut.png"},
+     ["unfolding.lift_tuning_image='astronaut.png'", "unfolding.lift_images[1]='astronaut'"]),
+    ("unfolding", {"lift_train_images": ["chelsea", "{file}/camera.png"]},
+     ["unfolding.lift_train_images[1]='camera.png'", "unfolding.lift_images[0]='camera'", "never reported"]),
     ("sparse_coding", {"reference_iter": 1}, ["sparse_coding.reference_iter=1", "sparse_coding.n_iter=500"]),
     ("sparse_coding", {"lam_factors": [0.1, 1.0, 1.0]}, ["sparse_coding.lam_factors[2]=1.0", "repeats"]),
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sparseimg.learn import nenet
 from sparseimg.learn.corpus import TRAINING_CORPUS, training_corpus
-from sparseimg.workspace.params import Float, Int
+from sparseimg.schema import Float, Int
 
 __all__ = ["SCHEMA", "TRAIN_KEYS", "train", "xstep_denoiser"]
 
@@ -30,14 +30,41 @@ TRAIN_KEYS = tuple(SCHEMA)
 
 
 def xstep_denoiser(x, sigma):
-    """The denoiser inside the x-step runs: part 1's BayesShrink, 2 × 2 cycle spins (9/7, 4 levels)."""
+    """The denoiser inside the x-step runs: part 1's BayesShrink, 2 × 2 cycle spins (9/7, 4 levels).
+
+    Parameters
+    ----------
+    x : ndarray
+        The image to denoise.
+    sigma : float
+        Noise level in image units.
+
+    Returns
+    -------
+    ndarray
+    """
     from sparseimg.restoration.shrinkage import denoise_ti
 
     return denoise_ti(x, sigma, shifts=2, wavelet="cdf97", levels=4, method="BayesShrink")
 
 
 def train(block: dict, *, progress: bool = True) -> tuple[dict, dict]:
-    """The pipeline's ``train_nenet``: weights and a JSON-able log (no timings)."""
+    """The pipeline's ``train_nenet``.
+
+    Parameters
+    ----------
+    block : dict
+        The validated ``unfolding`` block (its ``ne_`` keys).
+    progress : bool, optional
+        A progress bar on stderr.
+
+    Returns
+    -------
+    params : dict
+        The weights.
+    log : dict
+        JSON-able training log (no timings).
+    """
     images = training_corpus(TRAINING_CORPUS, block["ne_max_side"])
     feats, targets, kinds = nenet.make_training_set(images, seed=block["ne_seed"], crop=block["ne_crop"],
                                              n_awgn=block["ne_awgn"], n_xstep=block["ne_xstep"],

@@ -10,7 +10,7 @@ stage's dependencies are the training code alone.
 from __future__ import annotations
 
 from sparseimg.learn import winnet
-from sparseimg.workspace.params import Float, Int, ParamError
+from sparseimg.schema import Float, Int, ParamError
 
 __all__ = ["SCHEMA", "TRAIN_KEYS", "check_train", "model_config", "train"]
 
@@ -42,7 +42,18 @@ TRAIN_KEYS = tuple(SCHEMA)
 
 
 def check_train(block: dict) -> None:
-    """Patch side vs levels; σ range ordered."""
+    """The cross-field rules of the keys: patch side vs levels, σ range ordered, batch vs processes, channels.
+
+    Parameters
+    ----------
+    block : dict
+        The validated ``unfolding`` block.
+
+    Raises
+    ------
+    ParamError
+        One line naming the first key that breaks a rule, its value and what is allowed.
+    """
     if block["win_patch"] % 2 ** block["win_levels"] or block["win_patch"] < 2 ** block["win_levels"] + 8:
         raise ParamError(f"unfolding.win_patch={block['win_patch']!r} is not allowed: expected a multiple of "
                          f"2^win_levels = {2 ** block['win_levels']} larger than it by at least 8")
@@ -58,13 +69,40 @@ def check_train(block: dict) -> None:
 
 
 def model_config(block: dict) -> dict:
+    """The architecture the keys describe.
+
+    Parameters
+    ----------
+    block : dict
+        The validated ``unfolding`` block.
+
+    Returns
+    -------
+    dict
+        The ``config`` of :func:`sparseimg.learn.winnet.train_model`.
+    """
     return {"levels": block["win_levels"], "extra": block["win_extra"], "steps": block["win_steps"],
             "pu_hidden": block["win_pu_hidden"], "dn_channels": block["win_dn_channels"],
             "dn_layers": block["win_dn_layers"]}
 
 
 def train(block: dict, *, progress: bool = True) -> tuple[dict, dict]:
-    """The pipeline's ``train_winnet``: weights and a JSON-able log (no timings)."""
+    """The pipeline's ``train_winnet``.
+
+    Parameters
+    ----------
+    block : dict
+        The validated ``unfolding`` block (its ``win_`` keys).
+    progress : bool, optional
+        A progress bar on stderr.
+
+    Returns
+    -------
+    params : dict
+        The weights.
+    log : dict
+        JSON-able training log (no timings).
+    """
     check_train(block)
     return winnet.train_model(model_config(block), patch=block["win_patch"], batch=block["win_batch"],
                               n_steps=block["win_train_steps"], lr=block["win_lr"],

@@ -136,9 +136,24 @@ def sweep_to_interior(score: Callable[[float], float], grid, *, max_extend: int 
 def tune_on_reference(solve: Callable, grid, reference: np.ndarray, *, max_extend: int = 6, low: float = 0.0,
                       high: float = math.inf, integer: bool = False, zero: bool = False,
                       cap: str | None = None) -> Tuned:
-    """:func:`sweep_to_interior` scored by the PSNR (``data_range = 1``) of ``solve(value)`` against ``reference``,
-    the ground truth of a *tuning* image (never a reported one). ``solve`` returns an image or a tuple whose
-    first item is one; ``integer``, ``zero`` and ``cap`` as for :func:`sweep_to_interior`."""
+    """:func:`sweep_to_interior` scored by the PSNR (``data_range = 1``) of ``solve(value)`` against ``reference``.
+
+    Parameters
+    ----------
+    solve : callable
+        ``solve(value)`` returns an image, or a tuple whose first item is one.
+    grid : sequence of float
+        The starting grid.
+    reference : ndarray
+        The ground truth of a *tuning* image (never a reported one).
+    max_extend, low, high, integer, zero, cap
+        As for :func:`sweep_to_interior`.
+
+    Returns
+    -------
+    Tuned
+        The choice, the grown grid, its scores and why the sweep stopped.
+    """
     def score(value):
         out = solve(value)
         return psnr(reference, out[0] if isinstance(out, tuple) else out, data_range=1.0)
@@ -148,13 +163,35 @@ def tune_on_reference(solve: Callable, grid, reference: np.ndarray, *, max_exten
 
 def tune_each(run: Callable, problems: dict, grids: dict, *, max_extend: int = 6, workers: int = 1,
               desc: str | None = None, progress: bool = False) -> tuple[dict, dict]:
-    """:func:`tune_on_reference` for every (problem, method) pair: ``run(method, problem, value)`` returns an
-    estimate (or a tuple whose first item is one), ``problems`` maps names to objects with a ``truth`` (the
-    tuning image's), ``grids`` maps each method to its starting grid. The pairs are independent and run in
-    ``workers`` forked processes (:func:`sparseimg._parallel.process_map`; the same numbers for any count), so
-    ``run`` must pickle: a module-level function or a :func:`functools.partial` of one.
+    """:func:`tune_on_reference` for every (problem, method) pair.
 
-    Returns ``({problem: {method: value}}, {problem: {method: Tuned.as_dict()}})``.
+    The pairs are independent and run in ``workers`` forked processes (:func:`sparseimg._parallel.process_map`;
+    the same numbers for any count), so ``run`` must pickle: a module-level function or a
+    :func:`functools.partial` of one.
+
+    Parameters
+    ----------
+    run : callable
+        ``run(method, problem, value)`` returns an estimate (or a tuple whose first item is one).
+    problems : dict
+        ``name -> problem`` with a ``truth`` attribute (the tuning image's).
+    grids : dict
+        ``method -> starting grid``.
+    max_extend : int, optional
+        As for :func:`sweep_to_interior`.
+    workers : int, optional
+        Processes.
+    desc : str, optional
+        Progress-bar label.
+    progress : bool, optional
+        A progress bar on stderr.
+
+    Returns
+    -------
+    values : dict
+        ``{problem: {method: value}}``.
+    records : dict
+        ``{problem: {method: Tuned.as_dict()}}``, for the section's metrics.
     """
     pairs = [(name, method) for name in problems for method in grids]
     results = process_map(_tune_pair, [(run, method, problems[name], grids[method], max_extend) for name, method in pairs],
@@ -172,8 +209,18 @@ def _tune_pair(run, method, problem, grid, max_extend) -> Tuned:
 
 
 def edge_choices(records: dict) -> list:
-    """``[(case, method, value, reason)]`` of ``{case: {method: Tuned.as_dict()}}`` records whose choice still
-    sits at an end of its (grown) grid."""
+    """The choices that still sit at an end of their (grown) grid.
+
+    Parameters
+    ----------
+    records : dict
+        ``{case: {method: Tuned.as_dict()}}``.
+
+    Returns
+    -------
+    list of tuple
+        ``(case, method, value, reason)`` per edge choice.
+    """
     return [(c, m, r["value"], r["reason"]) for c, d in records.items() for m, r in d.items() if r["edge"]]
 
 
@@ -181,9 +228,20 @@ _RECORD_KEYS = frozenset({"value", "grid", "scores", "edge"})
 
 
 def tuning_records(tree, path: str = "") -> list[tuple[str, dict]]:
-    """``[(path, record)]`` of every tuned-value record (:meth:`Tuned.as_dict`:
-    value, grid, scores, edge, reason) in a JSON tree such as a section's metrics, depth first in the tree's
-    order; ``path`` joins the keys and list indices with ``/``."""
+    """Every tuned-value record (:meth:`Tuned.as_dict`: value, grid, scores, edge, reason) in a JSON tree.
+
+    Parameters
+    ----------
+    tree : dict or list
+        A section's metrics, say.
+    path : str, optional
+        The path of ``tree`` itself.
+
+    Returns
+    -------
+    list of tuple
+        ``(path, record)``, depth first in the tree's order; ``path`` joins keys and list indices with ``/``.
+    """
     if isinstance(tree, dict):
         if _RECORD_KEYS <= set(tree) and isinstance(tree["grid"], list):
             return [(path, tree)]

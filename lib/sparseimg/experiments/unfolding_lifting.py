@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 
@@ -26,7 +27,7 @@ from sparseimg.images import center_crop, load_image
 from sparseimg.metrics import psnr
 from sparseimg.restoration.noise import estimate_sigma_patches
 from sparseimg.optim.plug_and_play import pnp_deblur, pnp_hqs
-from sparseimg.workspace.params import Bool, Choice, Float, Int, ListOf, ParamError, image_spec
+from sparseimg.schema import Bool, Choice, Float, Int, ListOf, ParamError, image_spec
 from sparseimg.experiments import wavelets as wv
 from sparseimg.experiments import wavelet_deblurring as wvd
 from sparseimg.experiments.tuning import tune_each
@@ -44,8 +45,19 @@ def _sigma(**kw):
 
 
 def guard_schema(prefix: str) -> dict:
-    """The keys ``<prefix>_guard_*`` of Algorithm 1 with a guarded schedule (:func:`guarded`): its λ grid (swept
-    on the tuning image) and its three factors; quick values equal the full ones except the grid."""
+    """The keys ``<prefix>_guard_*`` of Algorithm 1 with a guarded schedule (:func:`guarded`).
+
+    Parameters
+    ----------
+    prefix : str
+        ``"lift"`` (section 3b) or ``"win"`` (section 3c).
+
+    Returns
+    -------
+    dict
+        ``key -> Spec``: the λ grid (swept on the tuning image) and the three factors; quick values equal
+        the full ones except the grid.
+    """
     return {
         f"{prefix}_guard_lam_grid": ListOf(Float(0, low_open=True), min_len=2, unique=True, quick=[0.1, 0.2],
                                            help="λ of Algorithm 1 with the guarded schedule, swept on the tuning image"),
@@ -59,7 +71,20 @@ def guard_schema(prefix: str) -> dict:
 
 
 def guarded(block: dict, prefix: str) -> dict:
-    """:func:`~sparseimg.optim.plug_and_play.pnp_deblur`'s keyword arguments of the guarded schedule."""
+    """:func:`~sparseimg.optim.plug_and_play.pnp_deblur`'s keyword arguments of the guarded schedule.
+
+    Parameters
+    ----------
+    block : dict
+        The validated ``unfolding`` block.
+    prefix : str
+        As given to :func:`guard_schema`.
+
+    Returns
+    -------
+    dict
+        ``start_factor``, ``denoise_factor``, ``max_fall``.
+    """
     return {"start_factor": block[f"{prefix}_guard_start"], "denoise_factor": block[f"{prefix}_guard_factor"],
             "max_fall": block[f"{prefix}_guard_fall"]}
 
@@ -128,14 +153,45 @@ def _name(src: str) -> str:
     return src.rsplit("/", 1)[-1].rsplit(".", 1)[0]
 
 
+def _same_picture(a: str, b: str) -> bool:
+    """Two image sources hold the same picture: the same packaged name, or (a file on either side) the same pixels."""
+    from sparseimg.images import PACKAGED_IMAGES, same_picture
+
+    if a in PACKAGED_IMAGES and b in PACKAGED_IMAGES:
+        return a == b
+    return a == b or same_picture(a, b)
+
+
 def check_block(block: dict) -> None:
-    """Cross-field rules: training images are never reported or the tuning image; patch vs levels; σ range."""
-    train = {_name(s) for s in block["lift_train_images"]}
-    shown = {_name(s) for s in block["lift_images"]} | {_name(block["lift_headline_image"]), *REPORTED}
-    bad = sorted(train & (shown | {_name(block["lift_tuning_image"])}))
-    if bad:
-        raise ParamError(f"unfolding.lift_train_images contains {bad}: expected images that are never reported "
-                         f"nor the tuning image")
+    """The cross-field rules of the ``lift_`` keys (the pixels are compared, not the names).
+
+    Training images are never a reported image nor the tuning image; the tuning image is never a reported
+    image; the patch side fits the levels; the σ range is ordered.
+
+    Parameters
+    ----------
+    block : dict
+        The validated ``unfolding`` block.
+
+    Raises
+    ------
+    ParamError
+        One line naming the first key that breaks a rule, its value and what is allowed.
+    """
+    label = lambda src: Path(src).name  # noqa: E731  (a file by its name, never its machine's path)
+    shown = ([(f"unfolding.lift_images[{i}]={label(v)!r}", v) for i, v in enumerate(block["lift_images"])]
+             + [(f"unfolding.lift_headline_image={label(block['lift_headline_image'])!r}", block["lift_headline_image"])]
+             + [(f"the reported image {name!r}", name) for name in REPORTED])
+    tuning = block["lift_tuning_image"]
+    for i, src in enumerate(block["lift_train_images"]):
+        for what, value in shown + [(f"unfolding.lift_tuning_image={label(tuning)!r}", tuning)]:
+            if _same_picture(src, value):
+                raise ParamError(f"unfolding.lift_train_images[{i}]={label(src)!r} is not allowed: expected an image "
+                                 f"other than {what} (training images are never reported nor the tuning image)")
+    for what, value in shown:
+        if _same_picture(tuning, value):
+            raise ParamError(f"unfolding.lift_tuning_image={label(tuning)!r} is not allowed: expected an image other "
+                             f"than {what} (never tune on a reported image)")
     if block["lift_patch"] % 2 ** block["lift_levels"] or block["lift_patch"] <= 16:
         raise ParamError(f"unfolding.lift_patch={block['lift_patch']!r} is not allowed: expected a multiple of "
                          f"2^lift_levels = {2 ** block['lift_levels']} above 16")
@@ -145,13 +201,40 @@ def check_block(block: dict) -> None:
 
 
 def model_config(block: dict) -> dict:
+    """The architecture the ``lift_`` keys describe.
+
+    Parameters
+    ----------
+    block : dict
+        The validated ``unfolding`` block.
+
+    Returns
+    -------
+    dict
+        The ``config`` of :func:`sparseimg.learn.learned_lifting.train_model`.
+    """
     return {"levels": block["lift_levels"], "n_steps": block["lift_steps"], "pu_hidden": block["lift_pu_hidden"],
             "band_hidden": block["lift_band_hidden"], "band_layers": block["lift_band_layers"],
             "pilot": block["lift_pilot"]}
 
 
 def train(block: dict, *, progress: bool = True) -> tuple[dict, dict]:
-    """The pipeline's ``train_lifting``: weights and a JSON-able log."""
+    """The pipeline's ``train_lifting`` (rules checked first).
+
+    Parameters
+    ----------
+    block : dict
+        The validated ``unfolding`` block.
+    progress : bool, optional
+        A progress bar on stderr.
+
+    Returns
+    -------
+    params : dict
+        The weights.
+    log : dict
+        JSON-able training log.
+    """
     check_block(block)
     return ll.train_model(model_config(block), patch=block["lift_patch"], batch=block["lift_batch"],
                           n_steps=block["lift_train_steps"], lr=block["lift_lr"],
@@ -162,14 +245,41 @@ def train(block: dict, *, progress: bool = True) -> tuple[dict, dict]:
 
 
 def make_denoiser(weights: dict, block: dict):
-    """``denoise(x, sigma)`` (σ in image units; None: estimated by noise.estimate_sigma_patches, stride 2)."""
+    """The learned denoiser at the block's test-time settings.
+
+    Parameters
+    ----------
+    weights : dict
+        Trained weights.
+    block : dict
+        The validated ``unfolding`` block (``lift_shifts``, ``lift_pilot_shifts``).
+
+    Returns
+    -------
+    callable
+        ``denoise(x, sigma)``, σ in image units (None: estimated by ``estimate_sigma_patches``, stride 2).
+    """
     def run(x, sigma):
         return ll.denoise(x, sigma, weights, shifts=block["lift_shifts"], pilot_shifts=block["lift_pilot_shifts"])
     return run
 
 
 def seed_of(block: dict, index: int, s: float) -> list:
-    """Part 1's noise seeds: image ``index`` of the table, 2000 the headline image, at level ``s`` (0-255)."""
+    """Part 1's noise seeds (:func:`sparseimg.experiments.wavelets.seed_for`'s convention).
+
+    Parameters
+    ----------
+    block : dict
+        The validated ``unfolding`` block.
+    index : int
+        The image's row in the table; 2000 the headline image, 3000 + i the noise-estimate images.
+    s : float
+        Noise level on the 0–255 scale.
+
+    Returns
+    -------
+    list of int
+    """
     return [block["lift_noise_seed"], index, int(round(100 * s))]
 
 
@@ -201,10 +311,27 @@ def _table_cell(weights: dict, block: dict, s: float, i: int, src) -> tuple[dict
 
 
 def denoising_table(weights: dict, block: dict, *, progress: bool = False) -> tuple[dict, list, dict]:
-    """PSNR of every method on the central crops of ``lift_images`` at each ``lift_sigmas`` (part 1's noise),
-    the (σ, image) cells in ``lift_workers`` processes (the same numbers for any count).
+    """PSNR of every method on the central crops of ``lift_images`` at each ``lift_sigmas`` (part 1's noise).
 
-    Returns ``({sigma_key: {image: {method: psnr}}}, rows, {method: seconds per image})``.
+    The (σ, image) cells run in ``lift_workers`` processes (the same numbers for any count).
+
+    Parameters
+    ----------
+    weights : dict
+        Trained weights of the learned denoiser.
+    block : dict
+        The validated ``unfolding`` block.
+    progress : bool, optional
+        A progress bar on stderr.
+
+    Returns
+    -------
+    table : dict
+        ``{sigma_key: {image: {method: psnr}}}``.
+    rows : list of dict
+        One row per (σ, image, method) for the CSV table.
+    seconds : dict
+        ``{method: seconds per image}``.
     """
     from sparseimg._parallel import process_map
 
@@ -227,17 +354,37 @@ TABLE_KEYS = TRAIN_KEYS + ("lift_images", "lift_crop", "lift_sigmas", "lift_nois
 
 
 def table_settings(block: dict) -> dict:
-    """The values of :data:`TABLE_KEYS` in ``block``: stored beside the table, so that notebook 03c reuses
-    the table's cells only when they were computed with its own settings (:func:`stored_table`)."""
+    """The values of :data:`TABLE_KEYS`: stored beside the table, so that notebook 03c reuses the table's cells
+    only when they were computed with its own settings (:func:`stored_table`).
+
+    Parameters
+    ----------
+    block : dict
+        The validated ``unfolding`` block.
+
+    Returns
+    -------
+    dict
+    """
     return {k: block[k] for k in TABLE_KEYS}
 
 
 def stored_table(block: dict, metrics_path=None) -> dict | None:
-    """The denoising table of a stored metrics file (``lifting.denoising``; default: the workspace's
-    ``reports/metrics/unfolding.json``, the workspace found as for the models) when its recorded
-    :func:`table_settings` equal ``block``'s; None when the file, the table or a match is missing."""
+    """The denoising table of a stored metrics file when its recorded :func:`table_settings` equal ``block``'s.
+
+    Parameters
+    ----------
+    block : dict
+        The validated ``unfolding`` block.
+    metrics_path : path, optional
+        Default: the workspace's ``reports/metrics/unfolding.json`` (the workspace found as for the models).
+
+    Returns
+    -------
+    dict or None
+        ``lifting.denoising`` of the file; None when the file, the table or a match is missing.
+    """
     import json
-    from pathlib import Path
 
     from sparseimg.learn.paths import model_path
 
@@ -252,7 +399,21 @@ def stored_table(block: dict, metrics_path=None) -> dict | None:
 
 
 def headline(weights: dict, block: dict) -> dict:
-    """The headline image (whole) at ``lift_headline_sigma``: estimates, PSNR and seconds (wall, CPU) per method."""
+    """The headline image (whole, or ``lift_headline_crop``) at ``lift_headline_sigma``, every method.
+
+    Parameters
+    ----------
+    weights : dict
+        Trained weights of the learned denoiser.
+    block : dict
+        The validated ``unfolding`` block.
+
+    Returns
+    -------
+    dict
+        ``clean``, ``noisy`` and ``results``: per method its ``estimate``, ``psnr`` (dB) and ``seconds``
+        (wall and CPU).
+    """
     clean = load_image(block["lift_headline_image"], gray=True)
     if block["lift_headline_crop"] is not None:
         clean = center_crop(clean, block["lift_headline_crop"])
@@ -284,8 +445,18 @@ def _estimator(key):
 
 
 def noise_estimate_table(block: dict) -> dict:
-    """``{estimator: {image: [estimate − σ (0-255) per lift_estimate_sigmas]}}`` on the whole ``lift_images``
-    (part 1's seeds 3000 + i), for every estimator of :data:`ESTIMATORS`."""
+    """The error of every estimator of :data:`ESTIMATORS` on the whole ``lift_images`` (part 1's seeds 3000 + i).
+
+    Parameters
+    ----------
+    block : dict
+        The validated ``unfolding`` block.
+
+    Returns
+    -------
+    dict
+        ``{estimator: {image: [estimate − σ on the 0–255 scale, per lift_estimate_sigmas]}}``.
+    """
     errors = {k: {} for k in ESTIMATORS}
     for i, src in enumerate(block["lift_images"]):
         clean = load_image(src, gray=True)
@@ -297,8 +468,21 @@ def noise_estimate_table(block: dict) -> dict:
 
 
 def deblur_problems(block: dict, tuning: bool = False) -> dict:
-    """Part 1's two problems (or their tuning versions on ``lift_tuning_image``): Gaussian blur σ = 1.6 with
-    noise 2.55/255 on the headline image, and section 2's astronaut problem."""
+    """Part 1's two problems: Gaussian blur σ = 1.6 with noise 2.55/255 on the headline image, and section 2's
+    astronaut problem.
+
+    Parameters
+    ----------
+    block : dict
+        The validated ``unfolding`` block.
+    tuning : bool, optional
+        Their tuning versions, on ``lift_tuning_image`` (other noise seeds).
+
+    Returns
+    -------
+    dict
+        ``{"gaussian_blur": problem, "section2": problem}``.
+    """
     src = block["lift_tuning_image"] if tuning else block["lift_headline_image"]
     image = center_crop(load_image(src, gray=True), block["lift_blur_crop"])
     return {
@@ -324,10 +508,33 @@ def _denoiser_of(method, weights, block):
 
 
 def run_pnp(method: str, problem, lam: float, weights: dict, block: dict, reference=None):
-    """One plug-and-play run: ``(estimate, PnPRun)``. Algorithm 1 uses ``lift_pnp_estimator`` as β(·)
-    and part 1's factors (start 10, denoiser 2, at most 30 iterations); its guarded variant
-    (``guard_*``) the ``lift_guard_*`` factors and ``max_fall``; HQS falls geometrically from
-    49/255 to the data's noise in ``lift_hqs_iter`` steps."""
+    """One plug-and-play run.
+
+    Algorithm 1 uses ``lift_pnp_estimator`` as β(·) and part 1's factors (start 10, denoiser 2, at most
+    30 iterations); its guarded variant (``guard_*``) the ``lift_guard_*`` factors and ``max_fall``; HQS
+    falls geometrically from 49/255 to the data's noise in ``lift_hqs_iter`` steps.
+
+    Parameters
+    ----------
+    method : str
+        A key of :data:`PNP_METHODS`.
+    problem : DeblurProblem
+        Observed image, operator and noise level.
+    lam : float
+        The data weight λ.
+    weights : dict
+        Trained weights of the learned denoiser.
+    block : dict
+        The validated ``unfolding`` block.
+    reference : ndarray, optional
+        A ground truth for the run's PSNR record (experiments only).
+
+    Returns
+    -------
+    estimate : ndarray
+    run : PnPRun
+        The iterations' record.
+    """
     den = _denoiser_of(method, weights, block)
     if method.startswith("pnp"):
         return pnp_deblur(problem.observed, problem.operator, den, _estimator(block["lift_pnp_estimator"]), lam=lam,
@@ -345,9 +552,24 @@ def _estimate(weights: dict, block: dict, method: str, problem, lam: float) -> n
 
 
 def tune_pnp(weights: dict, block: dict) -> tuple[dict, dict]:
-    """λ of each method of :data:`PNP_METHODS` on each tuning problem, each grid grown past an edge choice
-    (:func:`sparseimg.experiments.tuning.tune_each`, the pairs in ``lift_workers`` processes): ``({problem:
-    {method: λ}}, {problem: {method: record}})``."""
+    """λ of each method of :data:`PNP_METHODS` on each tuning problem, each grid grown past an edge choice.
+
+    :func:`sparseimg.experiments.tuning.tune_each`, the pairs in ``lift_workers`` processes.
+
+    Parameters
+    ----------
+    weights : dict
+        Trained weights of the learned denoiser.
+    block : dict
+        The validated ``unfolding`` block.
+
+    Returns
+    -------
+    values : dict
+        ``{problem: {method: λ}}``.
+    records : dict
+        ``{problem: {method: tuning record}}``.
+    """
     grids = {m: block[{"pnp": "lift_pnp_lam_grid", "guard": "lift_guard_lam_grid", "hqs": "lift_hqs_lam_grid"}[m.split("_")[0]]]
              for m in PNP_METHODS}
     return tune_each(partial(_estimate, weights, block), deblur_problems(block, tuning=True), grids,

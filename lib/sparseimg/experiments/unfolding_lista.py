@@ -45,7 +45,7 @@ from sparseimg.optim.objectives import LeastSquares
 from sparseimg.optim.prox import L1Norm
 from sparseimg.experiments.tuning import Tuned, sweep_to_interior
 from sparseimg.optim.solvers import proximal_gradient
-from sparseimg.workspace.params import Float, Int, ListOf
+from sparseimg.schema import Float, Int, ListOf
 
 __all__ = ["SCHEMA", "TRAIN_KEYS", "MODEL_ORDER", "train", "cases", "case_name", "held_out", "tuning_set",
            "model_params", "solver_curves", "iterations_to_reach", "layer_nmse", "solver_comparison",
@@ -465,9 +465,28 @@ def _solver_run(block, matrix, tuning, held, accelerate, tune_level, level) -> d
 
 def tune_for_budget(matrix: np.ndarray, y: np.ndarray, x: np.ndarray, budget: int, grid, *,
                     accelerate: bool = False, max_extend: int = 8) -> Tuned:
-    """λ of ISTA (or FISTA) giving the lowest NMSE after exactly ``budget`` iterations on the training
-    vectors ``y``, ``x``: ``grid`` scored and grown past an edge choice
-    (:func:`sparseimg.experiments.tuning.sweep_to_interior`; the score is −NMSE dB)."""
+    """λ of ISTA (or FISTA) giving the lowest NMSE after exactly ``budget`` iterations on training vectors.
+
+    Parameters
+    ----------
+    matrix : ndarray
+        The dictionary ``A`` (m, n).
+    y, x : ndarray
+        Training measurements and their codes (never the reported test vectors).
+    budget : int
+        Iterations.
+    grid : sequence of float
+        Starting λ grid, grown past an edge choice (:func:`sparseimg.experiments.tuning.sweep_to_interior`).
+    accelerate : bool, optional
+        FISTA instead of ISTA.
+    max_extend : int, optional
+        Values the grid may grow by.
+
+    Returns
+    -------
+    Tuned
+        The choice and its record (score: −NMSE in dB).
+    """
     return sweep_to_interior(lambda lam: -float(solver_curves(matrix, y, x, lam, budget, accelerate=accelerate)[-1]),
                              grid, max_extend=max_extend)
 
