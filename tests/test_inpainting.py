@@ -476,57 +476,78 @@ def test_method_registry_keys_and_labels():
 
 
 @pytest.fixture(scope="module")
-def quick_params():
+def quick_settings():
+    from sparseimg.experiments.inpainting import Settings
     from sparseimg.workspace.sections import get_section
 
-    return get_section("inpainting").quick_params()
+    return Settings.from_params(get_section("inpainting").quick_params())
 
 
 @pytest.mark.parametrize("key", ["adam_document", "rff", "als", "soft_impute", "normalized_convolution", "dct_l1",
                                  "dct_threshold", "biharmonic"])
-def test_every_method_runs_on_the_section_block_and_keeps_the_observed_pixels(key, quick_params, smooth_rgb):
+def test_every_method_runs_on_the_section_block_and_keeps_the_observed_pixels(key, quick_settings, smooth_rgb):
     """Each method reads its settings from the section's block (schema keys only) and sees the masked image."""
-    from sparseimg.experiments.inpainting import METHODS
+    from sparseimg.experiments import Result
+    from sparseimg.experiments.inpainting import METHODS, InpaintingProblem
 
     m = random_mask(smooth_rgb.shape[:2], 0.3, seed=1)
-    est, info = METHODS[key](apply_mask(smooth_rgb, m), m, dict(quick_params))
-    assert est.shape == smooth_rgb.shape and np.all(np.isfinite(est)) and isinstance(info, dict)
+    result = METHODS[key](InpaintingProblem.from_image(smooth_rgb, m), quick_settings)
+    est = result.estimate
+    assert isinstance(result, Result) and isinstance(result.details, dict)
+    assert est.shape == smooth_rgb.shape and np.all(np.isfinite(est))
     np.testing.assert_array_equal(est[~m], smooth_rgb[~m])
 
 
-def test_adam_method_is_the_sweep_fit_with_the_observed_pixels_kept(quick_params, smooth_rgb):
-    """The notebook reuses the rank sweep's fit at doc_rank for the Adam row: both must be the same fit."""
-    from sparseimg.experiments.inpainting import METHODS
+def test_the_problem_holds_no_ground_truth_and_the_settings_only_what_the_methods_read(quick_settings, smooth_rgb):
+    from dataclasses import fields
 
-    params = {**quick_params, "adam_iter": 7, "doc_rank": 3}
+    from sparseimg.experiments.inpainting import InpaintingProblem
+    from sparseimg.workspace.sections import get_section
+
+    m = random_mask(smooth_rgb.shape[:2], 0.3, seed=1)
+    problem = InpaintingProblem.from_image(smooth_rgb, m)
+    assert [f.name for f in fields(problem)] == ["observed", "missing"] and np.isnan(problem.observed[m]).all()
+    assert {f.name for f in fields(quick_settings)} < set(get_section("inpainting").quick_params())
+    assert isinstance(quick_settings.als_ranks, tuple) and hash(quick_settings)  # frozen, lists as tuples
+
+
+def test_adam_method_is_the_sweep_fit_with_the_observed_pixels_kept(quick_settings, smooth_rgb):
+    """The notebook reuses the rank sweep's fit at doc_rank for the Adam row: both must be the same fit."""
+    from dataclasses import replace
+
+    from sparseimg.experiments.inpainting import METHODS, InpaintingProblem
+
+    settings = replace(quick_settings, adam_iter=7, doc_rank=3)
     m = random_mask(smooth_rgb.shape[:2], 0.3, seed=1)
     masked = apply_mask(smooth_rgb, m)
-    est, info = METHODS["adam_document"](masked, m, params)
-    fac = adam_factorize(masked, m, 3, n_iter=7, learning_rate=params["adam_lr"], init_scale=1.0,
-                         seed=params["seed"], dtype=params["adam_dtype"])
-    np.testing.assert_array_equal(est, keep_observed(smooth_rgb, m, reconstruct(fac)))
-    assert info == {"rank": 3}
+    result = METHODS["adam_document"](InpaintingProblem(masked, m), settings)
+    fac = adam_factorize(masked, m, 3, n_iter=7, learning_rate=settings.adam_lr, init_scale=1.0,
+                         seed=settings.seed, dtype=settings.adam_dtype)
+    np.testing.assert_array_equal(result.estimate, keep_observed(smooth_rgb, m, reconstruct(fac)))
+    assert result.details == {"rank": 3}
 
 
-def test_run_methods_gives_the_same_numbers_in_one_or_two_processes(quick_params, smooth_rgb):
+def test_run_methods_gives_the_same_numbers_in_one_or_two_processes(quick_settings, smooth_rgb):
     """The notebook's method runs are independent: forked workers change the wall time, not a number; each
     run is the method called on the masked image."""
-    from sparseimg.experiments import UnknownMethodError
-    from sparseimg.experiments.inpainting import METHODS, run_methods
+    from dataclasses import replace
 
-    params = {**quick_params, "svt_iter": 3, "dct_iter": 5, "threshold_stages": 3}
+    from sparseimg.experiments import UnknownMethodError
+    from sparseimg.experiments.inpainting import METHODS, InpaintingProblem, run_methods
+
+    settings = replace(quick_settings, svt_iter=3, dct_iter=5, threshold_stages=3)
     masks = [random_mask(smooth_rgb.shape[:2], p, seed=i) for i, p in enumerate((0.2, 0.5))]
     cases = [(key, m) for m in masks for key in ("rff", "soft_impute", "als", "dct_threshold")]
-    one = run_methods(smooth_rgb, cases, params, workers=1)
-    two = run_methods(smooth_rgb, cases, params, workers=2)
+    one = run_methods(smooth_rgb, cases, settings, workers=1)
+    two = run_methods(smooth_rgb, cases, settings, workers=2)
     assert len(one) == len(two) == len(cases)
-    for (key, m), (est1, info1, t1), (est2, info2, t2) in zip(cases, one, two):
-        np.testing.assert_array_equal(est1, est2)
-        assert info1 == info2 and t1 > 0 and t2 > 0
-        direct, _ = METHODS[key](apply_mask(smooth_rgb, m), m, params)
-        np.testing.assert_array_equal(est1, direct)
+    for (key, m), (res1, t1), (res2, t2) in zip(cases, one, two):
+        np.testing.assert_array_equal(res1.estimate, res2.estimate)
+        assert res1.details == res2.details and t1 > 0 and t2 > 0
+        direct = METHODS[key](InpaintingProblem(apply_mask(smooth_rgb, m), m), settings)
+        np.testing.assert_array_equal(res1.estimate, direct.estimate)
     with pytest.raises(UnknownMethodError, match="rff"):
-        run_methods(smooth_rgb, [("nope", masks[0])], params, workers=2)
+        run_methods(smooth_rgb, [("nope", masks[0])], settings, workers=2)
 
 
 def test_adam_fits_give_the_same_numbers_in_one_or_two_processes(smooth_rgb):

@@ -1,8 +1,9 @@
 """Section 4's experiments: image inpainting by matrix factorization, and what beats it.
 
 :data:`METHODS` holds the section's inpainting methods, each
-``method(image, missing, params) -> (estimate, info)`` with ``params`` the section's
-validated ``params.yaml`` block: estimates keep the observed pixels as measured, ``info``
+``method(problem, settings) -> Result`` with ``problem`` an :class:`InpaintingProblem` (the observed pixels
+and the mask) and ``settings`` the section's :class:`Settings` (``Settings.from_params(block)`` of its
+validated ``params.yaml`` block): estimates keep the observed pixels as measured, ``Result.details``
 holds the choices made (rank, λ …). The Adam row is the document's model at
 ``doc_rank`` with ``adam_iter`` steps and the document's N(0, 1) start.
 
@@ -12,6 +13,7 @@ Source: "Image Reconstruction using Matrix Factorization", D. Lodha, blog post, 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -22,10 +24,11 @@ from sparseimg.restoration.inpainting import biharmonic_inpaint, dct_l1_inpaint,
 from sparseimg.restoration.selection import holdout_split
 from sparseimg.metrics import rmse
 from sparseimg.operators.mask import apply_mask, keep_observed
-from sparseimg.experiments import Registry
+from sparseimg.experiments import Registry, Result
 from sparseimg.experiments.tuning import sweep_to_interior
 
-__all__ = ["METHODS", "adam_fits", "als_tuned", "run_methods", "soft_impute_tuned"]
+__all__ = ["InpaintingProblem", "METHODS", "Settings", "adam_fits", "als_tuned", "example", "run_methods",
+           "soft_impute_tuned"]
 
 
 def _heldout(image, missing, fraction, seed):
@@ -122,51 +125,169 @@ def soft_impute_tuned(image, missing, *, lams, n_iter: int = 10, tol: float = 1e
     return est, {"lam": t.value, "tuning": t.as_dict()}
 
 
-def _adam(image, missing, p):
-    fac = adam_factorize(image, missing, p["doc_rank"], n_iter=p["adam_iter"], learning_rate=p["adam_lr"],
-                         init_scale=1.0, seed=int(p["seed"]), dtype=p["adam_dtype"])
-    return keep_observed(np.nan_to_num(image), missing, reconstruct(fac)), {"rank": p["doc_rank"]}
+@dataclass(frozen=True)
+class InpaintingProblem:
+    """What an inpainting method sees: the observed image and which pixels are missing (never the ground truth).
+
+    Attributes
+    ----------
+    observed : ndarray, shape (n0, n1) or (n0, n1, c)
+        The image with its missing pixels masked (:func:`~sparseimg.operators.mask.apply_mask`: NaN there; a
+        method never reads them).
+    missing : ndarray of bool, shape (n0, n1)
+        True where a pixel is missing.
+    """
+
+    observed: np.ndarray
+    missing: np.ndarray
+
+    @classmethod
+    def from_image(cls, image: np.ndarray, missing: np.ndarray) -> "InpaintingProblem":
+        """The problem of ``image`` with ``missing`` pixels removed (the experiment's side: it holds the image).
+
+        Parameters
+        ----------
+        image : ndarray, shape (n0, n1) or (n0, n1, c)
+        missing : ndarray of bool, shape (n0, n1)
+
+        Returns
+        -------
+        InpaintingProblem
+        """
+        return cls(apply_mask(image, missing), missing)
 
 
-def _rff(image, missing, p):
-    return rff_inpaint(image, missing, n_features=p["rff_features"], sigma=p["rff_sigma"], ridge=p["rff_ridge"],
-                       seed=int(p["seed"])), {}
+@dataclass(frozen=True)
+class Settings:
+    """The section's method settings: the fields of its validated parameter block that the methods read.
+
+    Attributes
+    ----------
+    seed : int
+        Seed of every random start, feature draw and held-out split.
+    doc_rank, adam_iter, adam_lr, adam_dtype
+        The document's Adam fit: rank, steps, learning rate, dtype (``'float32'`` or ``'float64'``).
+    rff_features, rff_sigma, rff_ridge
+        Random Fourier feature regression: features, kernel width (pixels), ridge.
+    als_ranks, als_ridges, als_iter, als_max_rank
+        ALS: starting rank and ridge grids, sweeps per fit, the rank's compute cap.
+    svt_lams, svt_iter
+        Soft-impute: starting λ path and iterations per λ.
+    holdout_fraction, tune_extend
+        Held-out share of the observed pixels; values a grid may grow by beyond an edge choice.
+    smooth_sigma
+        Gaussian width (pixels) of the normalized convolution (also the DCT methods' start).
+    dct_lam, dct_block, dct_stride, dct_iter
+        DCT-ℓ1 synthesis model: weight, block side, shift step, FISTA iterations.
+    threshold_start, threshold_end, threshold_stages, threshold_iter, threshold_block, threshold_stride
+        Shifted-DCT thresholding: first and last threshold, stages, iterations per stage, block side, shift step.
+    """
+
+    seed: int
+    doc_rank: int
+    adam_iter: int
+    adam_lr: float
+    adam_dtype: str
+    rff_features: int
+    rff_sigma: float
+    rff_ridge: float
+    als_ranks: tuple
+    als_ridges: tuple
+    als_iter: int
+    als_max_rank: int
+    svt_lams: tuple
+    svt_iter: int
+    holdout_fraction: float
+    tune_extend: int
+    smooth_sigma: float
+    dct_lam: float
+    dct_block: int
+    dct_stride: int
+    dct_iter: int
+    threshold_start: float
+    threshold_end: float
+    threshold_stages: int
+    threshold_iter: int
+    threshold_block: int
+    threshold_stride: int
+
+    @classmethod
+    def from_params(cls, block: dict) -> "Settings":
+        """The settings in the section's validated ``inpainting`` block (other keys are ignored; lists become tuples).
+
+        Parameters
+        ----------
+        block : dict
+            The validated parameter block (e.g. ``get_section("inpainting").quick_params()``).
+
+        Returns
+        -------
+        Settings
+        """
+        values = {f.name: block[f.name] for f in fields(cls)}
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
 
 
-def _als(image, missing, p):
-    return als_tuned(image, missing, ranks=p["als_ranks"], ridges=p["als_ridges"], n_iter=p["als_iter"],
-                     fraction=p["holdout_fraction"], seed=int(p["seed"]), max_rank=p["als_max_rank"],
-                     max_extend=p["tune_extend"])
+def _adam(problem: InpaintingProblem, s: Settings) -> Result:
+    fac = adam_factorize(problem.observed, problem.missing, s.doc_rank, n_iter=s.adam_iter, learning_rate=s.adam_lr,
+                         init_scale=1.0, seed=int(s.seed), dtype=s.adam_dtype)
+    return Result(keep_observed(np.nan_to_num(problem.observed), problem.missing, reconstruct(fac)),
+                  details={"rank": s.doc_rank})
 
 
-def _soft_impute(image, missing, p):
-    return soft_impute_tuned(image, missing, lams=p["svt_lams"], n_iter=p["svt_iter"],
-                             fraction=p["holdout_fraction"], seed=int(p["seed"]), max_extend=p["tune_extend"])
+def _rff(problem: InpaintingProblem, s: Settings) -> Result:
+    return Result(rff_inpaint(problem.observed, problem.missing, n_features=s.rff_features, sigma=s.rff_sigma,
+                              ridge=s.rff_ridge, seed=int(s.seed)))
 
 
-def _normalized_convolution(image, missing, p):
-    return normalized_convolution(image, missing, sigma=p["smooth_sigma"]), {}
+def _als(problem: InpaintingProblem, s: Settings) -> Result:
+    est, info = als_tuned(problem.observed, problem.missing, ranks=s.als_ranks, ridges=s.als_ridges,
+                          n_iter=s.als_iter, fraction=s.holdout_fraction, seed=int(s.seed), max_rank=s.als_max_rank,
+                          max_extend=s.tune_extend)
+    return Result(est, details=info)
 
 
-def _dct_l1(image, missing, p):
-    est, hist = dct_l1_inpaint(image, missing, lam=p["dct_lam"], block=p["dct_block"], stride=p["dct_stride"],
-                               n_iter=p["dct_iter"], start_sigma=p["smooth_sigma"])
-    return est, {"iterations": hist.n_iter}
+def _soft_impute(problem: InpaintingProblem, s: Settings) -> Result:
+    est, info = soft_impute_tuned(problem.observed, problem.missing, lams=s.svt_lams, n_iter=s.svt_iter,
+                                  fraction=s.holdout_fraction, seed=int(s.seed), max_extend=s.tune_extend)
+    return Result(est, details=info)
 
 
-def _dct_threshold(image, missing, p):
-    est = dct_threshold_inpaint(image, missing, threshold_start=p["threshold_start"],
-                                threshold_end=p["threshold_end"], n_stages=p["threshold_stages"],
-                                iter_per_stage=p["threshold_iter"], block=p["threshold_block"],
-                                stride=p["threshold_stride"], start_sigma=p["smooth_sigma"])
-    return est, {}
+def _normalized_convolution(problem: InpaintingProblem, s: Settings) -> Result:
+    return Result(normalized_convolution(problem.observed, problem.missing, sigma=s.smooth_sigma))
 
 
-def _biharmonic(image, missing, p):
-    return biharmonic_inpaint(image, missing), {}
+def _dct_l1(problem: InpaintingProblem, s: Settings) -> Result:
+    est, hist = dct_l1_inpaint(problem.observed, problem.missing, lam=s.dct_lam, block=s.dct_block,
+                               stride=s.dct_stride, n_iter=s.dct_iter, start_sigma=s.smooth_sigma)
+    return Result(est, hist, {"iterations": hist.n_iter})
 
 
-#: The section's methods, in display order: ``key -> method(image, missing, params)``.
+def _dct_threshold(problem: InpaintingProblem, s: Settings) -> Result:
+    return Result(dct_threshold_inpaint(problem.observed, problem.missing, threshold_start=s.threshold_start,
+                                        threshold_end=s.threshold_end, n_stages=s.threshold_stages,
+                                        iter_per_stage=s.threshold_iter, block=s.threshold_block,
+                                        stride=s.threshold_stride, start_sigma=s.smooth_sigma))
+
+
+def _biharmonic(problem: InpaintingProblem, s: Settings) -> Result:
+    return Result(biharmonic_inpaint(problem.observed, problem.missing))
+
+
+def example() -> InpaintingProblem:
+    """A tiny seeded problem: a smooth 24 x 24 RGB image with 30 % of its pixels missing.
+
+    Returns
+    -------
+    InpaintingProblem
+    """
+    rng = np.random.default_rng(0)
+    y, x = np.mgrid[0:24, 0:24] / 24.0
+    image = np.stack([0.5 + 0.4 * np.sin(3 * x + c) * np.cos(2 * y - c) for c in (0.0, 1.0, 2.0)], axis=-1)
+    return InpaintingProblem.from_image(image, rng.random((24, 24)) < 0.3)
+
+
+#: The section's methods, in display order: ``key -> method(problem, settings) -> Result``.
 METHODS = Registry("inpainting", {
     "adam_document": _adam,
     "rff": _rff,
@@ -185,7 +306,7 @@ METHODS = Registry("inpainting", {
     "dct_l1": "DCT-ℓ1 FISTA",
     "dct_threshold": "shifted-DCT thresholding",
     "biharmonic": "biharmonic (scikit-image)",
-})
+}, settings=Settings, example=example)
 
 
 def _timed_adam(image, missing, rank, n_iter, learning_rate, init_scale, seed, dtype):
@@ -212,25 +333,40 @@ def adam_fits(image, fits, *, learning_rate: float, seed: int, dtype, workers: i
     return process_map(_timed_adam, calls, workers, desc="Adam fits", progress=progress)
 
 
-def _timed_method(key, image, missing, params):
+def _timed_method(key, image, missing, settings):
     start = time.perf_counter()
-    est, info = METHODS[key](apply_mask(image, missing), missing, params)
-    return est, info, time.perf_counter() - start
+    problem = InpaintingProblem.from_image(image, missing)
+    result = METHODS[key](problem, settings)
+    return result, time.perf_counter() - start
 
 
-def run_methods(image, cases, params, *, workers: int = 1, progress: bool = False) -> list:
-    """``METHODS[key](apply_mask(image, missing), missing, params)`` for each ``(key, missing)`` of ``cases``.
+def run_methods(image, cases, settings: Settings, *, workers: int = 1, progress: bool = False) -> list:
+    """``METHODS[key](InpaintingProblem.from_image(image, missing), settings)`` for each ``(key, missing)`` of
+    ``cases``.
 
-    The cases are independent (every method seeds itself from ``params``) and run in ``workers`` forked
+    The cases are independent (every method seeds itself from ``settings``) and run in ``workers`` forked
     processes (:func:`sparseimg._parallel.process_map`): the same numbers for any count.
+
+    Parameters
+    ----------
+    image : ndarray, shape (n0, n1, c)
+        The complete image (masked here; the methods see only the observed pixels).
+    cases : list of (str, ndarray)
+        ``(method key, missing mask)`` pairs.
+    settings : Settings
+        The section's settings (:meth:`Settings.from_params`).
+    workers : int
+        Processes.
+    progress : bool
+        A tqdm bar over the cases.
 
     Returns
     -------
-    list of (ndarray, dict, float)
-        Estimate, the method's ``info`` and its wall seconds (measured in the process that ran it), in the order
-        of ``cases``.
+    list of (Result, float)
+        Each method's :class:`~sparseimg.experiments.Result` and its wall seconds (measured in the process that
+        ran it, the masking included), in the order of ``cases``.
     """
     for key, _ in cases:
         METHODS[key]  # unknown keys fail here, before any work
-    return process_map(_timed_method, [(key, image, missing, params) for key, missing in cases], workers,
+    return process_map(_timed_method, [(key, image, missing, settings) for key, missing in cases], workers,
                        desc="inpainting methods", progress=progress)
