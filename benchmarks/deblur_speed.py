@@ -17,12 +17,15 @@ Both noise cases of the section (noiseless, and Gaussian noise ``noise_sigma``),
 the section's image (``image``, ``scale``, ``crop``) and PSF. Every solver starts
 from the document's random start (``seed``) and stops on its own criterion:
 
-- ``autograd + Newton-CG (document)``: :func:`sparseimg.restoration.deconvolution.solve_document`,
-  scipy's defaults (``xtol=1e-5``);
+- ``autograd + Newton-CG (document)``: the section's method ``document_newton_cg``
+  (:func:`sparseimg.restoration.deconvolution.solve_document`, scipy's defaults, ``xtol=1e-5``);
 - ``FFT gradient + Newton-CG (finite-difference Hessian)``: the document's optimizer
-  with the analytic gradient (separates the gradient's share of the speed-up);
-- ``FFT gradient + L-BFGS-B``: ``gtol = lbfgs_gtol``, ``ftol = lbfgs_gtol²``;
-- ``FFT gradient + Newton-CG (exact Hessian)``: ``xtol = newton_xtol``.
+  with the analytic gradient (separates the gradient's share of the speed-up; not a method of the section);
+- ``FFT gradient + L-BFGS-B``: the section's ``lbfgs_fft``, ``gtol = lbfgs_gtol``, ``ftol = lbfgs_gtol²``;
+- ``FFT gradient + Newton-CG (exact Hessian)``: the section's ``newton_cg_fft``, ``xtol = newton_xtol``.
+
+The section's methods are called as the notebook calls them, ``METHODS[key](problem.observation, settings)``
+with ``SolverSettings.from_params`` of the section's block (untracked).
 
 One run of each gives the deterministic outcome (iterations, evaluations, objective,
 PSNR); then the solvers are timed alternately in one process (A, B, C, D, A, B …),
@@ -44,8 +47,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from sparseimg.restoration.deconvolution import minimize_loss, random_start, solve_document
-from sparseimg.experiments.deblurring import DeblurProblem, make_problem
+from sparseimg.restoration.deconvolution import minimize_loss, random_start
+from sparseimg.experiments.deblurring import METHODS, DeblurProblem, SolverSettings, make_problem
 from sparseimg.images import prepare_image
 from sparseimg.kernels import gaussian_psf
 from sparseimg.metrics import quality
@@ -62,18 +65,29 @@ DOCUMENT = "autograd + Newton-CG (document)"
 
 
 def solvers(problem: DeblurProblem, params: dict) -> dict:
-    """Callables ``() -> (u, OptimizeRun)`` for every solver of the document's objective."""
-    mu, seed = params["mu"], params["seed"]
-    loss = SquareRootLoss(problem.operator, problem.observed, mu)
-    x0 = random_start(problem.observed.shape, seed)
-    gtol = params["lbfgs_gtol"]
+    """Callables ``() -> (u, details)`` for every solver of the document's objective (``details`` as the section's
+    methods report them: iterations, function/gradient evaluations, Hessian-vector products, objective)."""
+    settings = SolverSettings.from_params(params)
+    observation = problem.observation
+    loss = SquareRootLoss(problem.operator, problem.observed, settings.mu)
+    x0 = random_start(problem.observed.shape, settings.seed)
+
+    def method(key):
+        def run():
+            result = METHODS[key](observation, settings)
+            return result.estimate, result.details
+        return run
+
+    def finite_difference_hessian():
+        u, run = minimize_loss(loss, x0, method="Newton-CG", exact_hessian=False, xtol=1e-5)
+        return u, {"iterations": run.n_iter, "function_evaluations": run.n_fev, "gradient_evaluations": run.n_jev,
+                   "hessian_vector_products": run.n_hev, "objective": run.objective}
+
     return {
-        DOCUMENT: lambda: solve_document(problem.observed, problem.psf, mu=mu, seed=seed),
-        "FFT gradient + Newton-CG (finite-difference Hessian)":
-            lambda: minimize_loss(loss, x0, method="Newton-CG", exact_hessian=False, xtol=1e-5),
-        "FFT gradient + L-BFGS-B": lambda: minimize_loss(loss, x0, gtol=gtol, ftol=gtol ** 2, maxiter=20000),
-        "FFT gradient + Newton-CG (exact Hessian)":
-            lambda: minimize_loss(loss, x0, method="Newton-CG", xtol=params["newton_xtol"]),
+        DOCUMENT: method("document_newton_cg"),
+        "FFT gradient + Newton-CG (finite-difference Hessian)": finite_difference_hessian,
+        "FFT gradient + L-BFGS-B": method("lbfgs_fft"),
+        "FFT gradient + Newton-CG (exact Hessian)": method("newton_cg_fft"),
     }
 
 
@@ -90,24 +104,25 @@ def run(params: dict, repeats: int, output_dir: Path) -> list[dict]:
         fns = solvers(problem, params)
         outcome = {}
         for name, fn in fns.items():  # warm-up round, and the deterministic outcome
-            u, result = fn()
-            outcome[name] = (quality(sharp, u)["psnr"], result)
+            u, details = fn()
+            outcome[name] = (quality(sharp, u)["psnr"], details)
         timings = measure_interleaved({k: (lambda f=f: f()) for k, f in fns.items()}, repeat=repeats, number=1)
         base_time, base_psnr = timings[DOCUMENT].median, outcome[DOCUMENT][0]
         for name, t in timings.items():
-            psnr_db, result = outcome[name]
+            psnr_db, details = outcome[name]
             speedup = base_time / t.median
             rows.append({
                 "case": case, "solver": name, "shape": f"{sharp.shape[0]}x{sharp.shape[1]}",
-                "iterations": result.n_iter, "function_evaluations": result.n_fev,
-                "gradient_evaluations": result.n_jev, "hessian_vector_products": result.n_hev,
-                "objective": result.objective, "psnr_db": psnr_db, "psnr_diff_db": psnr_db - base_psnr,
+                "iterations": details["iterations"], "function_evaluations": details["function_evaluations"],
+                "gradient_evaluations": details["gradient_evaluations"],
+                "hessian_vector_products": details["hessian_vector_products"],
+                "objective": details["objective"], "psnr_db": psnr_db, "psnr_diff_db": psnr_db - base_psnr,
                 "median_s": t.median, "q1_s": t.q1, "q3_s": t.q3, "repeats": t.repeat, "speedup": speedup,
                 "meets_target": bool(speedup >= TARGET_SPEEDUP and abs(psnr_db - base_psnr) <= TARGET_PSNR_DB)
                 if name != DOCUMENT else "",
             })
             print(f"{case:>9} | {name:<55} | {format_duration(t.median):>9} | {speedup:6.1f}x | "
-                  f"PSNR {psnr_db:.2f} dB ({psnr_db - base_psnr:+.3f}) | F = {result.objective:.8f}", flush=True)
+                  f"PSNR {psnr_db:.2f} dB ({psnr_db - base_psnr:+.3f}) | F = {details['objective']:.8f}", flush=True)
     reporter = Reporter("deblurring", output_dir)
     markdown = reporter.write_table("speed", rows, formats={
         "objective": ".8f", "psnr_db": ".2f", "psnr_diff_db": "+.3f", "median_s": ".3g", "q1_s": ".3g",

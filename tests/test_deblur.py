@@ -3,6 +3,7 @@
 import ast
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ import scipy.ndimage as ndi
 import scipy.signal
 
 from sparseimg.restoration import deconvolution
-from sparseimg.experiments import UnknownMethodError
+from sparseimg.experiments import Result, UnknownMethodError
 from sparseimg.experiments import deblurring as db
 from sparseimg.images import prepare_image
 from sparseimg.kernels import gaussian_psf
@@ -442,8 +443,8 @@ def test_tune_weights_records_every_choice_inside_its_grid_or_at_a_bound_or_cap(
                                                                 and r["reason"] == "cap" and r["grid"][-1] * 3 > 40)
             # the score along the grid is the PSNR of that weight's estimate on the tuning image
             v = r["grid"][-1]
-            est = db.run_method(name, tuning_problems[case], weights={key: int(v) if name.startswith("rich") else v},
-                                settings=settings).estimate
+            est = db.METHODS[name](tuning_problems[case].observation,
+                                   replace(settings, **{key: int(v) if name.startswith("rich") else v})).estimate
             assert r["scores"][-1] == pytest.approx(psnr(tuning, est, data_range=1.0))
         rl = records[case]["richardson_lucy_normalized"]
         assert isinstance(weights[case]["richardson_lucy_normalized"], int) and max(rl["grid"]) <= 40
@@ -456,7 +457,7 @@ def test_tune_weights_records_every_choice_inside_its_grid_or_at_a_bound_or_cap(
 
 def test_tune_weights_keeps_the_chosen_run_on_the_reported_problem(small_image, psf):
     """The notebook reuses the tracked run made in the sweep on the reported image: it must be the run
-    run_method(track=True) makes, and tracking must not change an estimate (the sweep's PSNRs are the same)."""
+    run_timed makes with tracked settings, and tracking must not change an estimate (the sweep's PSNRs are the same)."""
     tuning = prepare_image("camera", scale=0.125, crop=None)[10:34, 30:58].copy()
     problems = {"noisy": db.make_problem(small_image, psf, noise_std=0.01, seed=3)}
     tuning_problems = {"noisy": db.make_problem(tuning, psf, noise_std=0.01, seed=4)}
@@ -469,8 +470,10 @@ def test_tune_weights_keeps_the_chosen_run_on_the_reported_problem(small_image, 
     assert tuple(kept) == plain
     weights = plain[0]["noisy"]
     for name in grids:
-        direct = db.run_method(name, problems["noisy"], weights=weights, settings=settings, track=True)
-        run = chosen["noisy"][name]
+        direct, _ = db.run_timed(name, problems["noisy"].observation,
+                                 db.tracked(replace(settings, **weights), problems["noisy"]))
+        run, seconds = chosen["noisy"][name]
+        assert seconds > 0
         np.testing.assert_array_equal(run.estimate, direct.estimate)
         assert run.details == direct.details and (run.history is None) == (direct.history is None)
         if direct.history is not None:
@@ -483,24 +486,43 @@ WEIGHTS = {"sqrt_mu": 0.05, "tikhonov": 1e-3, "tv": 1e-3, "wiener": 0.1, "richar
 
 @pytest.mark.parametrize("name", db.METHODS)
 def test_every_method_runs(name, noisy_problem):
-    settings = db.SolverSettings(cg_iter=50, tv_iter=20, tv_inner_iter=3)
-    res = db.run_method(name, noisy_problem, weights=WEIGHTS, settings=settings, track=True)
+    settings = db.SolverSettings(cg_iter=50, tv_iter=20, tv_inner_iter=3, **WEIGHTS)
+    res, seconds = db.run_timed(name, noisy_problem.observation, db.tracked(settings, noisy_problem))
+    assert isinstance(res, Result)
     assert res.estimate.shape == noisy_problem.truth.shape and np.all(np.isfinite(res.estimate))
-    assert res.seconds > 0
+    assert seconds > 0
     if name in db.TUNED_WEIGHTS:
         assert res.details["weight"] == WEIGHTS[db.TUNED_WEIGHTS[name][0]]
     if res.history is not None:
         assert len(res.history.psnr) == len(res.history.objective) > 1
+        # the monitor scores each iterate as the solver's history records it
+        assert res.history.psnr[-1] == pytest.approx(db.PSNRMonitor(noisy_problem.truth)(res.estimate), abs=1e-9)
+    untracked = db.METHODS[name](noisy_problem.observation, settings)
+    np.testing.assert_array_equal(untracked.estimate, res.estimate)  # the monitor never changes an estimate
+    assert untracked.history is None or not untracked.history.psnr
 
 
-def test_run_method_validation(noisy_problem):
+def test_the_method_sees_no_ground_truth_and_the_settings_come_from_the_block(noisy_problem):
+    from dataclasses import fields
+
+    from sparseimg.workspace.sections import get_section
+
+    assert {f.name for f in fields(db.Observation)} == {"observed", "psf", "operator"}
+    block = get_section("deblurring").quick_params()
+    settings = db.SolverSettings.from_params(block)
+    assert settings.monitor is None and settings.mu == block["mu"] and settings.tv_iter == block["tv_iter"]
+    assert settings.tikhonov == sorted(block["tikhonov_grid"])[1] and isinstance(settings.richardson_lucy, int)
+    assert {f.name for f in fields(settings)} >= {key for key, _ in db.TUNED_WEIGHTS.values()}
+
+
+def test_method_validation(noisy_problem):
     with pytest.raises(UnknownMethodError, match="method='magic' is not allowed in section deblurring: "
                                                  "expected one of document_newton_cg, lbfgs_fft"):
-        db.run_method("magic", noisy_problem)
+        db.run_timed("magic", noisy_problem.observation, db.SolverSettings())
     with pytest.raises(UnknownMethodError, match="method='TV, FISTA' is not allowed"):  # a label is not a key
-        db.run_method("TV, FISTA", noisy_problem, weights={"tv": 1e-3})
-    with pytest.raises(ValueError, match="weights has no 'tv' entry: method 'tv_fista' needs its tuned weight"):
-        db.run_method("tv_fista", noisy_problem, weights={})
+        db.METHODS["TV, FISTA"]
+    with pytest.raises(ValueError, match="settings.tv=None is not allowed: method 'tv_fista' needs its tuned weight"):
+        db.METHODS["tv_fista"](noisy_problem.observation, db.SolverSettings())
 
 
 def test_tables_cover_every_method():

@@ -3,7 +3,9 @@
 A :class:`DeblurProblem` holds the ground truth, the PSF, the exact blur operator
 (:class:`~sparseimg.operators.LinearConvolution`, a crop of the full convolution as in the
 document) and the observation. :data:`METHODS` runs every deblurrer of
-:mod:`sparseimg.restoration.deconvolution` on it the same way (:func:`run_method`), with the weights
+:mod:`sparseimg.restoration.deconvolution` on it the same way, ``METHODS[key](problem.observation, settings)
+-> Result`` (the :class:`Observation` holds no ground truth; :class:`SolverSettings` holds the budgets and the
+tuned weights, and a :class:`PSNRMonitor` when the experiment wants PSNR-per-iteration histories), with the weights
 chosen by :func:`tune_weights` on a *tuning* image, never on the reported one: each grid grows past an edge
 choice until the choice is inside it or at a hard bound, and the record (grid, scores, choice) goes into the
 section's metrics.
@@ -15,7 +17,7 @@ text names no author or date).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -26,12 +28,13 @@ from sparseimg.restoration.deconvolution import (minimize_loss, random_start, ri
 from sparseimg.metrics import psnr
 from sparseimg.optim.objectives import SquareRootLoss
 from sparseimg.operators.convolution import LinearConvolution
-from sparseimg.optim.solvers import History, OptimizeRun
-from sparseimg.experiments import Registry
+from sparseimg.optim.solvers import OptimizeRun
+from sparseimg.experiments import Registry, Result
 from sparseimg.experiments.tuning import tune_on_reference
 
-__all__ = ["DeblurProblem", "make_problem", "METHODS", "BOUNDARY_MODELS", "TUNED_WEIGHTS", "TUNING_BOUNDS", "SolverSettings",
-           "MethodResult", "run_method", "sweep", "choose_by_sweep", "tune_weights"]
+__all__ = ["DeblurProblem", "Observation", "make_problem", "METHODS", "BOUNDARY_MODELS", "TUNED_WEIGHTS",
+           "TUNING_BOUNDS", "PSNRMonitor", "SolverSettings", "tracked", "example", "run_timed", "sweep",
+           "choose_by_sweep", "tune_weights"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,29 @@ class DeblurProblem:
     observed: np.ndarray
     noise_std: float
     boundary: str = "linear"
+
+    @property
+    def observation(self) -> "Observation":
+        """What a deblurrer of :data:`METHODS` sees: the observation, the PSF and the operator (no ground truth)."""
+        return Observation(observed=self.observed, psf=self.psf, operator=self.operator)
+
+
+@dataclass(frozen=True)
+class Observation:
+    """The problem a method of :data:`METHODS` receives: ``b = A u + n`` without ``u``.
+
+    Attributes
+    ----------
+    observed : ndarray, shape (n0, n1)
+        Observation ``b`` (the blurred, noisy image).
+    psf : ndarray, shape (k0, k1)
+    operator : LinearConvolution
+        The exact blur operator (a crop of the full convolution).
+    """
+
+    observed: np.ndarray
+    psf: np.ndarray
+    operator: LinearConvolution
 
 
 def make_problem(image: np.ndarray, psf: np.ndarray, *, noise_std: float = 0.0,
@@ -160,7 +186,7 @@ def tune_weights(problems: dict, tuning_problems: dict, grids: dict, settings, *
     grids : dict
         ``{method: starting values}`` for methods of :data:`TUNED_WEIGHTS`.
     settings : SolverSettings
-        Passed to :func:`run_method`.
+        The methods' settings (each weight on a grid replaces the method's own, :func:`dataclasses.replace`).
     sharp, tuning : ndarray
         The reported and tuning images (the references of the two sweeps).
     mu_min : float
@@ -177,9 +203,9 @@ def tune_weights(problems: dict, tuning_problems: dict, grids: dict, settings, *
     progress : bool
         A tqdm bar over the pairs.
     keep_chosen : bool
-        Also return each chosen weight's run on the reported problem (tracked, as :func:`run_method` with
-        ``track=True``), made in the sweep along the grid there instead of an untracked run: the notebook's
-        results table reuses it rather than solving that problem again.
+        Also return each chosen weight's run on the reported problem (tracked: :func:`tracked` settings), made in
+        the sweep along the grid there instead of an untracked run: the notebook's results table reuses it rather
+        than solving that problem again.
 
     Returns
     -------
@@ -192,7 +218,8 @@ def tune_weights(problems: dict, tuning_problems: dict, grids: dict, settings, *
         ``{case: {method: PSNRs on the reported image along the record's grid}}``: for figures and the oracle
         column, never for the choice.
     chosen : dict
-        Only with ``keep_chosen``: ``{case: {method: MethodResult}}`` at the chosen weight on the reported problem.
+        Only with ``keep_chosen``: ``{case: {method: (Result, seconds)}}`` (as :func:`run_timed`) at the chosen
+        weight on the reported problem.
     """
     from sparseimg._parallel import process_map
 
@@ -232,24 +259,53 @@ def _tune_pair(name, tuning_problem, problem, grid, settings, sharp, mu_min, rl_
 
     def run_on(p, value, track=False):
         value = int(round(value)) if bounds.get("integer") else float(value)
-        return run_method(name, p, weights={key: value}, settings=settings, track=track)
+        weighted = replace(settings, **{key: value})
+        return run_timed(name, p.observation, tracked(weighted, p) if track else weighted)
 
-    tuned = tune_on_reference(lambda v: run_on(tuning_problem, v).estimate, grid, tuning_problem.truth,
+    tuned = tune_on_reference(lambda v: run_on(tuning_problem, v)[0].estimate, grid, tuning_problem.truth,
                               max_extend=max_extend, **bounds)
     kept = []
 
     def on_reported(value):  # the chosen value's run tracked and kept (the same estimate as untracked)
         if keep_chosen and value == tuned.value and not kept:
             kept.append(run_on(problem, value, track=True))
-            return kept[0].estimate
-        return run_on(problem, value).estimate
+            return kept[0][0].estimate
+        return run_on(problem, value)[0].estimate
 
     return tuned.as_dict(), sweep(on_reported, tuned.grid, sharp), (kept[0] if kept else None)
 
 
+@dataclass(frozen=True, eq=False)
+class PSNRMonitor:
+    """Scores the iterates of a tracked run: PSNR (``data_range = 1``) against a reference the experiment holds.
+
+    Built by the experiment (:func:`tracked`), carried in :attr:`SolverSettings.monitor`: a method hands it to
+    its solver, whose one monitor records (in its :class:`~sparseimg.optim.solvers.History`) the score of every iterate
+    outside the solver's timing; the method itself never reads the reference, and its estimate does not depend
+    on the monitor (tracked and untracked runs give the same array). This rather than scoring the returned history
+    afterwards: that would need every iterate kept (L-BFGS runs thousands of iterations: gigabytes on the full
+    image) or the run made twice.
+
+    Attributes
+    ----------
+    reference : ndarray, shape (n0, n1)
+        The image the iterates are scored against.
+    """
+
+    reference: np.ndarray
+
+    def __call__(self, x: np.ndarray) -> float:
+        """The PSNR (dB) of the iterate ``x`` (any shape with the reference's size)."""
+        return psnr(self.reference, np.reshape(x, self.reference.shape), data_range=1.0)
+
+    def solver_keywords(self) -> dict:
+        """The keywords of :mod:`sparseimg.restoration.deconvolution`'s solvers that install this score."""
+        return {"reference": self.reference}
+
+
 @dataclass(frozen=True)
 class SolverSettings:
-    """Iteration budgets and tolerances shared by the notebook, the benchmark and the tests.
+    """Iteration budgets, tolerances and weights shared by the notebook, the benchmark and the tests.
 
     Attributes
     ----------
@@ -266,6 +322,13 @@ class SolverSettings:
         Conjugate-gradient budget of the Tikhonov solver.
     tv_iter, tv_inner_iter : int
         Outer FISTA iterations and dual iterations per TV prox.
+    sqrt_mu, tikhonov, tv, wiener, richardson_lucy, richardson_lucy_normalized : float or int, optional
+        The tuned weight of each method of :data:`TUNED_WEIGHTS` (named as its key there: the weights
+        :func:`tune_weights` returns go in by ``dataclasses.replace(settings, **weights[case])``); a method
+        whose weight is None refuses to run.
+    monitor : PSNRMonitor, optional
+        Set (by :func:`tracked`): iterative methods record objective, time and the monitor's score per
+        iteration in ``Result.history``.
     """
 
     mu: float = 0.2
@@ -276,27 +339,56 @@ class SolverSettings:
     cg_tol: float = 1e-6
     tv_iter: int = 150
     tv_inner_iter: int = 5
+    sqrt_mu: float | None = None
+    tikhonov: float | None = None
+    tv: float | None = None
+    wiener: float | None = None
+    richardson_lucy: int | None = None
+    richardson_lucy_normalized: int | None = None
+    monitor: PSNRMonitor | None = None
+
+    @classmethod
+    def from_params(cls, block: dict) -> "SolverSettings":
+        """The settings of the section's validated ``deblurring`` block.
+
+        Before tuning, each weight is the middle value of its starting grid (``mu_grid``, ``tikhonov_grid``,
+        ``tv_grid``, ``wiener_grid``, ``rl_grid`` for both Richardson–Lucy variants); the reported runs use the
+        weights :func:`tune_weights` chooses (``dataclasses.replace``).
+
+        Parameters
+        ----------
+        block : dict
+            The validated parameter block (other keys are ignored).
+
+        Returns
+        -------
+        SolverSettings
+        """
+        def middle(grid):
+            return sorted(grid)[len(grid) // 2]
+
+        rl = int(middle(block["rl_grid"]))
+        return cls(mu=block["mu"], seed=block["seed"], lbfgs_gtol=block["lbfgs_gtol"],
+                   newton_xtol=block["newton_xtol"], cg_iter=block["cg_iter"], cg_tol=block["cg_tol"],
+                   tv_iter=block["tv_iter"], tv_inner_iter=block["tv_inner_iter"],
+                   sqrt_mu=float(middle(block["mu_grid"])), tikhonov=float(middle(block["tikhonov_grid"])),
+                   tv=float(middle(block["tv_grid"])), wiener=float(middle(block["wiener_grid"])),
+                   richardson_lucy=rl, richardson_lucy_normalized=rl)
 
 
-@dataclass
-class MethodResult:
-    """One deblurrer's output.
+def tracked(settings: SolverSettings, problem: DeblurProblem) -> SolverSettings:
+    """``settings`` with a :class:`PSNRMonitor` of ``problem``'s ground truth (the experiment's side).
 
-    Attributes
+    Parameters
     ----------
-    estimate : ndarray, shape (n0, n1)
-    seconds : float
-        Solver time (monitoring excluded for tracked iterative methods).
-    history : History or None
-        Per-iteration objective/time/PSNR of iterative methods (when tracked).
-    details : dict
-        Deterministic counts (iterations, evaluations) and the weight used.
-    """
+    settings : SolverSettings
+    problem : DeblurProblem
 
-    estimate: np.ndarray
-    seconds: float
-    history: History | None = None
-    details: dict = field(default_factory=dict)
+    Returns
+    -------
+    SolverSettings
+    """
+    return replace(settings, monitor=PSNRMonitor(problem.truth))
 
 
 def _run_details(run: OptimizeRun) -> dict:
@@ -306,61 +398,104 @@ def _run_details(run: OptimizeRun) -> dict:
 
 
 # ---------------------------------------------------------------------------------
-# The methods: key -> run(problem, weight, settings, reference) -> (estimate, history, details)
+# The methods: key -> method(observation, settings) -> Result
 # ---------------------------------------------------------------------------------
-def _optimize(estimate_run: tuple[np.ndarray, OptimizeRun]):
+def _weight(settings: SolverSettings, key: str):
+    name = TUNED_WEIGHTS[key][0]
+    value = getattr(settings, name)
+    if value is None:
+        raise ValueError(f"settings.{name}=None is not allowed: method {key!r} needs its tuned weight")
+    return value
+
+
+def _scored(settings: SolverSettings) -> dict:
+    """The monitor's solver keywords (none without a monitor)."""
+    return settings.monitor.solver_keywords() if settings.monitor is not None else {}
+
+
+def _monitoring(settings: SolverSettings) -> dict:
+    """As :func:`_scored`, for the scipy solvers, which record a history only when asked to track."""
+    return {"track": True, **_scored(settings)} if settings.monitor is not None else {}
+
+
+def _optimize(estimate_run: tuple[np.ndarray, OptimizeRun], details: dict | None = None) -> Result:
     estimate, run = estimate_run
-    return estimate, run.history, _run_details(run)
+    return Result(np.asarray(estimate, dtype=np.float64), run.history, {**_run_details(run), **(details or {})})
 
 
-def _document(problem, weight, settings, reference, track):
+def _iterated(estimate_history, weight) -> Result:
+    estimate, history = estimate_history
+    return Result(np.asarray(estimate, dtype=np.float64), history, {"iterations": history.n_iter, "weight": weight})
+
+
+def _document(problem: Observation, settings: SolverSettings) -> Result:
     return _optimize(solve_document(problem.observed, problem.psf, mu=settings.mu, seed=settings.seed,
-                                    reference=reference, track=track))
+                                    **_monitoring(settings)))
 
 
 def _lbfgs(mu_from_weight: bool):
-    def run(problem, weight, settings, reference, track):
-        loss = SquareRootLoss(problem.operator, problem.observed, weight if mu_from_weight else settings.mu)
+    def method(problem: Observation, settings: SolverSettings) -> Result:
+        mu = _weight(settings, "sqrt_loss_tuned") if mu_from_weight else settings.mu
+        loss = SquareRootLoss(problem.operator, problem.observed, mu)
         return _optimize(minimize_loss(loss, random_start(problem.observed.shape, settings.seed), method="L-BFGS-B",
                                        gtol=settings.lbfgs_gtol, ftol=settings.lbfgs_gtol ** 2, maxiter=20000,
-                                       reference=reference, track=track))
-    return run
+                                       **_monitoring(settings)), {"weight": mu} if mu_from_weight else None)
+    return method
 
 
-def _newton_fft(problem, weight, settings, reference, track):
+def _newton_fft(problem: Observation, settings: SolverSettings) -> Result:
     loss = SquareRootLoss(problem.operator, problem.observed, settings.mu)
     return _optimize(minimize_loss(loss, random_start(problem.observed.shape, settings.seed), method="Newton-CG",
-                                   xtol=settings.newton_xtol, reference=reference, track=track))
+                                   xtol=settings.newton_xtol, **_monitoring(settings)))
 
 
-def _tikhonov(problem, weight, settings, reference, track):
-    estimate, history = tikhonov_deblur(problem.observed, problem.operator, weight, n_iter=settings.cg_iter,
-                                        tol=settings.cg_tol, reference=reference)
-    return estimate, history, {"iterations": history.n_iter}
+def _tikhonov(problem: Observation, settings: SolverSettings) -> Result:
+    lam = _weight(settings, "tikhonov_cg")
+    return _iterated(tikhonov_deblur(problem.observed, problem.operator, lam, n_iter=settings.cg_iter,
+                                     tol=settings.cg_tol, **_scored(settings)), lam)
 
 
-def _tv(problem, weight, settings, reference, track):
-    estimate, history = tv_deblur(problem.observed, problem.operator, weight, n_iter=settings.tv_iter,
-                                  inner_iter=settings.tv_inner_iter, tol=0.0, reference=reference)
-    return estimate, history, {"iterations": history.n_iter}
+def _tv(problem: Observation, settings: SolverSettings) -> Result:
+    lam = _weight(settings, "tv_fista")
+    return _iterated(tv_deblur(problem.observed, problem.operator, lam, n_iter=settings.tv_iter,
+                               inner_iter=settings.tv_inner_iter, tol=0.0, **_scored(settings)), lam)
 
 
-def _wiener(problem, weight, settings, reference, track):
-    return wiener_deblur(problem.observed, problem.psf, weight), None, {}
+def _wiener(problem: Observation, settings: SolverSettings) -> Result:
+    balance = _weight(settings, "wiener")
+    return Result(np.asarray(wiener_deblur(problem.observed, problem.psf, balance), dtype=np.float64),
+                  details={"weight": balance})
 
 
-def _unsupervised_wiener(problem, weight, settings, reference, track):
+def _unsupervised_wiener(problem: Observation, settings: SolverSettings) -> Result:
     estimate, chains = unsupervised_wiener_deblur(problem.observed, problem.psf, seed=settings.seed)
-    return estimate, None, {"iterations": len(chains["noise"])}
+    return Result(np.asarray(estimate, dtype=np.float64), details={"iterations": len(chains["noise"])})
 
 
-def _richardson_lucy(problem, weight, settings, reference, track):
-    return richardson_lucy_deblur(problem.observed, problem.psf, int(weight)), None, {"iterations": int(weight)}
+def _richardson_lucy(problem: Observation, settings: SolverSettings) -> Result:
+    n = _weight(settings, "richardson_lucy")
+    return Result(np.asarray(richardson_lucy_deblur(problem.observed, problem.psf, int(n)), dtype=np.float64),
+                  details={"iterations": int(n), "weight": n})
 
 
-def _richardson_lucy_normalized(problem, weight, settings, reference, track):
-    estimate = richardson_lucy_normalized(problem.observed, problem.operator, int(weight))
-    return estimate, None, {"iterations": int(weight)}
+def _richardson_lucy_normalized(problem: Observation, settings: SolverSettings) -> Result:
+    n = _weight(settings, "richardson_lucy_normalized")
+    estimate = richardson_lucy_normalized(problem.observed, problem.operator, int(n))
+    return Result(np.asarray(estimate, dtype=np.float64), details={"iterations": int(n), "weight": n})
+
+
+def example() -> Observation:
+    """A tiny seeded problem: a smooth 20 x 20 image, a 5 x 5 Gaussian PSF, noise σ = 0.01.
+
+    Returns
+    -------
+    Observation
+    """
+    from sparseimg.kernels import gaussian_psf
+
+    y, x = np.mgrid[0:20, 0:20] / 20.0
+    image = 0.5 + 0.3 * np.sin(4 * x) * np.cos(3 * y)
+    return make_problem(image, gaussian_psf(5, (1.0, 1.5)), noise_std=0.01, seed=0).observation
 
 
 #: The deblurrers compared in the notebook, in display order.
@@ -386,7 +521,7 @@ METHODS = Registry("deblurring", {
     "unsupervised_wiener": "unsupervised Wiener (skimage)",
     "richardson_lucy": "Richardson–Lucy (skimage)",
     "richardson_lucy_normalized": "Richardson–Lucy, border-normalized",
-})
+}, settings=SolverSettings, example=example)
 
 _EXACT = "exact: crop of the full convolution, zero outside the image"
 #: How each method models the image border.
@@ -434,45 +569,29 @@ TUNING_BOUNDS = {
 }
 
 
-def run_method(key: str, problem: DeblurProblem, *, weights: dict | None = None,
-               settings: SolverSettings = SolverSettings(), track: bool = False) -> MethodResult:
-    """Run ``METHODS[key]`` on ``problem``.
+def run_timed(key: str, problem: Observation, settings: SolverSettings) -> tuple[Result, float]:
+    """``METHODS[key](problem, settings)`` and its solver seconds.
 
     Parameters
     ----------
     key : str
         A key of :data:`METHODS` (an unknown key lists the valid ones).
-    problem : DeblurProblem
-    weights : dict
-        Tuned weights, keyed as in :data:`TUNED_WEIGHTS` (``'sqrt_mu'``, ``'tikhonov'``,
-        ``'tv'``, ``'wiener'``, ``'richardson_lucy'``, ``'richardson_lucy_normalized'``);
-        only the one the method needs.
+    problem : Observation
+        What the method sees (``DeblurProblem.observation``).
     settings : SolverSettings
-    track : bool
-        Record per-iteration histories (objective, time, PSNR against the ground
-        truth) of the iterative methods.
+        With the method's tuned weight; with a monitor (:func:`tracked`) for per-iteration histories.
 
     Returns
     -------
-    MethodResult
+    result : Result
+    seconds : float
+        The solver's own time when it records one (``history.time[-1]``: monitoring excluded), else the wall
+        time of the call.
     """
-    run = METHODS[key]
-    weights = weights or {}
-    weight = None
-    if key in TUNED_WEIGHTS:
-        wkey = TUNED_WEIGHTS[key][0]
-        if wkey not in weights:
-            raise ValueError(f"weights has no {wkey!r} entry: method {key!r} needs its tuned weight")
-        weight = weights[wkey]
-    reference = problem.truth if track else None
+    method = METHODS[key]
     start = time.perf_counter()
-    estimate, history, details = run(problem, weight, settings, reference, track)
+    result = method(problem, settings)
     seconds = time.perf_counter() - start
-    if history is not None and history.time:
-        seconds = history.time[-1]
-    if not track:
-        history = None
-    if key in TUNED_WEIGHTS:
-        details["weight"] = weight
-    return MethodResult(estimate=np.asarray(estimate, dtype=np.float64), seconds=seconds,
-                        history=history, details=details)
+    if result.history is not None and result.history.time:
+        seconds = result.history.time[-1]
+    return result, seconds
