@@ -37,10 +37,10 @@ from sparseimg.optim.prox import L1Norm
 from sparseimg.optim.solvers import History, conjugate_gradient, gradient_descent, proximal_gradient
 from sparseimg.sparsemodels.synthesis import synthesize
 from sparseimg.workspace.timing import measure_interleaved, summarize
-from sparseimg.experiments import Registry
+from sparseimg.experiments import Registry, Result
 from sparseimg.experiments.tuning import Tuned, sweep_to_interior
 
-__all__ = ["METHODS", "Problem", "make_problem", "recover", "recover_each", "evaluate", "event_peak", "reference_minimum",
+__all__ = ["METHODS", "Settings", "example_problem", "Problem", "make_problem", "recover", "recover_each", "evaluate", "event_peak", "reference_minimum",
            "noise_scan", "lambda_scan", "tune_lam", "document_formulation", "timing_table", "SUPPORT_FRACTION"]
 
 #: An event counts as found when ``|ŷ| > SUPPORT_FRACTION × (smallest true |y|)``.
@@ -137,65 +137,12 @@ def make_problem(operator: FourierConvolution, events: np.ndarray, *, noise: flo
     return Problem(operator=operator, events=events, clean=clean, observed=image, noise_std=sigma)
 
 
-def _inverse_filter(problem: Problem, *, inverse_options: dict | None = None, **_) -> tuple[np.ndarray, None]:
-    op = problem.operator
-    return op.apply_filter(problem.observed, masked_inverse_filter(op, **(inverse_options or {}))), None
-
-
-def _iterative(solve):
-    def run(problem: Problem, *, n_iter: int, tol: float, track_reference: bool = False, progress: bool = False,
-            desc: str | None = None, **options):
-        x0 = np.zeros(problem.operator.shape, dtype=problem.operator.dtype)
-        ref = dict(reference=problem.events, support_tol=problem.support_tol,
-                   data_range=event_peak(problem)) if track_reference else {}
-        return solve(problem, x0, n_iter=n_iter, tol=tol, progress=progress, desc=desc, **ref, **options)
-    return run
-
-
-def _l1(accelerate: bool):
-    def solve(problem, x0, *, lam: float, restart: bool = False, inverse_options=None, **common):
-        lam = check_real("lam", lam, low=0.0, low_open=True)
-        return proximal_gradient(problem.data_term, L1Norm(lam * problem.lam_max), x0, accelerate=accelerate,
-                                 restart=restart and accelerate, **common)
-    return solve
-
-
-def _admm(problem, x0, *, lam: float, restart: bool = False, inverse_options=None, **common):
-    lam = check_real("lam", lam, low=0.0, low_open=True)
-    # tracked: the notebook draws its objective gap (one extra FFT pair per iteration; the benchmark
-    # times the untracked solver); its tol is on the relative primal and dual residuals
-    return admm(problem.data_term, L1Norm(lam * problem.lam_max), x0, track=True, **common)
-
-
-def _least_squares(solver):
-    def solve(problem, x0, *, lam=None, restart=False, inverse_options=None, **common):
-        return solver(problem.data_term, x0, **common)
-    return solve
-
-
-#: The recovery methods: ``key -> run(problem, *, lam, n_iter, tol, ...) -> (ŷ, history or None)``.
-METHODS = Registry("sparse_coding", {
-    "inverse_filter": _inverse_filter,
-    "gradient_descent": _iterative(_least_squares(gradient_descent)),
-    "conjugate_gradient": _iterative(_least_squares(conjugate_gradient)),
-    "ista": _iterative(_l1(accelerate=False)),
-    "fista": _iterative(_l1(accelerate=True)),
-    "admm": _iterative(_admm),
-}, {"inverse_filter": "inverse filter", "gradient_descent": "gradient descent",
-    "conjugate_gradient": "conjugate gradient", "ista": "ISTA", "fista": "FISTA", "admm": "ADMM"})
-
-
-def recover(problem: Problem, method: str, *, lam: float = 0.05, n_iter: int = 200, tol: float = 1e-6,
-            inverse_options: dict | None = None, track_reference: bool = False, restart: bool = False,
-            progress: bool = False) -> tuple[np.ndarray, History | None]:
-    """Recover the events with ``METHODS[method]``; returns ``(ŷ, history or None)``.
+@dataclass(frozen=True)
+class Settings:
+    """What a recovery method of :data:`METHODS` is told besides the problem.
 
     Parameters
     ----------
-    problem : Problem
-    method : str
-        A key of :data:`METHODS`: ``"inverse_filter"``, ``"gradient_descent"``,
-        ``"conjugate_gradient"``, ``"ista"``, ``"fista"`` or ``"admm"``.
     lam : float, optional
         ℓ1 weight relative to ``problem.lam_max`` (λ = ``lam · λ_max``), ``> 0`` (default 0.05);
         used by ISTA, FISTA and ADMM, ignored by the others.
@@ -211,9 +158,121 @@ def recover(problem: Problem, method: str, *, lam: float = 0.05, n_iter: int = 2
         Record the PSNR and support precision/recall of every iterate against the true events in the
         history (iterative methods; default False).
     restart : bool, optional
-        ``restart`` adds adaptive restart to FISTA (ignored by the other methods; default False).
+        Adaptive restart for FISTA (ignored by the other methods; default False).
     progress : bool, optional
         Show a progress bar (iterative methods; default False).
+    """
+
+    lam: float = 0.05
+    n_iter: int = 200
+    tol: float = 1e-6
+    inverse_options: dict | None = None
+    track_reference: bool = False
+    restart: bool = False
+    progress: bool = False
+
+    @classmethod
+    def from_params(cls, block: dict) -> "Settings":
+        """Settings from the section's validated parameter block (``lam``, ``n_iter``, ``tol``, the
+        inverse filter's ``deconv_*`` values and the common ``progress``).
+
+        Parameters
+        ----------
+        block : dict
+            The validated parameters of section 1 (with the common block).
+
+        Returns
+        -------
+        Settings
+        """
+        return cls(lam=block["lam"], n_iter=block["n_iter"], tol=block["tol"],
+                   inverse_options=dict(eps=block["deconv_eps"], low_cut=block["deconv_low_cut"],
+                                        high_cut=block["deconv_high_cut"]),
+                   progress=bool(block.get("progress", False)))
+
+
+def example_problem() -> Problem:
+    """A tiny seeded problem (32 × 32, Gaussian blur, 10 Laplace events, 5 % noise) for the registry test.
+
+    Returns
+    -------
+    Problem
+    """
+    n = 32
+    f0, f1 = np.fft.fftfreq(n)[:, None], np.fft.rfftfreq(n)[None, :]
+    operator = FourierConvolution(np.exp(-(f0 ** 2 + f1 ** 2) / (2 * 0.15 ** 2)), (n, n))
+    rng = np.random.default_rng(0)
+    events = np.zeros((n, n))
+    events.flat[rng.choice(n * n, 10, replace=False)] = rng.laplace(size=10)
+    return make_problem(operator, events, noise=0.05, noise_seed=1)
+
+
+def _inverse_filter(problem: Problem, settings: Settings) -> Result:
+    op = problem.operator
+    return Result(op.apply_filter(problem.observed, masked_inverse_filter(op, **(settings.inverse_options or {}))))
+
+
+def _iterative(solve, desc: str):
+    def run(problem: Problem, settings: Settings) -> Result:
+        x0 = np.zeros(problem.operator.shape, dtype=problem.operator.dtype)
+        ref = dict(reference=problem.events, support_tol=problem.support_tol,
+                   data_range=event_peak(problem)) if settings.track_reference else {}
+        estimate, history = solve(problem, x0, settings, n_iter=settings.n_iter, tol=settings.tol,
+                                  progress=settings.progress, desc=desc, **ref)
+        return Result(estimate, history)
+    return run
+
+
+def _l1(accelerate: bool):
+    def solve(problem, x0, settings, **common):
+        lam = check_real("lam", settings.lam, low=0.0, low_open=True)
+        return proximal_gradient(problem.data_term, L1Norm(lam * problem.lam_max), x0, accelerate=accelerate,
+                                 restart=settings.restart and accelerate, **common)
+    return solve
+
+
+def _admm(problem, x0, settings, **common):
+    lam = check_real("lam", settings.lam, low=0.0, low_open=True)
+    # tracked: the notebook draws its objective gap (one extra FFT pair per iteration; the benchmark
+    # times the untracked solver); its tol is on the relative primal and dual residuals
+    return admm(problem.data_term, L1Norm(lam * problem.lam_max), x0, track=True, **common)
+
+
+def _least_squares(solver):
+    def solve(problem, x0, settings, **common):
+        return solver(problem.data_term, x0, **common)
+    return solve
+
+
+_LABELS = {"inverse_filter": "inverse filter", "gradient_descent": "gradient descent",
+           "conjugate_gradient": "conjugate gradient", "ista": "ISTA", "fista": "FISTA", "admm": "ADMM"}
+
+#: The recovery methods: ``key -> run(problem, settings) -> Result(ŷ, history or None)``.
+METHODS = Registry("sparse_coding", {
+    "inverse_filter": _inverse_filter,
+    "gradient_descent": _iterative(_least_squares(gradient_descent), _LABELS["gradient_descent"]),
+    "conjugate_gradient": _iterative(_least_squares(conjugate_gradient), _LABELS["conjugate_gradient"]),
+    "ista": _iterative(_l1(accelerate=False), _LABELS["ista"]),
+    "fista": _iterative(_l1(accelerate=True), _LABELS["fista"]),
+    "admm": _iterative(_admm, _LABELS["admm"]),
+}, _LABELS, settings=Settings, example=example_problem)
+
+
+def recover(problem: Problem, method: str, *, lam: float = 0.05, n_iter: int = 200, tol: float = 1e-6,
+            inverse_options: dict | None = None, track_reference: bool = False, restart: bool = False,
+            progress: bool = False) -> tuple[np.ndarray, History | None]:
+    """``METHODS[method](problem, Settings(...))`` as a tuple ``(ŷ, history or None)``.
+
+    Kept for the callers not yet moved to the registry call (notebook 01, the benchmark).
+
+    Parameters
+    ----------
+    problem : Problem
+    method : str
+        A key of :data:`METHODS`: ``"inverse_filter"``, ``"gradient_descent"``,
+        ``"conjugate_gradient"``, ``"ista"``, ``"fista"`` or ``"admm"``.
+    lam, n_iter, tol, inverse_options, track_reference, restart, progress
+        As the fields of :class:`Settings`.
 
     Returns
     -------
@@ -231,8 +290,9 @@ def recover(problem: Problem, method: str, *, lam: float = 0.05, n_iter: int = 2
         ``>= 0``, ``tol`` not a real ``>= 0``.
     """
     run = METHODS[method]
-    return run(problem, lam=lam, n_iter=n_iter, tol=tol, inverse_options=inverse_options,
-               track_reference=track_reference, restart=restart, progress=progress, desc=METHODS.labels[method])
+    result = run(problem, Settings(lam=lam, n_iter=n_iter, tol=tol, inverse_options=inverse_options,
+                                   track_reference=track_reference, restart=restart, progress=progress))
+    return result.estimate, result.history
 
 
 def recover_each(runs, *, workers: int = 1, **options) -> list[tuple[np.ndarray, History | None]]:
