@@ -23,7 +23,7 @@ from sparseimg.sparsemodels.generative_scores import (classifier_scores, data_co
 from sparseimg.experiments import Registry
 
 __all__ = ["load_digit_split", "load_face_split", "SparseModel", "fit_sparse_model", "held_out_rmse", "METHODS",
-           "generate", "random_atom_images", "Scorer", "fit_digit_scorer", "fit_face_scorer"]
+           "generate", "random_atom_images", "TUNED", "tune_generation", "Scorer", "fit_digit_scorer", "fit_face_scorer"]
 
 PIXEL_MAX = 255.0
 #: K-SVD cleaning of the section (params.yaml ``generation.clean_coherence`` / ``clean_min_use``) and the benchmark.
@@ -196,20 +196,22 @@ def generate_random_atoms(model, params, n, rng):
     return random_atom_images(model, n, rng)
 
 
-def _gmm(components):
-    def generate(model, params, n, rng, *, train):
-        from sklearn.decomposition import PCA
-        from sklearn.mixture import GaussianMixture
+def generate_gmm(model, params, n, rng, *, train):
+    """scikit-learn's GaussianMixture (``gmm_components`` components, full covariances) on ``gmm_pca`` PCA
+    coefficients of ``train``; the component count is tuned like the support models' settings
+    (:func:`tune_generation`)."""
+    from sklearn.decomposition import PCA
+    from sklearn.mixture import GaussianMixture
 
-        pca = PCA(n_components=params["gmm_pca"], random_state=0).fit(train)
-        gm = GaussianMixture(components, covariance_type="full", reg_covar=1e-3, max_iter=500,
-                             random_state=int(rng.integers(2**31 - 1))).fit(pca.transform(train))
-        z, _ = gm.sample(n)
-        z = z[rng.permutation(n)]
-        return np.clip(pca.inverse_transform(z), 0.0, PIXEL_MAX), None
-    generate.__doc__ = f"scikit-learn's GaussianMixture ({components} components, full covariances) on PCA coefficients."
-    generate.needs_train = True
-    return generate
+    pca = PCA(n_components=params["gmm_pca"], random_state=0).fit(train)
+    gm = GaussianMixture(int(params["gmm_components"]), covariance_type="full", reg_covar=1e-3, max_iter=500,
+                         random_state=int(rng.integers(2**31 - 1))).fit(pca.transform(train))
+    z, _ = gm.sample(n)
+    z = z[rng.permutation(n)]
+    return np.clip(pca.inverse_transform(z), 0.0, PIXEL_MAX), None
+
+
+generate_gmm.needs_train = True
 
 
 METHODS = Registry("generation", {
@@ -218,8 +220,7 @@ METHODS = Registry("generation", {
     "independent": generate_independent,
     "random_atoms": generate_random_atoms,
     "true_supports": generate_true_supports,
-    "gmm10": _gmm(10),
-    "gmm50": _gmm(50),
+    "gmm": generate_gmm,
     "neighbour_ranked": generate_neighbour_ranked,  # last: the other rows keep their seeds ([seed, index])
 }, {
     "pairwise": "pairwise support model + EM (paper, fixed |S|)",
@@ -227,8 +228,7 @@ METHODS = Registry("generation", {
     "independent": "independent supports + EM",
     "random_atoms": "k random atoms (paper Fig. 1)",
     "true_supports": "training supports + EM",
-    "gmm10": "GMM-10 on PCA",
-    "gmm50": "GMM-50 on PCA",
+    "gmm": "GMM on PCA (components tuned)",
     "neighbour_ranked": "neighbour supports + EM, the redrawn atom's coefficient the smallest",
 })
 
@@ -239,6 +239,116 @@ def generate(key: str, model: SparseModel, params: dict, n: int, rng, *, train=N
     if getattr(fn, "needs_train", False):
         return fn(model, params, n, rng, train=train)
     return fn(model, params, n, rng)
+
+
+# -- tuning (issue 21): every setting of the generators chosen on the training split -------------------------
+
+#: ``setting -> (the generator it is scored on, integer?)``, in the order they are tuned (each sweep uses the
+#: choices made before it). ``temperature`` also sets the independent model's; ``gmm_components`` is the GMM's.
+TUNED = {
+    "shrinkage": ("pairwise", False),
+    "temperature": ("pairwise", False),
+    "overlap_power": ("pairwise", False),
+    "neighbour_temperature": ("neighbour_ranked", False),
+    "seq_temperature": ("sequential", False),
+    "gmm_components": ("gmm", True),
+}
+
+
+#: The tuning score's copy flag: the data-copying statistic C_T below -3 flags copying (the paper's threshold) ...
+COPY_FLAG = -3.0
+#: ... and each unit of C_T below it costs this much Fréchet distance.
+COPY_PENALTY = 100.0
+
+
+def tune_generation(train: np.ndarray, params: dict, grids: dict, *, holdout: float = 0.2, n_samples: int = 200,
+                    max_extend: int = 6, seed: int = 0, n_cells: int = 10) -> tuple[dict, dict]:
+    """Choose every setting of :data:`TUNED` on the training rows only.
+
+    The training rows are split (seeded) into a fitting part and a validation part (``holdout`` of them); a
+    sparse model is fitted on the fitting part (K-SVD with the section's ``n_atoms``, ``sparsity``,
+    ``ksvd_iter``, ``ksvd_seed``, ``clean_coherence``, ``clean_min_use``), and each setting is swept by
+    :func:`~sparseimg.experiments.tuning.sweep_to_interior` on its generator's Fréchet distance (PCA features
+    of the fitting part, ``pca_dim`` of them) between ``n_samples`` draws and the validation rows, lower is
+    better, plus :data:`COPY_PENALTY` per unit of the data-copying statistic C_T (fitting part against the
+    validation rows, ``n_cells`` cells) below :data:`COPY_FLAG`: a distribution score alone is best for a
+    generator that replays its training images, which is what the overlap weight and a low temperature tend
+    to. The score is rounded to 0.1 (far below the sampling spread of a Fréchet distance of a few hundred
+    draws), so a plateau is a tie and ties go to the smaller value (the overlap weight saturates: beyond
+    β ≈ 32 only the codes of largest overlap count). Every value of a sweep draws with the same seed.
+
+    Parameters
+    ----------
+    train : ndarray
+        ``(N, n_pixels)`` training rows (never the held-out ones).
+    params : dict
+        The section's settings (the tuned keys need not be present).
+    grids : dict
+        ``setting -> starting grid`` for every key of :data:`TUNED`.
+    holdout : float, optional
+        Fraction of ``train`` kept for validation, in (0, 1).
+    n_samples : int, optional
+        Draws per value scored.
+    n_cells : int, optional
+        Cells of the C_T statistic.
+    max_extend : int, optional
+        Values a grid may grow by beyond an edge choice.
+    seed : int, optional
+        Seed of the split and the draws.
+
+    Returns
+    -------
+    values : dict
+        ``setting -> choice``.
+    records : dict
+        ``setting -> Tuned.as_dict()`` plus ``"scored_on"``, the generator.
+
+    Raises
+    ------
+    ValueError
+        A missing grid or a ``holdout`` outside (0, 1).
+    """
+    from sklearn.decomposition import PCA
+
+    from sparseimg.experiments.tuning import sweep_to_interior
+
+    missing = [key for key in TUNED if key not in grids]
+    if missing:
+        raise ValueError(f"grids={sorted(grids)!r} is not allowed: expected a grid for each of {list(TUNED)}")
+    if not 0.0 < holdout < 1.0:
+        raise ValueError(f"holdout={holdout!r} is not allowed: expected 0 < holdout < 1")
+    perm = np.random.default_rng([seed, 21]).permutation(train.shape[0])
+    n_val = max(int(round(holdout * train.shape[0])), 2)
+    fit_rows, val_rows = train[perm[n_val:]], train[perm[:n_val]]
+    model = fit_sparse_model(fit_rows, params["n_atoms"], params["sparsity"], n_iter=params["ksvd_iter"],
+                             seed=params["ksvd_seed"], max_coherence=params["clean_coherence"],
+                             min_use=params["clean_min_use"])
+    scale = PIXEL_MAX / 16.0  # features on load_digits' own 0-16 scale, as the section's scores
+    pca = PCA(n_components=params["pca_dim"], random_state=seed).fit(fit_rows / scale)
+    f_fit, f_val = pca.transform(fit_rows / scale), pca.transform(val_rows / scale)
+    chosen = dict(params)
+    values, records = {}, {}
+    for key, (method, integer) in TUNED.items():
+        fn = generate_sequential if method == "sequential" else METHODS[method]
+
+        def score(value, fn=fn, key=key, integer=integer):
+            settings = {**chosen, key: int(value) if integer else float(value)}
+            rng = np.random.default_rng([seed, 22])
+            if getattr(fn, "needs_train", False):
+                images, _ = fn(model, settings, n_samples, rng, train=fit_rows)
+            else:
+                images, _ = fn(model, settings, n_samples, rng)
+            f_img = pca.transform(images / scale)
+            ct = data_copying_ct(f_fit, f_val, f_img, n_cells=n_cells, rng=seed)
+            return round(-frechet_distance(f_img, f_val) - COPY_PENALTY * max(0.0, COPY_FLAG - ct), 1)
+
+        tuned = sweep_to_interior(score, grids[key], max_extend=max_extend, integer=integer,
+                                  low=0.5 if integer else 0.0)
+        chosen[key] = int(tuned.value) if integer else float(tuned.value)
+        values[key] = chosen[key]
+        records[key] = {**tuned.as_dict(), "scored_on": method}
+    model.fits.clear()
+    return values, records
 
 
 # -- scores -------------------------------------------------------------------------------------------------
