@@ -19,7 +19,7 @@ CASES = [
     ({"temperature_grid": [0.0, 1.0]}, ["generation.temperature_grid"], "0 <"),
     ({"neighbour_temperature_grid": [-1.0, 1.0]}, ["generation.neighbour_temperature_grid"], "0 <"),
     ({"seq_temperature_grid": [0.5]}, ["generation.seq_temperature_grid"], "2"),
-    ({"gmm_components_grid": [4, 4]}, ["generation.gmm_components_grid"], "expected"),
+    ({"gmm_components_grid": [0, 4]}, ["generation.gmm_components_grid"], "1 <="),
     ({"neighbour_swaps": 0}, ["generation.neighbour_swaps=0"], "1 <= neighbour_swaps"),
     ({"neighbour_swaps": 6}, ["generation.neighbour_swaps=6", "generation.sparsity=5"], "at most"),
     ({"clean_coherence": 1.5}, ["generation.clean_coherence=1.5"], "<= 1"),

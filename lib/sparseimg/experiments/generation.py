@@ -282,7 +282,8 @@ def tune_generation(train: np.ndarray, params: dict, grids: dict, *, holdout: fl
     train : ndarray
         ``(N, n_pixels)`` training rows (never the held-out ones).
     params : dict
-        The section's settings (the tuned keys need not be present).
+        The section's settings; a tuned key absent from it starts at its grid's middle value until its own
+        sweep (the sweeps run in :data:`TUNED`'s order, each with the choices made before it).
     grids : dict
         ``setting -> starting grid`` for every key of :data:`TUNED`.
     holdout : float, optional
@@ -326,7 +327,8 @@ def tune_generation(train: np.ndarray, params: dict, grids: dict, *, holdout: fl
     scale = PIXEL_MAX / 16.0  # features on load_digits' own 0-16 scale, as the section's scores
     pca = PCA(n_components=params["pca_dim"], random_state=seed).fit(fit_rows / scale)
     f_fit, f_val = pca.transform(fit_rows / scale), pca.transform(val_rows / scale)
-    chosen = dict(params)
+    # a setting not tuned yet starts at its grid's middle value unless ``params`` gives one
+    chosen = {**{key: sorted(grids[key])[len(grids[key]) // 2] for key in TUNED}, **params}
     values, records = {}, {}
     for key, (method, integer) in TUNED.items():
         fn = generate_sequential if method == "sequential" else METHODS[method]
