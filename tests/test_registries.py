@@ -19,8 +19,7 @@ from sparseimg.workspace.params import COMMON_SCHEMA, quick_values
 from sparseimg.workspace.sections import SECTIONS
 
 #: Sections whose registries do not take ``(problem, settings)`` yet (issue 19: this set only shrinks).
-PENDING = {"sparse_coding", "large_images", "deblurring", "wavelets", "unfolding", "winnet", "inpainting",
-           "generation"}
+PENDING = {"sparse_coding", "large_images", "deblurring", "wavelets", "unfolding", "winnet", "inpainting"}
 
 
 def _registries() -> dict[str, Registry]:

@@ -9,7 +9,7 @@ Images are rows here (``n × n_pixels``); the dictionary code works on columns.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -20,9 +20,9 @@ from sparseimg.sparsemodels.support_models import (fit_sequential, neighbour_sup
                                                    sample_sequential)
 from sparseimg.sparsemodels.generative_scores import (classifier_scores, data_copying_ct, frechet_distance, nearest_distances,
                                  precision_recall, support_copy_fraction)
-from sparseimg.experiments import Registry
+from sparseimg.experiments import Registry, Result
 
-__all__ = ["load_digit_split", "load_face_split", "SparseModel", "fit_sparse_model", "held_out_rmse", "METHODS",
+__all__ = ["Settings", "GenerationProblem", "load_digit_split", "load_face_split", "SparseModel", "fit_sparse_model", "held_out_rmse", "METHODS",
            "generate", "random_atom_images", "TUNED", "tune_generation", "Scorer", "fit_digit_scorer", "fit_face_scorer"]
 
 PIXEL_MAX = 255.0
@@ -105,6 +105,84 @@ def fit_sparse_model(train: np.ndarray, n_atoms: int, k: int, *, n_iter: int = 2
 def held_out_rmse(model: SparseModel, test: np.ndarray) -> float:
     """RMSE per pixel of the OMP codes (``k`` atoms) of the test rows."""
     return sparse_rmse(test.T, model.dictionary, batch_omp(test.T, model.dictionary, model.k))
+
+
+# -- the registry's contract: METHODS[key](problem, settings) -> Result ---------------------------------------
+
+@dataclass(frozen=True)
+class Settings:
+    """The generators' settings (frozen; vary one with :func:`dataclasses.replace`).
+
+    Built by :meth:`from_params` from the section's parameter block; ``settings["key"]`` reads a field
+    (the generators' bodies index their settings as they indexed the parameter dict).
+    """
+
+    shrinkage: float
+    overlap_power: float
+    temperature: float
+    seq_temperature: float
+    neighbour_temperature: float
+    neighbour_swaps: int
+    burn_in: int
+    em_iter: int
+    gmm_pca: int
+    gmm_components: int
+
+    @classmethod
+    def from_params(cls, block: dict) -> "Settings":
+        """From a parameter block: a tuned setting's value if the block holds it (the notebook adds the
+        choices of :func:`tune_generation`), else the middle value of its ``<name>_grid``.
+
+        Parameters
+        ----------
+        block : dict
+            The section's validated parameters (extra keys are ignored).
+
+        Returns
+        -------
+        Settings
+        """
+        values = {}
+        for f in fields(cls):
+            if f.name in block:
+                values[f.name] = block[f.name]
+            else:
+                grid = sorted(block[f"{f.name}_grid"])
+                values[f.name] = grid[len(grid) // 2]
+        return cls(**values)
+
+    def __getitem__(self, key: str):
+        return getattr(self, key)
+
+
+@dataclass
+class GenerationProblem:
+    """What a generator sees: the sparse model, how many images, the Generator, and (for the GMM) the
+    training rows."""
+
+    model: SparseModel
+    n: int
+    rng: np.random.Generator
+    train: np.ndarray | None = None
+
+
+def _registered(impl):
+    """``impl(model, settings, n, rng[, train=])`` as a registry method ``(problem, settings) -> Result``:
+    the images (rows) as the estimate, the supports (or None) in ``details["supports"]`` (an array)."""
+    def method(problem, settings):
+        kw = {"train": problem.train} if getattr(impl, "needs_train", False) else {}
+        images, supports = impl(problem.model, settings, problem.n, problem.rng, **kw)
+        return Result(images, details={"supports": supports})
+    method.__doc__ = impl.__doc__
+    method.__name__ = impl.__name__
+    return method
+
+
+def _example() -> GenerationProblem:
+    """A tiny seeded problem: K-SVD (K = 16, k = 3, 2 iterations) on 60 training digits, 8 images."""
+    train = load_digit_split(60, 0)[0]
+    model = fit_sparse_model(train, 16, 3, n_iter=2, seed=0)
+    return GenerationProblem(model, 8, np.random.default_rng(0), train)
 
 
 # -- generators: (model, params, n, rng) -> (images rows (n, n_pixels), supports (n, k) or None) -------------
@@ -215,13 +293,13 @@ generate_gmm.needs_train = True
 
 
 METHODS = Registry("generation", {
-    "pairwise": generate_pairwise,
-    "neighbour": generate_neighbour,
-    "independent": generate_independent,
-    "random_atoms": generate_random_atoms,
-    "true_supports": generate_true_supports,
-    "gmm": generate_gmm,
-    "neighbour_ranked": generate_neighbour_ranked,  # last: the other rows keep their seeds ([seed, index])
+    "pairwise": _registered(generate_pairwise),
+    "neighbour": _registered(generate_neighbour),
+    "independent": _registered(generate_independent),
+    "random_atoms": _registered(generate_random_atoms),
+    "true_supports": _registered(generate_true_supports),
+    "gmm": _registered(generate_gmm),
+    "neighbour_ranked": _registered(generate_neighbour_ranked),  # last: the other rows keep their seeds ([seed, index])
 }, {
     "pairwise": "pairwise support model + EM (paper, fixed |S|)",
     "neighbour": "training supports, smallest atom redrawn (no copies) + EM",
@@ -230,15 +308,16 @@ METHODS = Registry("generation", {
     "true_supports": "training supports + EM",
     "gmm": "GMM on PCA (components tuned)",
     "neighbour_ranked": "neighbour supports + EM, the redrawn atom's coefficient the smallest",
-})
+}, settings=Settings, example=_example)
 
 
-def generate(key: str, model: SparseModel, params: dict, n: int, rng, *, train=None):
-    """Run generator ``key`` of :data:`METHODS` with a Generator ``rng``."""
-    fn = METHODS[key]
-    if getattr(fn, "needs_train", False):
-        return fn(model, params, n, rng, train=train)
-    return fn(model, params, n, rng)
+def generate(key: str, model: SparseModel, params, n: int, rng, *, train=None):
+    """``(images, supports)`` of generator ``key`` of :data:`METHODS` (or ``"sequential"``, not a row) with a
+    Generator ``rng``; ``params`` is a :class:`Settings` or a parameter dict (:meth:`Settings.from_params`)."""
+    settings = params if isinstance(params, Settings) else Settings.from_params(params)
+    method = _registered(generate_sequential) if key == "sequential" else METHODS[key]
+    result = method(GenerationProblem(model, n, rng, train), settings)
+    return result.estimate, result.details["supports"]
 
 
 # -- tuning (issue 21): every setting of the generators chosen on the training split -------------------------
@@ -331,15 +410,10 @@ def tune_generation(train: np.ndarray, params: dict, grids: dict, *, holdout: fl
     chosen = {**{key: sorted(grids[key])[len(grids[key]) // 2] for key in TUNED}, **params}
     values, records = {}, {}
     for key, (method, integer) in TUNED.items():
-        fn = generate_sequential if method == "sequential" else METHODS[method]
-
-        def score(value, fn=fn, key=key, integer=integer):
+        def score(value, method=method, key=key, integer=integer):
             settings = {**chosen, key: int(value) if integer else float(value)}
             rng = np.random.default_rng([seed, 22])
-            if getattr(fn, "needs_train", False):
-                images, _ = fn(model, settings, n_samples, rng, train=fit_rows)
-            else:
-                images, _ = fn(model, settings, n_samples, rng)
+            images, _ = generate(method, model, settings, n_samples, rng, train=fit_rows)
             f_img = pca.transform(images / scale)
             ct = data_copying_ct(f_fit, f_val, f_img, n_cells=n_cells, rng=seed)
             return round(-frechet_distance(f_img, f_val) - COPY_PENALTY * max(0.0, COPY_FLAG - ct), 1)
