@@ -130,8 +130,9 @@ def test_neighbour_row_never_copies_a_training_support_and_ordered_supports_foll
     model = gen.fit_sparse_model(train, 32, 3, n_iter=5, seed=0)
     _, order = batch_omp(train.T, model.dictionary, 3, return_supports=True)
     assert np.array_equal(model.ordered % 32, order)  # OMP's order, sign folded into the doubled index
-    params = {"shrinkage": 0.1, "neighbour_swaps": 1, "neighbour_temperature": 0.7, "em_iter": 5,
-              "overlap_power": 8.0}
+    params = gen.Settings(shrinkage=0.1, overlap_power=8.0, temperature=0.7, seq_temperature=0.6,
+                          neighbour_temperature=0.7, neighbour_swaps=1, burn_in=5, em_iter=5, gmm_pca=30,
+                          gmm_components=10)
     images, supports = gen.generate("neighbour", model, params, 20, np.random.default_rng(0))
     assert images.shape == (20, 64) and supports.shape == (20, 3)
     assert support_copy_fraction(supports, model.all_supports()) == 0.0
@@ -192,8 +193,9 @@ def test_neighbour_ranked_row_never_copies_and_is_seeded():
 
     train, _, _, _ = gen.load_digit_split(300, 0)
     model = gen.fit_sparse_model(train, 32, 3, n_iter=5, seed=0)
-    params = {"shrinkage": 0.1, "neighbour_swaps": 1, "neighbour_temperature": 0.7, "em_iter": 5,
-              "overlap_power": 8.0}
+    params = gen.Settings(shrinkage=0.1, overlap_power=8.0, temperature=0.7, seq_temperature=0.6,
+                          neighbour_temperature=0.7, neighbour_swaps=1, burn_in=5, em_iter=5, gmm_pca=30,
+                          gmm_components=10)
     images, supports = gen.generate("neighbour_ranked", model, params, 20, np.random.default_rng(0))
     assert images.shape == (20, 64) and supports.shape == (20, 3)
     assert np.all(np.diff(supports, axis=1) > 0)  # sorted rows, as the other generators return

@@ -16,9 +16,10 @@ CASES = [
     # (edits, named in the line, what is allowed)
     ({"n_atoms": 16, "sparsity": 20}, ["generation.sparsity=20", "generation.n_atoms=16"], "at most 16"),
     ({"big_atoms": 8, "big_sparsity": 10}, ["generation.big_sparsity=10", "generation.big_atoms=8"], "at most 8"),
-    ({"temperature": 0.0}, ["generation.temperature=0.0"], "0 < temperature"),
-    ({"neighbour_temperature": -1.0}, ["generation.neighbour_temperature=-1.0"], "0 < neighbour_temperature"),
-    ({"seq_temperature": 0}, ["generation.seq_temperature=0"], "0 < seq_temperature"),
+    ({"temperature_grid": [0.0, 1.0]}, ["generation.temperature_grid"], "0 <"),
+    ({"neighbour_temperature_grid": [-1.0, 1.0]}, ["generation.neighbour_temperature_grid"], "0 <"),
+    ({"seq_temperature_grid": [0.5]}, ["generation.seq_temperature_grid"], "2"),
+    ({"gmm_components_grid": [0, 4]}, ["generation.gmm_components_grid"], "1 <="),
     ({"neighbour_swaps": 0}, ["generation.neighbour_swaps=0"], "1 <= neighbour_swaps"),
     ({"neighbour_swaps": 6}, ["generation.neighbour_swaps=6", "generation.sparsity=5"], "at most"),
     ({"clean_coherence": 1.5}, ["generation.clean_coherence=1.5"], "<= 1"),

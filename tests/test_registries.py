@@ -19,7 +19,7 @@ from sparseimg.workspace.params import COMMON_SCHEMA, quick_values
 from sparseimg.workspace.sections import SECTIONS
 
 #: Sections whose registries do not take ``(problem, settings)`` yet (issue 19: this set only shrinks).
-PENDING = {"large_images", "wavelets", "unfolding", "winnet", "generation"}
+PENDING = {"large_images", "wavelets", "unfolding", "winnet"}
 
 
 def _registries() -> dict[str, Registry]:

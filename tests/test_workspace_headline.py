@@ -30,7 +30,7 @@ SYNTHETIC = {
                     for p in (10, 40, 80)}},
     "generation": {
         "scores": {"pairwise": {"confidence": {"mean": 0.75}, "precision": {"mean": 0.64}, "frechet": {"mean": 205.0}},
-                   "gmm10": {"frechet": {"mean": 42.0}}},
+                   "gmm": {"frechet": {"mean": 42.0}}},
         "ksvd": {"main": {"test_rmse": 25.9}}},
     "large_images": {
         "accuracy": {"round0": {"relative_error": 2e-6, "objective_gap": 1e-12, "support_flips": 0},
@@ -57,7 +57,7 @@ EXPECTED = {
                  "pnp_best_section2_psnr": 25.2},
     "inpainting": {"best_psnr": 70.0, "adam_document_psnr": 60.0, "biharmonic_psnr": 65.0},
     "generation": {"gen_pairwise_confidence": 0.75, "gen_pairwise_precision": 0.64, "gen_pairwise_frechet": 205.0,
-                   "gen_gmm10_frechet": 42.0, "gen_ksvd_test_rmse": 25.9},
+                   "gen_gmm_frechet": 42.0, "gen_ksvd_test_rmse": 25.9},
     "large_images": {"large_schwarz_relative_error": 4e-10, "large_independent_relative_error": 2e-6,
                      "large_schwarz_objective_gap": 0.0, "large_schwarz_support_flips": 0, "large_estimate_tiles": 152881},
     "unfolding": {"lista_nmse_db": -32.7, "lista_fista_iterations": 95, "lista_margin_over_fista_db": 21.2,

@@ -9,7 +9,7 @@ Images are rows here (``n × n_pixels``); the dictionary code works on columns.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -20,10 +20,10 @@ from sparseimg.sparsemodels.support_models import (fit_sequential, neighbour_sup
                                                    sample_sequential)
 from sparseimg.sparsemodels.generative_scores import (classifier_scores, data_copying_ct, frechet_distance, nearest_distances,
                                  precision_recall, support_copy_fraction)
-from sparseimg.experiments import Registry
+from sparseimg.experiments import Registry, Result
 
-__all__ = ["load_digit_split", "load_face_split", "SparseModel", "fit_sparse_model", "held_out_rmse", "METHODS",
-           "generate", "random_atom_images", "Scorer", "fit_digit_scorer", "fit_face_scorer"]
+__all__ = ["Settings", "GenerationProblem", "load_digit_split", "load_face_split", "SparseModel", "fit_sparse_model", "held_out_rmse", "METHODS",
+           "generate", "random_atom_images", "TUNED", "tune_generation", "Scorer", "fit_digit_scorer", "fit_face_scorer"]
 
 PIXEL_MAX = 255.0
 #: K-SVD cleaning of the section (params.yaml ``generation.clean_coherence`` / ``clean_min_use``) and the benchmark.
@@ -105,6 +105,84 @@ def fit_sparse_model(train: np.ndarray, n_atoms: int, k: int, *, n_iter: int = 2
 def held_out_rmse(model: SparseModel, test: np.ndarray) -> float:
     """RMSE per pixel of the OMP codes (``k`` atoms) of the test rows."""
     return sparse_rmse(test.T, model.dictionary, batch_omp(test.T, model.dictionary, model.k))
+
+
+# -- the registry's contract: METHODS[key](problem, settings) -> Result ---------------------------------------
+
+@dataclass(frozen=True)
+class Settings:
+    """The generators' settings (frozen; vary one with :func:`dataclasses.replace`).
+
+    Built by :meth:`from_params` from the section's parameter block; ``settings["key"]`` reads a field
+    (the generators' bodies index their settings as they indexed the parameter dict).
+    """
+
+    shrinkage: float
+    overlap_power: float
+    temperature: float
+    seq_temperature: float
+    neighbour_temperature: float
+    neighbour_swaps: int
+    burn_in: int
+    em_iter: int
+    gmm_pca: int
+    gmm_components: int
+
+    @classmethod
+    def from_params(cls, block: dict) -> "Settings":
+        """From a parameter block: a tuned setting's value if the block holds it (the notebook adds the
+        choices of :func:`tune_generation`), else the middle value of its ``<name>_grid``.
+
+        Parameters
+        ----------
+        block : dict
+            The section's validated parameters (extra keys are ignored).
+
+        Returns
+        -------
+        Settings
+        """
+        values = {}
+        for f in fields(cls):
+            if f.name in block:
+                values[f.name] = block[f.name]
+            else:
+                grid = sorted(block[f"{f.name}_grid"])
+                values[f.name] = grid[len(grid) // 2]
+        return cls(**values)
+
+    def __getitem__(self, key: str):
+        return getattr(self, key)
+
+
+@dataclass
+class GenerationProblem:
+    """What a generator sees: the sparse model, how many images, the Generator, and (for the GMM) the
+    training rows."""
+
+    model: SparseModel
+    n: int
+    rng: np.random.Generator
+    train: np.ndarray | None = None
+
+
+def _registered(impl):
+    """``impl(model, settings, n, rng[, train=])`` as a registry method ``(problem, settings) -> Result``:
+    the images (rows) as the estimate, the supports (or None) in ``details["supports"]`` (an array)."""
+    def method(problem, settings):
+        kw = {"train": problem.train} if getattr(impl, "needs_train", False) else {}
+        images, supports = impl(problem.model, settings, problem.n, problem.rng, **kw)
+        return Result(images, details={"supports": supports})
+    method.__doc__ = impl.__doc__
+    method.__name__ = impl.__name__
+    return method
+
+
+def _example() -> GenerationProblem:
+    """A tiny seeded problem: K-SVD (K = 16, k = 3, 2 iterations) on 60 training digits, 8 images."""
+    train = load_digit_split(60, 0)[0]
+    model = fit_sparse_model(train, 16, 3, n_iter=2, seed=0)
+    return GenerationProblem(model, 8, np.random.default_rng(0), train)
 
 
 # -- generators: (model, params, n, rng) -> (images rows (n, n_pixels), supports (n, k) or None) -------------
@@ -196,49 +274,157 @@ def generate_random_atoms(model, params, n, rng):
     return random_atom_images(model, n, rng)
 
 
-def _gmm(components):
-    def generate(model, params, n, rng, *, train):
-        from sklearn.decomposition import PCA
-        from sklearn.mixture import GaussianMixture
+def generate_gmm(model, params, n, rng, *, train):
+    """scikit-learn's GaussianMixture (``gmm_components`` components, full covariances) on ``gmm_pca`` PCA
+    coefficients of ``train``; the component count is tuned like the support models' settings
+    (:func:`tune_generation`)."""
+    from sklearn.decomposition import PCA
+    from sklearn.mixture import GaussianMixture
 
-        pca = PCA(n_components=params["gmm_pca"], random_state=0).fit(train)
-        gm = GaussianMixture(components, covariance_type="full", reg_covar=1e-3, max_iter=500,
-                             random_state=int(rng.integers(2**31 - 1))).fit(pca.transform(train))
-        z, _ = gm.sample(n)
-        z = z[rng.permutation(n)]
-        return np.clip(pca.inverse_transform(z), 0.0, PIXEL_MAX), None
-    generate.__doc__ = f"scikit-learn's GaussianMixture ({components} components, full covariances) on PCA coefficients."
-    generate.needs_train = True
-    return generate
+    pca = PCA(n_components=params["gmm_pca"], random_state=0).fit(train)
+    gm = GaussianMixture(int(params["gmm_components"]), covariance_type="full", reg_covar=1e-3, max_iter=500,
+                         random_state=int(rng.integers(2**31 - 1))).fit(pca.transform(train))
+    z, _ = gm.sample(n)
+    z = z[rng.permutation(n)]
+    return np.clip(pca.inverse_transform(z), 0.0, PIXEL_MAX), None
+
+
+generate_gmm.needs_train = True
 
 
 METHODS = Registry("generation", {
-    "pairwise": generate_pairwise,
-    "neighbour": generate_neighbour,
-    "independent": generate_independent,
-    "random_atoms": generate_random_atoms,
-    "true_supports": generate_true_supports,
-    "gmm10": _gmm(10),
-    "gmm50": _gmm(50),
-    "neighbour_ranked": generate_neighbour_ranked,  # last: the other rows keep their seeds ([seed, index])
+    "pairwise": _registered(generate_pairwise),
+    "neighbour": _registered(generate_neighbour),
+    "independent": _registered(generate_independent),
+    "random_atoms": _registered(generate_random_atoms),
+    "true_supports": _registered(generate_true_supports),
+    "gmm": _registered(generate_gmm),
+    "neighbour_ranked": _registered(generate_neighbour_ranked),  # last: the other rows keep their seeds ([seed, index])
 }, {
     "pairwise": "pairwise support model + EM (paper, fixed |S|)",
     "neighbour": "training supports, smallest atom redrawn (no copies) + EM",
     "independent": "independent supports + EM",
     "random_atoms": "k random atoms (paper Fig. 1)",
     "true_supports": "training supports + EM",
-    "gmm10": "GMM-10 on PCA",
-    "gmm50": "GMM-50 on PCA",
+    "gmm": "GMM on PCA (components tuned)",
     "neighbour_ranked": "neighbour supports + EM, the redrawn atom's coefficient the smallest",
-})
+}, settings=Settings, example=_example)
 
 
-def generate(key: str, model: SparseModel, params: dict, n: int, rng, *, train=None):
-    """Run generator ``key`` of :data:`METHODS` with a Generator ``rng``."""
-    fn = METHODS[key]
-    if getattr(fn, "needs_train", False):
-        return fn(model, params, n, rng, train=train)
-    return fn(model, params, n, rng)
+def generate(key: str, model: SparseModel, params, n: int, rng, *, train=None):
+    """``(images, supports)`` of generator ``key`` of :data:`METHODS` (or ``"sequential"``, not a row) with a
+    Generator ``rng``; ``params`` is a :class:`Settings` or a parameter dict (:meth:`Settings.from_params`)."""
+    settings = params if isinstance(params, Settings) else Settings.from_params(params)
+    method = _registered(generate_sequential) if key == "sequential" else METHODS[key]
+    result = method(GenerationProblem(model, n, rng, train), settings)
+    return result.estimate, result.details["supports"]
+
+
+# -- tuning (issue 21): every setting of the generators chosen on the training split -------------------------
+
+#: ``setting -> (the generator it is scored on, integer?)``, in the order they are tuned (each sweep uses the
+#: choices made before it). ``temperature`` also sets the independent model's; ``gmm_components`` is the GMM's.
+TUNED = {
+    "shrinkage": ("pairwise", False),
+    "temperature": ("pairwise", False),
+    "overlap_power": ("pairwise", False),
+    "neighbour_temperature": ("neighbour_ranked", False),
+    "seq_temperature": ("sequential", False),
+    "gmm_components": ("gmm", True),
+}
+
+
+#: The tuning score's copy flag: the data-copying statistic C_T below -3 flags copying (the paper's threshold) ...
+COPY_FLAG = -3.0
+#: ... and each unit of C_T below it costs this much Fréchet distance.
+COPY_PENALTY = 100.0
+
+
+def tune_generation(train: np.ndarray, params: dict, grids: dict, *, holdout: float = 0.2, n_samples: int = 200,
+                    max_extend: int = 6, seed: int = 0, n_cells: int = 10) -> tuple[dict, dict]:
+    """Choose every setting of :data:`TUNED` on the training rows only.
+
+    The training rows are split (seeded) into a fitting part and a validation part (``holdout`` of them); a
+    sparse model is fitted on the fitting part (K-SVD with the section's ``n_atoms``, ``sparsity``,
+    ``ksvd_iter``, ``ksvd_seed``, ``clean_coherence``, ``clean_min_use``), and each setting is swept by
+    :func:`~sparseimg.experiments.tuning.sweep_to_interior` on its generator's Fréchet distance (PCA features
+    of the fitting part, ``pca_dim`` of them) between ``n_samples`` draws and the validation rows, lower is
+    better, plus :data:`COPY_PENALTY` per unit of the data-copying statistic C_T (fitting part against the
+    validation rows, ``n_cells`` cells) below :data:`COPY_FLAG`: a distribution score alone is best for a
+    generator that replays its training images, which is what the overlap weight and a low temperature tend
+    to. The score is rounded to 0.1 (far below the sampling spread of a Fréchet distance of a few hundred
+    draws), so a plateau is a tie and ties go to the smaller value (the overlap weight saturates: beyond
+    β ≈ 32 only the codes of largest overlap count). Every value of a sweep draws with the same seed.
+
+    Parameters
+    ----------
+    train : ndarray
+        ``(N, n_pixels)`` training rows (never the held-out ones).
+    params : dict
+        The section's settings; a tuned key absent from it starts at its grid's middle value until its own
+        sweep (the sweeps run in :data:`TUNED`'s order, each with the choices made before it).
+    grids : dict
+        ``setting -> starting grid`` for every key of :data:`TUNED`.
+    holdout : float, optional
+        Fraction of ``train`` kept for validation, in (0, 1).
+    n_samples : int, optional
+        Draws per value scored.
+    n_cells : int, optional
+        Cells of the C_T statistic.
+    max_extend : int, optional
+        Values a grid may grow by beyond an edge choice.
+    seed : int, optional
+        Seed of the split and the draws.
+
+    Returns
+    -------
+    values : dict
+        ``setting -> choice``.
+    records : dict
+        ``setting -> Tuned.as_dict()`` plus ``"scored_on"``, the generator.
+
+    Raises
+    ------
+    ValueError
+        A missing grid or a ``holdout`` outside (0, 1).
+    """
+    from sklearn.decomposition import PCA
+
+    from sparseimg.experiments.tuning import sweep_to_interior
+
+    missing = [key for key in TUNED if key not in grids]
+    if missing:
+        raise ValueError(f"grids={sorted(grids)!r} is not allowed: expected a grid for each of {list(TUNED)}")
+    if not 0.0 < holdout < 1.0:
+        raise ValueError(f"holdout={holdout!r} is not allowed: expected 0 < holdout < 1")
+    perm = np.random.default_rng([seed, 21]).permutation(train.shape[0])
+    n_val = max(int(round(holdout * train.shape[0])), 2)
+    fit_rows, val_rows = train[perm[n_val:]], train[perm[:n_val]]
+    model = fit_sparse_model(fit_rows, params["n_atoms"], params["sparsity"], n_iter=params["ksvd_iter"],
+                             seed=params["ksvd_seed"], max_coherence=params["clean_coherence"],
+                             min_use=params["clean_min_use"])
+    scale = PIXEL_MAX / 16.0  # features on load_digits' own 0-16 scale, as the section's scores
+    pca = PCA(n_components=params["pca_dim"], random_state=seed).fit(fit_rows / scale)
+    f_fit, f_val = pca.transform(fit_rows / scale), pca.transform(val_rows / scale)
+    # a setting not tuned yet starts at its grid's middle value unless ``params`` gives one
+    chosen = {**{key: sorted(grids[key])[len(grids[key]) // 2] for key in TUNED}, **params}
+    values, records = {}, {}
+    for key, (method, integer) in TUNED.items():
+        def score(value, method=method, key=key, integer=integer):
+            settings = {**chosen, key: int(value) if integer else float(value)}
+            rng = np.random.default_rng([seed, 22])
+            images, _ = generate(method, model, settings, n_samples, rng, train=fit_rows)
+            f_img = pca.transform(images / scale)
+            ct = data_copying_ct(f_fit, f_val, f_img, n_cells=n_cells, rng=seed)
+            return round(-frechet_distance(f_img, f_val) - COPY_PENALTY * max(0.0, COPY_FLAG - ct), 1)
+
+        tuned = sweep_to_interior(score, grids[key], max_extend=max_extend, integer=integer,
+                                  low=0.5 if integer else 0.0)
+        chosen[key] = int(tuned.value) if integer else float(tuned.value)
+        values[key] = chosen[key]
+        records[key] = {**tuned.as_dict(), "scored_on": method}
+    model.fits.clear()
+    return values, records
 
 
 # -- scores -------------------------------------------------------------------------------------------------
