@@ -10,7 +10,7 @@ noise seed; the common step size of each setting is the largest beta's, so rows 
 only).
 
 Writes reports/tables/unfolding_separation_ablation.{csv,md} and
-reports/metrics/separation_ablation.json; times in reports/runs/separation_ablation.json.
+reports/tables/unfolding_separation_ablation.json; times in reports/runs/separation_ablation.json.
 Run: ``python benchmarks/separation_ablation.py``.
 """
 
@@ -70,7 +70,7 @@ def main():
                      f"{r['psnr_x1'] - b['psnr_x1']:+.2f} / {r['psnr_x2'] - b['psnr_x2']:+.2f} |")
     (out / "unfolding_separation_ablation.md").write_text("\n".join(lines) + "\n")
     metrics = {f"{r['setting']}/beta={r['beta']:g}/{k}": round(r[k], 4) for r in rows for k in ("psnr_x1", "psnr_x2")}
-    (ROOT / "reports" / "metrics" / "separation_ablation.json").write_text(json.dumps(metrics, indent=1, sort_keys=True) + "\n")
+    (out / "unfolding_separation_ablation.json").write_text(json.dumps(metrics, indent=1, sort_keys=True) + "\n")
     (ROOT / "reports" / "runs" / "separation_ablation.json").write_text(
         json.dumps({"seconds_total": round(time.perf_counter() - t0, 1), "seconds": times}, indent=1, sort_keys=True) + "\n")
     print("\n".join(lines))
