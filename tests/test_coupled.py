@@ -181,3 +181,23 @@ def test_dihedral_permutations_are_the_eight_symmetries():
     assert perms.shape == (8, 9) and len({tuple(p) for p in perms}) == 8
     patch = np.arange(9.0).reshape(3, 3)
     assert any(np.array_equal(patch.ravel()[p].reshape(3, 3), patch[:, ::-1]) for p in perms)
+
+
+def test_guide_gain_scales_the_guidance_and_zero_blanks_it():
+    from sparseimg.experiments import unfolding_coupled as uc
+
+    problem = uc.sr_problem(8)
+    kw = dict(patch=8, guided=True, atoms=16, lam=0.1, dict_iter=1, layers=1, steps=2, batch=16, lr=1e-3,
+              stride=8, seed=1, progress=False)
+    w1, _ = uc.train_sr_network(problem, **kw)
+    w1b, _ = uc.train_sr_network(problem, guide_gain=1.0, **kw)
+    for key in w1:
+        np.testing.assert_array_equal(w1[key], w1b[key])
+    w0, _ = uc.train_sr_network(problem, guide_gain=0.0, **kw)
+    assert np.isinf(w0["scale_b"])  # the prediction divides the guidance by it: a blank guidance
+    out = uc.sr_predict(problem, w0, patch=8, stride=8)
+    assert np.isfinite(out).all()
+    w2, _ = uc.train_sr_network(problem, guide_gain=2.0, **kw)
+    np.testing.assert_allclose(w2["scale_b"], w1["scale_b"] / 2.0)
+    with pytest.raises(ValueError, match="guide_gain"):
+        uc.train_sr_network(problem, guide_gain=-1.0, **kw)

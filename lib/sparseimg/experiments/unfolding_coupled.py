@@ -224,7 +224,8 @@ def _dihedral_permutations(size: int) -> np.ndarray:
 
 def train_sr_network(problem: SRProblem, *, patch: int, guided: bool, atoms: int, lam: float, dict_iter: int,
                      layers: int, steps: int, batch: int, lr: float, stride: int, seed: int,
-                     min_contrast: float = 0.5, augment: bool = True, progress: bool = True) -> tuple[dict, dict]:
+                     min_contrast: float = 0.5, augment: bool = True, progress: bool = True,
+                     guide_gain: float = 1.0) -> tuple[dict, dict]:
     """Learn the coupled dictionary on the training half, then train the unfolded coupled ISTA.
 
     Training patches are those with at least half of their pixels valid and a bicubic RMS deviation
@@ -267,6 +268,10 @@ def train_sr_network(problem: SRProblem, *, patch: int, guided: bool, atoms: int
         Draw each patch under one of the 8 flips/rotations of the square (default True).
     progress : bool, optional
         Show a progress bar (default True).
+    guide_gain : float, optional
+        Multiplies the (normalized) guidance patches relative to the target patches, ``>= 0``
+        (default 1.0; an ablation knob: 0 feeds the guided network a blank guidance). Stored in the
+        weights (``guide_gain``) so that :func:`sr_predict` applies it too.
 
     Returns
     -------
@@ -297,7 +302,10 @@ def train_sr_network(problem: SRProblem, *, patch: int, guided: bool, atoms: int
     a, b, h, valid = a[keep], b[keep], h[keep], valid[keep]
     scales = _scales(a, b, h, valid)
 
-    a, b, h = a / scales["scale_a"], b / scales["scale_b"], h / scales["scale_h"]
+    guide_gain = float(guide_gain)
+    if not guide_gain >= 0.0:
+        raise ValueError(f"guide_gain={guide_gain!r} is not allowed: expected a number >= 0")
+    a, b, h = a / scales["scale_a"], guide_gain * b / scales["scale_b"], h / scales["scale_h"]
     blocks = [a, b, h] if guided else [a, h]
     rng = np.random.default_rng([seed, problem.factor, int(guided)])
     n_dict = min(len(a), 10000)
@@ -326,6 +334,8 @@ def train_sr_network(problem: SRProblem, *, patch: int, guided: bool, atoms: int
                  desc=f"coupled ISTA x{problem.factor}{'' if guided else ' (no guidance)'}")
     weights = dict(result.params)
     weights.update(scales)
+    if guide_gain != 1.0:
+        weights["scale_b"] = scales["scale_b"] / guide_gain if guide_gain else np.array(np.inf)
     weights.update({f"dictionary_{k}": v for k, v in init.items()})
     log = {"factor": problem.factor, "guided": guided, "patches": int(len(a)), "dictionary_seconds": t_dict,
            "train_seconds": result.seconds, "wall_seconds": time.perf_counter() - t0,
