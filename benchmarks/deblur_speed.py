@@ -56,7 +56,7 @@ from sparseimg.optim.objectives import SquareRootLoss
 from sparseimg.workspace.reporting import Reporter
 from sparseimg.workspace.runner import load_section_params
 from sparseimg.workspace.sections import get_section
-from sparseimg.workspace.timing import format_duration, measure_interleaved
+from sparseimg.timing import format_duration, measure_interleaved
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_SPEEDUP = 5.0
@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smoke run: 64x64 central crop, 1 repeat")
     parser.add_argument("--repeats", type=int, default=None, help="override timing_repeats")
     args = parser.parse_args(argv)
-    from sparseimg.workspace.params import ParamError
+    from sparseimg.schema import ParamError
 
     try:  # the section's schema and rules (the same error path as `python -m sparseimg run`)
         params = load_section_params("deblurring", args.params, root=ROOT)

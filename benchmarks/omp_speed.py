@@ -37,7 +37,6 @@ import argparse
 import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 
@@ -74,7 +73,7 @@ def omp_rows(params, D, X) -> list[dict]:
     """OMP of every digit (columns of ``X``) over ``D``: ours against sklearn, interleaved."""
     from sklearn.linear_model import orthogonal_mp_gram
 
-    from sparseimg.workspace.timing import measure_interleaved
+    from sparseimg.timing import measure_interleaved
 
     rows = []
     G, Xy = D.T @ D, D.T @ X
@@ -141,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smoke run at the schema's quick values")
     args = parser.parse_args(argv)
 
-    from sparseimg.workspace.params import ParamError
+    from sparseimg.schema import ParamError
     from sparseimg.workspace.reporting import Reporter
 
     try:

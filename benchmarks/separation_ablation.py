@@ -17,7 +17,6 @@ Run: ``python benchmarks/separation_ablation.py``.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import json
 import time
 from pathlib import Path

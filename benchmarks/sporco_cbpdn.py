@@ -462,7 +462,7 @@ def time_candidates(cands: list[Candidate], problem, lam_abs: float, D, *,
                     repeats: int) -> tuple[dict, dict]:
     """Interleaved medians (one warm-up round first) of every candidate that reached the
     tolerance, each running exactly its ``iterations``. Returns ``(timings, outputs)``."""
-    from sparseimg.workspace.timing import measure_interleaved
+    from sparseimg.timing import measure_interleaved
 
     fns = {c.name: (lambda c=c: run_candidate(c, problem, lam_abs, D, c.iterations))
            for c in cands if c.iterations is not None}
@@ -680,7 +680,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output-dir", default="reports", help="report root (default reports)")
     args = parser.parse_args(argv)
 
-    from sparseimg.workspace.params import Int, ParamError
+    from sparseimg.schema import Int, ParamError
 
     try:
         params, source = load_parameters(args.params)

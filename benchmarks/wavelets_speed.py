@@ -27,7 +27,7 @@ code), ``levels`` levels, periodic boundary:
 Each inverse gets the coefficients of its own forward transform, computed once beforehand.
 All candidates are timed in one process, interleaved (every candidate once per round,
 ``repeats`` rounds, each measurement ``number`` calls auto-ranged to last at least
-``--min-time`` seconds; :func:`sparseimg.workspace.timing.measure_interleaved`); the table
+``--min-time`` seconds; :func:`sparseimg.timing.measure_interleaved`); the table
 has the median and quartiles per call. ``ratio_to_pywt`` is our median over PyWavelets'
 for the same wavelet, direction and dtype (< 1: ours is faster; 1 on PyWavelets' rows).
 Both sides run on one thread (numpy's ufuncs and PyWavelets' C loops are single-threaded).
@@ -118,7 +118,7 @@ def load_parameters(params_path="params.yaml", *, quick: bool = False) -> tuple[
 
 def check_levels(params: dict, source: str = "params") -> None:
     """``levels <= max_levels(size)``, or a one-line :class:`ParamError`."""
-    from sparseimg.workspace.params import ParamError
+    from sparseimg.schema import ParamError
 
     top = max_levels(params["size"])
     if params["levels"] > top:
@@ -266,7 +266,7 @@ def verdicts(rows: list[dict], where: str = "") -> list[str]:
 def run_benchmark(params: dict, *, output_dir="reports", min_time: float = 0.05) -> tuple[list[dict], bool]:
     """Check, time and tabulate every configuration; returns ``(rows, checks_ok)``."""
     from sparseimg.workspace.reporting import Reporter
-    from sparseimg.workspace.timing import measure_interleaved
+    from sparseimg.timing import measure_interleaved
 
     t_start = time.perf_counter()
     size, levels, repeats = params["size"], params["levels"], params["repeats"]
@@ -298,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
                              "0.005 with --quick)")
     args = parser.parse_args(argv)
 
-    from sparseimg.workspace.params import ParamError
+    from sparseimg.schema import ParamError
 
     try:
         params, source = load_parameters(args.params, quick=args.quick)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sparseimg.workspace.params import ParamError
+from sparseimg.schema import ParamError
 from sparseimg.workspace.runner import load_section_params
 
 ROOT = Path(__file__).resolve().parents[1]

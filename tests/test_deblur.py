@@ -21,7 +21,7 @@ from sparseimg.optim.objectives import GradientTikhonov, SquareRootLoss, implici
 from sparseimg.operators import LinearConvolution
 from sparseimg.operators.gradient import divergence, gradient, gradient_adjoint
 from sparseimg.optim.tv import DiscBallIndicator, DualTVObjective, TotalVariation, total_variation, tv_prox
-from sparseimg.workspace.params import ParamError, validate_block
+from sparseimg.schema import ParamError, validate_block
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -622,7 +622,7 @@ def test_schema_rule_rejects_tuning_on_the_reported_image():
 def test_tuning_bounds_must_lie_outside_the_starting_grids(tmp_path, edits, expected):
     import yaml
 
-    from sparseimg.workspace.params import ParamError
+    from sparseimg.schema import ParamError
     from sparseimg.workspace.runner import load_section_params
 
     root = Path(__file__).resolve().parents[1]

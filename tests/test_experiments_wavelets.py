@@ -15,7 +15,8 @@ from sparseimg.images import center_crop, load_image, prepare_image
 from sparseimg.kernels import gaussian_psf
 from sparseimg.metrics import psnr
 from sparseimg.operators.lifting import dwt, get_wavelet, idwt2
-from sparseimg.workspace.params import COMMON_SCHEMA, ParamError, quick_values, validate_block
+from sparseimg.workspace.params import COMMON_SCHEMA
+from sparseimg.schema import ParamError, quick_values, validate_block
 from sparseimg.workspace.sections import extract_headline
 from sparseimg.workspace.sections import wavelets as section
 

@@ -9,7 +9,7 @@ from skimage import io
 
 from sparseimg.images import (PACKAGED_IMAGES, available_images, center_crop, load_image,
                               resolve_image, to_float, to_gray)
-from sparseimg.workspace.params import ParamError, image_spec, validate_block
+from sparseimg.schema import ParamError, image_spec, validate_block
 
 
 @pytest.fixture

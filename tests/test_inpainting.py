@@ -566,7 +566,7 @@ def test_adam_fits_give_the_same_numbers_in_one_or_two_processes(smooth_rgb):
 
 
 def test_section_schema_accepts_the_full_block_and_refuses_bad_values(tmp_path):
-    from sparseimg.workspace.params import ParamError, validate_block
+    from sparseimg.schema import ParamError, validate_block
     from sparseimg.workspace.sections import get_section
     from sparseimg.workspace.sections.inpainting import SCHEMA
 
@@ -589,7 +589,7 @@ def test_section_schema_accepts_the_full_block_and_refuses_bad_values(tmp_path):
 
 @pytest.mark.parametrize("image, kind", [("camera", "greyscale"), ("logo", "RGBA")])
 def test_the_schema_refuses_non_rgb_images(image, kind, tmp_path):
-    from sparseimg.workspace.params import ParamError
+    from sparseimg.schema import ParamError
     from sparseimg.workspace.sections.inpainting import SCHEMA
 
     with pytest.raises(ParamError, match=kind):
@@ -600,7 +600,7 @@ def test_the_schema_refuses_non_rgb_images(image, kind, tmp_path):
 def test_the_schema_refuses_a_greyscale_png(tmp_path):
     from skimage import io
 
-    from sparseimg.workspace.params import ParamError
+    from sparseimg.schema import ParamError
     from sparseimg.workspace.sections.inpainting import SCHEMA
 
     io.imsave(tmp_path / "grey.png", np.zeros((8, 8), np.uint8), check_contrast=False)

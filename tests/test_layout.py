@@ -69,6 +69,18 @@ def test_science_never_imports_workspace_or_experiments():
     assert not bad, bad
 
 
+def test_experiments_sit_below_the_workspace():
+    """``experiments/`` may use the science and the schema vocabulary (:mod:`sparseimg.schema`), never the
+    workspace (parameter files, runner, CLI): the workspace calls the experiments, not the reverse."""
+    mods = _modules()
+    experiments = {m: p for m, p in mods.items() if m.startswith("sparseimg.experiments")}
+    assert "sparseimg.experiments.unfolding_winnet" in experiments
+    bad = {m: sorted(i for i in _all_imports(m, p, set(mods)) if i.startswith("sparseimg.workspace"))
+           for m, p in experiments.items()}
+    bad = {m: v for m, v in bad.items() if v}
+    assert not bad, bad
+
+
 def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
     state, stack = {}, []
 

@@ -110,7 +110,7 @@ def test_pilot_model_starts_at_the_empirical_wiener_gain():
 
 def _tiny_block(**over):
     from sparseimg.experiments import unfolding_lifting as ul
-    from sparseimg.workspace.params import quick_values
+    from sparseimg.schema import quick_values
 
     block = quick_values(ul.SCHEMA)
     block.update({"lift_levels": 2, "lift_band_hidden": 4, "lift_band_layers": 2, "lift_max_side": 64,
@@ -134,7 +134,7 @@ def test_training_is_deterministic():
                                          ({"lift_sigma_min": 60.0}, "lift_sigma_max")])
 def test_check_block_rules(over, match):
     from sparseimg.experiments import unfolding_lifting as ul
-    from sparseimg.workspace.params import ParamError
+    from sparseimg.schema import ParamError
 
     with pytest.raises(ParamError, match=match):
         ul.check_block(_tiny_block(**over))

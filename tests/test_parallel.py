@@ -34,7 +34,7 @@ def test_process_map_raises_the_workers_error():
 
 def test_separation_variants_same_with_two_workers():
     from sparseimg.experiments import unfolding_separation as us
-    from sparseimg.workspace.params import quick_values
+    from sparseimg.schema import quick_values
 
     block = {**quick_values(us.SCHEMA), "sep_size": 48, "sep_iter": 10}
     one, _ = us.evaluate_separation(block)
@@ -45,7 +45,7 @@ def test_separation_variants_same_with_two_workers():
 
 def test_lista_solver_runs_same_with_two_workers():
     from sparseimg.experiments import unfolding_lista as ul
-    from sparseimg.workspace.params import quick_values
+    from sparseimg.schema import quick_values
 
     block = {**quick_values(ul.SCHEMA), "lista_steps": 20, "lista_alista_steps": 20, "lista_cp_steps": 10,
              "lista_solver_iters": 60}

@@ -21,7 +21,8 @@ def quick_params(root: Path) -> dict:
     """params.yaml with every section's block replaced by its schema's quick values, and the
     benchmarks' blocks by theirs (:mod:`sparseimg.workspace.benchmarks`)."""
     from sparseimg.workspace.benchmarks import BENCHMARK_SCHEMAS, benchmark_quick_params
-    from sparseimg.workspace.params import COMMON_SCHEMA, quick_values
+    from sparseimg.workspace.params import COMMON_SCHEMA
+    from sparseimg.schema import quick_values
     from sparseimg.workspace.sections import SECTIONS
 
     params = yaml.safe_load((root / "params.yaml").read_text())

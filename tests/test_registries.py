@@ -15,7 +15,8 @@ import pytest
 
 import sparseimg.experiments as ex
 from sparseimg.experiments import Registry, Result
-from sparseimg.workspace.params import COMMON_SCHEMA, quick_values
+from sparseimg.workspace.params import COMMON_SCHEMA
+from sparseimg.schema import quick_values
 from sparseimg.workspace.sections import SECTIONS
 
 #: Sections whose registries do not take ``(problem, settings)`` yet (issue 19: this set only shrinks).

@@ -12,7 +12,7 @@ import pytest  # noqa: E402
 
 from sparseimg.workspace.report import build_report  # noqa: E402
 from sparseimg.workspace.reporting import Reporter, markdown_table, method_colors  # noqa: E402
-from sparseimg.workspace.timing import format_duration, measure, measure_interleaved, summarize  # noqa: E402
+from sparseimg.timing import format_duration, measure, measure_interleaved, summarize  # noqa: E402
 
 SANITIZE = Path(__file__).with_name("sanitize.cfg").read_text()
 

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from sparseimg.experiments import unfolding_lifting as ulf
-from sparseimg.workspace.params import ParamError
+from sparseimg.schema import ParamError
 from sparseimg.workspace.runner import load_section_params
 from sparseimg.workspace.sections import SECTIONS
 

@@ -14,8 +14,8 @@ import pytest
 from sparseimg.operators.convolution import LinearConvolution
 from sparseimg.optim.objectives import LeastSquares
 from sparseimg.operators.base import LinearOperator
-from sparseimg.large.tiled import (TileConvolution, check_tiling, global_operator, neighbourhood_map, objective,
-                             solve_global, solve_tiled, truncated_kernel)
+from sparseimg.large.tiled import (TileConvolution, check_tiling, global_operator, neighbourhood_map, solve_tiled,
+                                   truncated_kernel)
 
 pytest.importorskip("dask.distributed")
 

@@ -216,7 +216,7 @@ def test_solver_curves_and_iterations_to_reach(small):
 @pytest.fixture(scope="module")
 def quick_run():
     from sparseimg.experiments import unfolding_lista as ul
-    from sparseimg.workspace.params import quick_values
+    from sparseimg.schema import quick_values
 
     block = quick_values(ul.SCHEMA)
     block.update(lista_m=30, lista_n=60, lista_layers=3, lista_alista_steps=30, lista_cp_steps=10, lista_steps=10,

@@ -6,7 +6,7 @@ from sparseimg.experiments import unfolding_lifting as ulf
 from sparseimg.experiments import unfolding_winnet as uwn
 from sparseimg.experiments import wavelets as wv
 from sparseimg.learn import winnet
-from sparseimg.workspace.params import quick_values
+from sparseimg.schema import quick_values
 
 
 def test_denoising_table_takes_known_cells_and_computes_the_rest(monkeypatch):

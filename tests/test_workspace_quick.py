@@ -7,7 +7,8 @@ import pytest
 import yaml
 
 from sparseimg.workspace.benchmarks import BENCHMARK_SCHEMAS, benchmark_quick_params
-from sparseimg.workspace.params import COMMON_SCHEMA, Int, quick_values, validate_block
+from sparseimg.workspace.params import COMMON_SCHEMA
+from sparseimg.schema import Int, quick_values, validate_block
 from sparseimg.workspace.sections import SECTIONS
 
 ROOT = Path(__file__).resolve().parents[1]

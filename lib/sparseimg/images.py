@@ -5,7 +5,7 @@ Every loader returns float64 arrays in ``[0, 1]``, greyscale ``(n0, n1)`` or col
 inside scikit-image and load offline) or by a path to a ``.png``/``.jpg``/``.jpeg``
 file; a missing or unreadable file raises an error that says which file and why.
 
-The workspace's parameter schema (:func:`sparseimg.workspace.params.image_spec`) checks
+The workspace's parameter schema (:func:`sparseimg.schema.image_spec`) checks
 image names and paths with the same rules, so that a bad one is reported when
 ``params.yaml`` is validated, before anything runs. Colour helpers: the opponent-colour
 rotation used by the colour sparsity priors, and an RGB check.

@@ -36,7 +36,7 @@ from sparseimg.operators.fourier import FourierConvolution
 from sparseimg.optim.prox import L1Norm
 from sparseimg.optim.solvers import History, conjugate_gradient, gradient_descent, proximal_gradient
 from sparseimg.sparsemodels.synthesis import synthesize
-from sparseimg.workspace.timing import measure_interleaved, summarize
+from sparseimg.timing import measure_interleaved, summarize
 from sparseimg.experiments import Registry, Result
 from sparseimg.experiments.tuning import Tuned, sweep_to_interior
 
@@ -566,7 +566,7 @@ def timing_table(envelope: np.ndarray, events: np.ndarray, problem: Problem, *, 
     Raises
     ------
     TypeError, ValueError
-        From :func:`sparseimg.workspace.timing.measure_interleaved`: ``repeats`` not an integer
+        From :func:`sparseimg.timing.measure_interleaved`: ``repeats`` not an integer
         ``>= 1``.
     """
     from sparseimg.kernels import motion_cloud_envelope

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sparseimg.learn import coupled
-from sparseimg.workspace.params import Float, Int, ListOf
+from sparseimg.schema import Float, Int, ListOf
 
 __all__ = ["SCHEMA", "TRAIN_KEYS", "train", "SRProblem", "sr_problem", "train_sr_network", "sr_predict",
            "tune_guided_filter", "evaluate_sr", "network_weights", "SR_LABELS"]

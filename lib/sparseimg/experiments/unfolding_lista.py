@@ -32,7 +32,6 @@ vectors in the fewest iterations, whose held-out curve gives the iterations each
 
 from __future__ import annotations
 
-import math
 import time
 
 import numpy as np

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sparseimg._parallel import process_map
-from sparseimg.workspace.params import Float, Int
+from sparseimg.schema import Float, Int
 
 __all__ = ["SCHEMA", "SEP_LABELS", "SEP_VARIANTS", "SeparationProblem", "separation_problem", "evaluate_separation"]
 

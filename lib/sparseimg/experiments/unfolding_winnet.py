@@ -24,7 +24,7 @@ from sparseimg.experiments import unfolding_lifting as ulf
 from sparseimg.experiments import wavelets as wv
 from sparseimg.experiments import wavelet_deblurring as wvd
 from sparseimg.experiments.deblurring import DeblurProblem
-from sparseimg.experiments.tuning import edge_choices, tune_each
+from sparseimg.experiments.tuning import tune_each
 from sparseimg.images import center_crop, load_image
 from sparseimg.learn import nenet, winnet
 from sparseimg.learn.corpus import HELD_OUT, corpus_image
@@ -32,7 +32,7 @@ from sparseimg.metrics import psnr
 from sparseimg.operators.fourier import FourierConvolution, transfer_from_kernel
 from sparseimg.optim.plug_and_play import pnp_deblur, pnp_hqs
 from sparseimg.restoration.noise import estimate_sigma_patches
-from sparseimg.workspace.params import Choice, Float, Int, ListOf
+from sparseimg.schema import Choice, Float, Int, ListOf
 
 __all__ = ["SCHEMA", "EVAL_SCHEMA", "LABELS", "test_images", "denoising_table", "summary", "talk_setting",
            "seconds_512", "nenet_table", "xstep_table", "deblur_problems", "PNP_METHODS", "tune_pnp", "run_pnp", "pnp_table"]
@@ -311,69 +311,3 @@ def pnp_table(models: dict, block: dict, lams: dict) -> dict:
     for (p, m), r in zip(pairs, runs):
         out.setdefault(p, {})[m] = r
     return out
-
-
-# ------------------------------------------------------------------------------------------------
-# Measurement outside the notebook: ``python -m sparseimg.experiments.unfolding_winnet``
-# ------------------------------------------------------------------------------------------------
-def main(argv=None) -> int:
-    """Evaluate the trained models (``models/winnet.npz``, ``models/nenet.npz``, ``models/lifting.npz`` if present)
-    at ``params.yaml``'s ``unfolding`` block; print the tables and write them as JSON (``--output``).
-    The notebook's cells compute the same tables (and write them into reports/) when the pipeline runs it."""
-    import argparse
-    import json
-    from pathlib import Path
-
-    from threadpoolctl import threadpool_limits
-
-    from sparseimg.learn.training import WeightsError, load_weights, model_path
-    from sparseimg.workspace.runner import load_section_params
-
-    ap = argparse.ArgumentParser(prog="python -m sparseimg.experiments.unfolding_winnet")
-    ap.add_argument("--params", default="params.yaml")
-    ap.add_argument("--output", default=None, help="JSON file for the results")
-    ap.add_argument("--parts", default="denoise,talk,speed,nenet,pnp")
-    args = ap.parse_args(argv)
-    threadpool_limits(limits=1)
-    block = load_section_params("unfolding", args.params)
-    den = winnet.load(shifts=block["win_shifts"])
-    ne_net = nenet.load()
-    try:
-        lifting = load_weights(model_path("lifting"))[0]
-    except WeightsError:
-        lifting = None
-    models = {"winnet": den, "nenet": ne_net, "lifting": lifting}
-    parts = set(args.parts.split(","))
-    out = {"n_parameters": den.n_parameters}
-    if "denoise" in parts:
-        table, _, seconds = denoising_table(models, block)
-        out.update(denoising=table, summary=summary(table, block), seconds_per_image=seconds)
-        print(json.dumps(out["summary"], indent=1), flush=True)
-    if "talk" in parts:
-        out["talk_setting"] = talk_setting(models, block)
-        print("talk setting", out["talk_setting"], flush=True)
-    if "speed" in parts:
-        out["speed_512"] = seconds_512(models, block)
-        print("speed", out["speed_512"], flush=True)
-    if "nenet" in parts:
-        err = nenet_table(ne_net, block)
-        out["nenet_errors"] = err
-        out["nenet_max_abs_error"] = {k: float(max(abs(e) for v in d.values() for e in v)) for k, d in err.items()}
-        rows = xstep_table(ne_net, block)
-        out["xstep"] = rows
-        if rows:
-            out["xstep_rms"] = {k: float(np.sqrt(np.mean([(r[k] - r["true"]) ** 2 for r in rows])))
-                                for k in ("nenet", "patches")}
-        print("nenet", out["nenet_max_abs_error"], out.get("xstep_rms"), flush=True)
-    if "pnp" in parts:
-        lams, records = tune_pnp(models, block)
-        out["pnp_lams"], out["pnp_tuning"], out["pnp_grid_edges"] = lams, records, edge_choices(records)
-        out["pnp"] = res = pnp_table(models, block, lams)
-        print("pnp", json.dumps(res, indent=1), "edges", out["pnp_grid_edges"], flush=True)
-    if args.output:
-        Path(args.output).write_text(json.dumps(out, indent=1, default=float) + "\n")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -247,7 +247,7 @@ def solve_window(data: np.ndarray, previous: np.ndarray | None, kernel: np.ndarr
     ndarray
         The minimizer over the window's events.
     """
-    r = _radius(kernel)
+    _radius(kernel)  # a square, odd kernel (raises otherwise)
     s0, s1 = window
     shape = (s0.stop - s0.start, s1.stop - s1.start)
     b = np.array(data, dtype=np.float64)

@@ -237,7 +237,6 @@ def separate(mixture: np.ndarray, operator: FilterBankSynthesis, *, side: np.nda
         if gains.shape != (side.shape[2], k):
             raise ValueError(f"gains has shape {gains.shape}: expected (channels, filters) = {(side.shape[2], k)}")
         side_cf = np.moveaxis(side, 2, 0)
-        side_operator = FilterBankSynthesis(colour_atoms(operator.filters, gains), operator.shape)
         # x₁ and the side prediction from one transform of z₁: channel 0 is the grey atom
         joint = FilterBankSynthesis(colour_atoms(operator.filters, np.vstack([np.ones((1, k)), gains])),
                                     operator.shape)

@@ -8,7 +8,9 @@ as the section schemas are for the notebooks).
 
 from pathlib import Path
 
-from sparseimg.workspace.params import Bool, Float, Int, Spec, quick_values, read_params_file, validate_block
+from sparseimg.workspace.params import read_params_file
+
+from sparseimg.schema import Bool, Float, Int, Spec, quick_values, validate_block
 
 __all__ = ["BENCHMARK_SCHEMAS", "benchmark_quick_params", "load_benchmark_params"]
 

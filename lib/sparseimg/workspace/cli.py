@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sparseimg.workspace.params import ParamError
+from sparseimg.schema import ParamError
 from sparseimg.workspace.sections import HeadlineError
 
 

@@ -12,7 +12,7 @@ import re
 import time
 from pathlib import Path
 
-from sparseimg.workspace.params import ParamError
+from sparseimg.schema import ParamError
 
 __all__ = ["add_parser", "run"]
 

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from sparseimg.schema import (NO_QUICK, Bool, Choice, Float, Int, ListOf, ParamError, Spec,  # noqa: F401
-                              image_spec, quick_values, validate_block)
+from sparseimg.schema import Bool, Int, ParamError
 
 __all__ = ["COMMON_SCHEMA", "read_params_file"]
 

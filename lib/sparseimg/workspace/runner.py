@@ -27,7 +27,8 @@ from pathlib import Path
 import nbformat
 
 from sparseimg.learn.paths import REQUIRE_MODELS_ENV
-from sparseimg.workspace.params import COMMON_SCHEMA, ParamError, read_params_file, validate_block
+from sparseimg.workspace.params import COMMON_SCHEMA, read_params_file
+from sparseimg.schema import ParamError, validate_block
 from sparseimg.workspace.provenance import run_record, utc_now
 from sparseimg.workspace.sections import SECTIONS, HeadlineError, get_section
 

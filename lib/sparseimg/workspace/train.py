@@ -22,7 +22,9 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-from sparseimg.workspace.params import ParamError, quick_values, read_params_file, validate_block
+from sparseimg.workspace.params import read_params_file
+
+from sparseimg.schema import ParamError, quick_values, validate_block
 from sparseimg.workspace.provenance import recorded_run
 
 __all__ = ["MODELS", "trainable_models", "training_config", "training_block", "train_model"]

@@ -26,7 +26,9 @@ import numbers
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from sparseimg.workspace.params import COMMON_SCHEMA, ParamError, Spec, quick_values
+from sparseimg.workspace.params import COMMON_SCHEMA
+
+from sparseimg.schema import ParamError, Spec, quick_values
 
 __all__ = ["Section", "SECTIONS", "get_section", "HeadlineError", "extract_headline"]
 

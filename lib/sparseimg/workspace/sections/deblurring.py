@@ -3,7 +3,7 @@
 Source: "Image deblurring (Part 2)" (blog article).
 """
 
-from sparseimg.workspace.params import Float, Int, ListOf, ParamError, image_spec
+from sparseimg.schema import Float, Int, ListOf, ParamError, image_spec
 
 TITLE = "2. Deblurring with automatic differentiation"
 NOTEBOOK = "notebooks/02_deblurring.ipynb"

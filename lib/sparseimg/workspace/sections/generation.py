@@ -4,7 +4,7 @@ Source: "Image Generation Using a Sparsity Model", G. Vaksman and M. Elad (Techn
 extracted text (its latest references are from 2016).
 """
 
-from sparseimg.workspace.params import Float, Int, ListOf, ParamError
+from sparseimg.schema import Float, Int, ListOf, ParamError
 
 TITLE = "5. Image generation from a sparsity model"
 NOTEBOOK = "notebooks/05_generation.ipynb"

@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from sparseimg.images import PACKAGED_IMAGES
-from sparseimg.workspace.params import Choice, Float, Int, ListOf, ParamError, Spec, image_spec
+from sparseimg.schema import Choice, Float, Int, ListOf, ParamError, Spec, image_spec
 
 
 @dataclass(frozen=True)

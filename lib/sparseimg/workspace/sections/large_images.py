@@ -3,7 +3,7 @@
 
 import functools
 
-from sparseimg.workspace.params import Choice, Float, Int, ListOf, ParamError
+from sparseimg.schema import Choice, Float, Int, ListOf, ParamError
 
 TITLE = "1b. Sparse coding of large images, tiled on Dask"
 NOTEBOOK = "notebooks/01b_large_images.ipynb"

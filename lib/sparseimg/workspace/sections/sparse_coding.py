@@ -1,6 +1,6 @@
 """Section 1: convolutional sparse coding of large images (source: "Sparse coding of large images")."""
 
-from sparseimg.workspace.params import Choice, Float, Int, ListOf, ParamError
+from sparseimg.schema import Choice, Float, Int, ListOf, ParamError
 
 TITLE = "1. Convolutional sparse coding of large images"
 NOTEBOOK = "notebooks/01_sparse_coding.ipynb"

@@ -8,7 +8,7 @@ import functools
 
 from sparseimg.experiments.wavelet_deblurring import SECTION2
 from sparseimg.operators.lifting import max_levels
-from sparseimg.workspace.params import Choice, Float, Int, ListOf, ParamError, image_spec
+from sparseimg.schema import Choice, Float, Int, ListOf, ParamError, image_spec
 
 TITLE = "3. Wavelets by lifting, shrinkage and plug-and-play"
 NOTEBOOK = "notebooks/03_wavelets.ipynb"
