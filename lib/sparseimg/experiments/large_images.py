@@ -16,7 +16,9 @@ import math
 import resource
 import time
 import threading
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy.signal import fftconvolve
@@ -24,9 +26,9 @@ from scipy.signal import fftconvolve
 from sparseimg._validate import check_int, check_real
 from sparseimg.large.dask_tiles import tile_grid
 from sparseimg.large.tiled import cluster_client, lambda_max, objective, solve_global, solve_tiled
-from sparseimg.experiments import Registry
+from sparseimg.experiments import Registry, Result
 
-__all__ = ["METHODS", "event_threshold", "image_std", "synthesize", "compare", "measure_scaling", "cluster_estimate"]
+__all__ = ["METHODS", "Settings", "TiledProblem", "example_problem", "event_threshold", "image_std", "synthesize", "compare", "measure_scaling", "cluster_estimate"]
 
 
 def event_threshold(rho: float, y_lambda: float) -> float:
@@ -244,27 +246,120 @@ def compare(source, events: np.ndarray, kernel: np.ndarray, lam: float, *, tile:
     return out
 
 
-def _global(image, kernel, lam, *, boundary, global_iter=5000, **_):
+@dataclass(frozen=True)
+class TiledProblem:
+    """What a solver of :data:`METHODS` sees: the observed image and the kernel (never the events).
+
+    Parameters
+    ----------
+    image : ndarray or zarr array, shape (n0, n1)
+        The observation.
+    kernel : ndarray, shape (2r+1, 2r+1)
+        The spatial kernel (:func:`sparseimg.large.tiled.truncated_kernel`).
+    """
+
+    image: Any
+    kernel: np.ndarray
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a solver of :data:`METHODS` is told besides the problem (the section's keys of the same names).
+
+    Parameters
+    ----------
+    lam : float
+        ``λ / ‖Aᵀx‖∞``, in ``(0, 1)``.
+    tile : int
+        Tile side (the Dask and zarr chunk).
+    halo : int or None
+        Pixels solved around each tile; None: twice the kernel's radius.
+    boundary : {"masked", "periodic"}
+        The image's boundary model.
+    n_iter, tol : int, float
+        Iteration cap and relative-change tolerance of every local FISTA solve.
+    global_iter : int
+        Iteration cap of the global FISTA (tolerance 1e-12).
+    client : None, str or distributed.Client
+        Where the tiled solvers run: a client, a scheduler's address, or None (a ``LocalCluster`` for
+        the call; see :func:`sparseimg.large.tiled.cluster_client`). Not a parameter of the file.
+    """
+
+    lam: float = 0.02
+    tile: int = 128
+    halo: int | None = None
+    boundary: str = "masked"
+    n_iter: int = 2000
+    tol: float = 1e-10
+    global_iter: int = 5000
+    client: Any = None
+
+    @classmethod
+    def from_params(cls, block: dict) -> "Settings":
+        """Settings from the section's validated parameter block.
+
+        Parameters
+        ----------
+        block : dict
+            The validated ``large_images`` block.
+
+        Returns
+        -------
+        Settings
+        """
+        return cls(**{f.name: block[f.name] for f in fields(cls) if f.name != "client"})
+
+
+def example_problem() -> TiledProblem:
+    """A tiny seeded problem (256 × 256, the document's kernel at tolerance 1e-3, sparse Laplace events,
+    5 % noise) for the registry test: two 128² tiles a side at the quick settings.
+
+    Returns
+    -------
+    TiledProblem
+    """
+    from sparseimg.large.tiled import truncated_kernel
+
+    kernel = truncated_kernel(tol=1e-3)[0]
+    rng = np.random.default_rng(0)
+    events = np.zeros((256, 256))
+    events.flat[rng.choice(events.size, 60, replace=False)] = rng.laplace(size=60)
+    clean = fftconvolve(events, kernel, mode="same")
+    return TiledProblem(clean + 0.05 * clean.std() * rng.standard_normal(clean.shape), kernel)
+
+
+def _halo(problem: TiledProblem, settings: Settings) -> int:
+    return 2 * (problem.kernel.shape[0] // 2) if settings.halo is None else settings.halo
+
+
+def _global(problem: TiledProblem, settings: Settings) -> Result:
     import dask.array as da
 
-    lam_abs = lam * float(lambda_max(da.from_array(image, chunks=image.shape), kernel, boundary=boundary).compute())
-    return solve_global(np.asarray(image), kernel, lam_abs, boundary=boundary, n_iter=global_iter, tol=1e-12)[0]
+    image = np.asarray(problem.image[...], dtype=np.float64)
+    lam_abs = settings.lam * float(lambda_max(da.from_array(image, chunks=image.shape), problem.kernel,
+                                              boundary=settings.boundary).compute())
+    events, history = solve_global(image, problem.kernel, lam_abs, boundary=settings.boundary,
+                                   n_iter=settings.global_iter, tol=1e-12)
+    return Result(events, history, {"lam_abs": lam_abs, "iterations": history.n_iter})
 
 
-def _tiled(rounds):
-    def run(image, kernel, lam, *, tile, halo, boundary, n_iter=2000, tol=1e-10, client=None, **_):
-        return solve_tiled(image, kernel, lam=lam, tile=tile, halo=halo, boundary=boundary, rounds=rounds,
-                           n_iter=n_iter, tol=tol, client=client).events
+def _tiled(rounds: int):
+    def run(problem: TiledProblem, settings: Settings) -> Result:
+        solve = solve_tiled(problem.image, problem.kernel, lam=settings.lam, tile=settings.tile,
+                            halo=_halo(problem, settings), boundary=settings.boundary, rounds=rounds,
+                            n_iter=settings.n_iter, tol=settings.tol, client=settings.client)
+        return Result(solve.events, None, {"lam_abs": solve.lam})
     return run
 
 
-#: The solvers compared: ``key -> run(image, kernel, lam, *, tile, halo, boundary, ...) -> events``.
+#: The solvers compared: ``key -> run(problem: TiledProblem, settings: Settings) -> Result(events)``; the
+#: tiled ones run where ``settings.client`` says.
 METHODS = Registry("large_images", {
     "global_fista": _global,
     "tiled_independent": _tiled(1),
     "tiled_schwarz": _tiled(2),
 }, {"global_fista": "global FISTA (in memory)", "tiled_independent": "tiles with halo, independent",
-    "tiled_schwarz": "tiles + one Schwarz correction round"})
+    "tiled_schwarz": "tiles + one Schwarz correction round"}, settings=Settings, example=example_problem)
 
 
 def _peak_rss_mb() -> float:
