@@ -507,7 +507,7 @@ def test_the_method_sees_no_ground_truth_and_the_settings_come_from_the_block(no
 
     from sparseimg.workspace.sections import get_section
 
-    assert {f.name for f in fields(db.Observation)} == {"observed", "psf", "operator"}
+    assert {f.name for f in fields(db.Observation)} == {"observed", "psf", "operator", "noise_std"}  # no truth
     block = get_section("deblurring").quick_params()
     settings = db.SolverSettings.from_params(block)
     assert settings.monitor is None and settings.mu == block["mu"] and settings.tv_iter == block["tv_iter"]

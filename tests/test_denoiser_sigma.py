@@ -72,11 +72,11 @@ def test_bm3d_wrapper_calls_bm3d_at_the_given_sigma():
     bm3d = pytest.importorskip("bm3d")
     from skimage import data
 
-    from sparseimg.experiments.wavelets import DENOISERS, DenoiseSettings
+    from sparseimg.experiments.wavelets import DenoiseSettings, denoiser
 
     clean = data.camera()[200:232, 200:232] / 255.0
     noisy = clean + 0.1 * np.random.default_rng(0).standard_normal(clean.shape)
-    ours = DENOISERS["bm3d"](noisy, 0.1, DenoiseSettings(bm3d_stages="hard"))
+    ours = denoiser("bm3d", DenoiseSettings(bm3d_stages="hard"))(noisy, 0.1)
     direct = bm3d.bm3d(noisy, 0.1, stage_arg=bm3d.BM3DStages.HARD_THRESHOLDING)
     # BM3D is not bit-reproducible (1e-9 between two identical calls); at 2σ the output moves by 1e-2
     np.testing.assert_allclose(ours, direct, rtol=0, atol=1e-6)

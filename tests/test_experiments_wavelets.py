@@ -2,6 +2,7 @@
 (quick values, cross-field rules with one-line messages, headline paths)."""
 
 import ast
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -51,7 +52,7 @@ def test_registries_have_the_issue_keys_labels_and_one_line_errors():
 def test_every_denoiser_improves_on_the_noisy_image(camera64, key):
     sigma = 50 / 255
     noisy = wv.add_noise(camera64, sigma, [0, 1])
-    out = wv.DENOISERS[key](noisy, sigma, wv.DenoiseSettings(shifts=2))
+    out = wv.DENOISERS[key](wv.NoisyImage(noisy, sigma), wv.DenoiseSettings(shifts=2)).estimate
     assert out.shape == camera64.shape and out.dtype == np.float64
     assert psnr(camera64, out, data_range=1.0) > psnr(camera64, noisy, data_range=1.0) + 3
 
@@ -116,6 +117,30 @@ def test_run_deblurrer_without_its_weight_names_it(camera64):
         wvd.run_deblurrer("pnp_bm3d", p, {}, SMALL)
 
 
+def test_a_deblurrer_sees_no_ground_truth_and_tracking_does_not_change_its_estimate(camera64):
+    p = wvd.gaussian_blur_problem(camera64, seed=0)
+    obs = p.observation
+    assert not hasattr(obs, "truth") and obs.noise_std == p.noise_std
+    settings = dataclasses.replace(SMALL, weights=LAMS)
+    for key in ("fista_analysis_ti", "pnp_tv", "hqs_wavelet"):
+        plain = wvd.DEBLURRERS[key](obs, settings)
+        tracked = wvd.run_deblurrer(key, p, LAMS, SMALL)
+        assert np.array_equal(plain.estimate, tracked.estimate) and list(plain.history.psnr) == []
+    with pytest.raises(ValueError, match=r"^settings.weights has no 'tv_fista' entry"):
+        wvd.DEBLURRERS["tv_fista"](obs, SMALL)
+    with pytest.raises(ValueError, match="needs the observation's noise_std"):
+        wvd.DEBLURRERS["hqs_tv"](dataclasses.replace(obs, noise_std=None), settings)
+
+
+def test_settings_from_params_start_every_lambda_inside_its_grid():
+    block = quick_values(section.SCHEMA)
+    settings = wvd.DeblurSettings.from_params(block)
+    assert set(settings.weights) == set(wvd.LAMBDA_GRIDS)
+    for key, grid in wvd.LAMBDA_GRIDS.items():
+        assert min(block[grid]) < settings.weights[key] < max(block[grid])
+    assert settings.n_iter == block["deblur_iter"] and settings.denoise == wv.DenoiseSettings.from_params(block)
+
+
 def test_tune_deblurrers_picks_from_each_grid_and_skips_shared(camera64):
     p = wvd.gaussian_blur_problem(camera64, seed=1)
     grids = {"wavelet_lam_grid": [3e-4, 1e-3], "tv_lam_grid": [5e-4, 1e-3], "pnp_lam_grid": [0.3, 1.0],
@@ -154,7 +179,7 @@ def test_denoising_table_seeds_each_image_by_its_position_in_any_number_of_proce
     assert one[0] == two[0] and one[1] == two[1] and set(one[2]) == set(wv.DENOISERS)
     noisy = wv.add_noise(clean["bottom"], 50 / 255, wv.seed_for(3, 1, 50.0))  # the second image, at σ 50
     assert one[0]["sigma_50"]["bottom"]["noisy"] == psnr(clean["bottom"], noisy, data_range=1.0)
-    est = wv.DENOISERS["bayesshrink"](noisy, 50 / 255, tuned[50.0])
+    est = wv.denoiser("bayesshrink", tuned[50.0])(noisy, 50 / 255)
     assert one[0]["sigma_50"]["bottom"]["bayesshrink"] == psnr(clean["bottom"], est, data_range=1.0)
     assert len(one[1]) == 2 * 2 * len(wv.DENOISERS)
 
@@ -273,6 +298,7 @@ def test_bm3d_runs_single_threaded_so_repeated_calls_are_bitwise_equal(monkeypat
     monkeypatch.setattr(bm3d, "bm3d", spy)
     noisy = np.random.default_rng(3).random((40, 40))
     settings = wv.DenoiseSettings(bm3d_stages="hard")
-    first = wv.DENOISERS["bm3d"](noisy, 0.1, settings)
-    assert all(np.array_equal(first, wv.DENOISERS["bm3d"](noisy, 0.1, settings)) for _ in range(3))
+    bm3d_denoise = wv.denoiser("bm3d", settings)
+    first = bm3d_denoise(noisy, 0.1)
+    assert all(np.array_equal(first, bm3d_denoise(noisy, 0.1)) for _ in range(3))
     assert seen == [1] * 4

@@ -20,7 +20,7 @@ from sparseimg.schema import quick_values
 from sparseimg.workspace.sections import SECTIONS
 
 #: Sections whose registries do not take ``(problem, settings)`` yet (issue 19: this set only shrinks).
-PENDING = {"wavelets", "unfolding", "winnet"}
+PENDING = {"unfolding", "winnet"}
 
 
 def _registries() -> dict[str, Registry]:

@@ -67,7 +67,7 @@ class DeblurProblem:
     @property
     def observation(self) -> "Observation":
         """What a deblurrer of :data:`METHODS` sees: the observation, the PSF and the operator (no ground truth)."""
-        return Observation(observed=self.observed, psf=self.psf, operator=self.operator)
+        return Observation(observed=self.observed, psf=self.psf, operator=self.operator, noise_std=self.noise_std)
 
 
 @dataclass(frozen=True)
@@ -79,13 +79,18 @@ class Observation:
     observed : ndarray, shape (n0, n1)
         Observation ``b`` (the blurred, noisy image).
     psf : ndarray, shape (k0, k1)
-    operator : LinearConvolution
-        The exact blur operator (a crop of the full convolution).
+    operator : LinearConvolution or FourierConvolution
+        The exact blur operator (section 2: a crop of the full convolution; section 3's Gaussian blur: circular).
+    noise_std : float or None
+        The noise standard deviation when it is known (image units); None otherwise. Part of the
+        observation, not of the ground truth: the methods that need it (section 3's half-quadratic
+        splitting) say so.
     """
 
     observed: np.ndarray
     psf: np.ndarray
     operator: LinearConvolution
+    noise_std: float | None = None
 
 
 def make_problem(image: np.ndarray, psf: np.ndarray, *, noise_std: float = 0.0,

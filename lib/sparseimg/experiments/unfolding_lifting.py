@@ -284,8 +284,7 @@ def seed_of(block: dict, index: int, s: float) -> list:
 
 
 def _peer(key, block):
-    settings = wv.DenoiseSettings(shifts=block["lift_peer_shifts"])
-    return lambda x, sigma: wv.DENOISERS[key](x, sigma, settings)
+    return wv.denoiser(key, wv.DenoiseSettings(shifts=block["lift_peer_shifts"]))
 
 
 #: Peers beside the learned denoiser: part 1's TI BayesShrink (``lift_peer_shifts``² spins: 8 × 8), scikit-image's

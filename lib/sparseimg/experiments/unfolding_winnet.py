@@ -23,7 +23,7 @@ from sparseimg.experiments import train_nenet, train_winnet
 from sparseimg.experiments import unfolding_lifting as ulf
 from sparseimg.experiments import wavelets as wv
 from sparseimg.experiments import wavelet_deblurring as wvd
-from sparseimg.experiments.deblurring import DeblurProblem
+from sparseimg.experiments.deblurring import DeblurProblem, PSNRMonitor
 from sparseimg.experiments.tuning import tune_each
 from sparseimg.images import center_crop, load_image
 from sparseimg.learn import nenet, winnet
@@ -267,9 +267,10 @@ def run_pnp(method: str, problem: DeblurProblem, lam: float, models: dict, block
         z, run = pnp_hqs(problem.observed, problem.operator, denoise, sigmas, lam=lam, noise_std=problem.noise_std,
                          reference=reference)
         return z, run.n_iter, list(run.history.psnr)
-    settings = wvd.DeblurSettings(n_iter=block["win_tv_iter"])
-    x, curve, _, details = wvd._tv_fista(problem, lam, settings, reference)
-    return x, details["iterations"], curve
+    settings = wvd.DeblurSettings(n_iter=block["win_tv_iter"], weights={"tv_fista": lam},
+                                  monitor=None if reference is None else PSNRMonitor(reference))
+    result = wvd.DEBLURRERS["tv_fista"](problem.observation, settings)
+    return result.estimate, result.details["iterations"], list(result.history.psnr)
 
 
 def _grid(method, block):

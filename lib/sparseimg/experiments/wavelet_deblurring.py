@@ -1,6 +1,7 @@
 """Section 3's experiments (part 1), deblurring: the problems and the :data:`DEBLURRERS` registry.
 
-:data:`DEBLURRERS` — ``key -> run(problem, lam, params, reference)`` run by :func:`run_deblurrer` on a
+:data:`DEBLURRERS` — ``key -> method(Observation, DeblurSettings) -> Result`` (section 2's
+:class:`~sparseimg.experiments.deblurring.Observation`: no ground truth), run by :func:`run_deblurrer` on a
 :class:`~sparseimg.experiments.deblurring.DeblurProblem`: the talk's iterative shrinkage (ISTA on the synthesis
 form), FISTA on the synthesis and on the translation-invariant analysis form
 (:func:`sparseimg.restoration.deconvolution.wavelet_deblur`), section 2's TV-FISTA, the talk's Algorithm 1
@@ -19,7 +20,7 @@ London, talk slides, 7 February 2022.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 import numpy as np
@@ -31,12 +32,12 @@ from sparseimg.kernels import gaussian_psf
 from sparseimg.operators.fourier import FourierConvolution, transfer_from_kernel
 from sparseimg.optim.plug_and_play import pnp_deblur, pnp_hqs
 from sparseimg.restoration import shrinkage
-from sparseimg.experiments import Registry
-from sparseimg.experiments.deblurring import DeblurProblem, make_problem
+from sparseimg.experiments import Registry, Result
+from sparseimg.experiments.deblurring import DeblurProblem, Observation, PSNRMonitor, make_problem
 from sparseimg.experiments.tuning import tune_each
-from sparseimg.experiments.wavelets import DENOISERS, DenoiseSettings, add_noise
+from sparseimg.experiments.wavelets import DenoiseSettings, add_noise, denoiser
 
-__all__ = ["DeblurSettings", "DEBLURRERS", "LAMBDA_GRIDS", "SHARED_LAMBDA", "DeblurResult", "run_deblurrer", "run_all",
+__all__ = ["DeblurSettings", "DEBLURRERS", "example_observation", "LAMBDA_GRIDS", "SHARED_LAMBDA", "DeblurResult", "run_deblurrer", "run_all",
            "tune_deblurrers", "gaussian_blur_problem", "SECTION2", "section2_problem"]
 
 
@@ -131,6 +132,12 @@ class DeblurSettings:
         (image units) to the noise level of the data in ``hqs_iter`` steps.
     denoise : DenoiseSettings
         The plug-and-play denoisers' settings (TV weight factor, cycle spins, BM3D stages).
+    weights : dict
+        ``{key: λ}``, the λ of every method (a method of :data:`SHARED_LAMBDA` reads its source's);
+        :func:`tune_deblurrers` chooses them, :func:`run_deblurrer` installs them.
+    monitor : PSNRMonitor or None
+        Scores every iterate against a reference the experiment holds (:func:`run_deblurrer` with ``track``);
+        the estimate does not depend on it.
     """
 
     wavelet: str = "cdf97"
@@ -144,60 +151,107 @@ class DeblurSettings:
     hqs_iter: int = 8
     hqs_sigma_start: float = 49.0 / 255
     denoise: DenoiseSettings = field(default_factory=DenoiseSettings)
+    weights: dict = field(default_factory=dict)
+    monitor: PSNRMonitor | None = None
+
+    @classmethod
+    def from_params(cls, block: dict) -> "DeblurSettings":
+        """Settings from the section's validated block; every λ at its starting grid's geometric middle
+        (:func:`tune_deblurrers` chooses them on the tuning problems).
+
+        Parameters
+        ----------
+        block : dict
+            The validated ``wavelets`` block.
+
+        Returns
+        -------
+        DeblurSettings
+        """
+        weights = {key: float(np.sqrt(min(block[grid]) * max(block[grid]))) for key, grid in LAMBDA_GRIDS.items()}
+        return cls(wavelet=block["wavelet"], levels=block["levels"], n_iter=block["deblur_iter"],
+                   tv_inner_iter=block["tv_inner_iter"], analysis_shifts=block["analysis_shifts"],
+                   pnp_max_iter=block["pnp_max_iter"], pnp_start_factor=block["pnp_start_factor"],
+                   pnp_denoise_factor=block["pnp_denoise_factor"], hqs_iter=block["hqs_iter"],
+                   hqs_sigma_start=block["hqs_sigma_start"] / 255, denoise=DenoiseSettings.from_params(block),
+                   weights=weights)
 
 
-def _wavelet(form, accelerate, shifts_of=None):
-    def run(problem, lam, p, reference):
-        shifts = p.analysis_shifts if shifts_of else 1
+def example_observation() -> Observation:
+    """A tiny seeded problem for the registry test: a 32 × 32 crop of ``camera`` under the Gaussian blur.
+
+    Returns
+    -------
+    Observation
+    """
+    from sparseimg.images import center_crop, load_image
+
+    return gaussian_blur_problem(center_crop(load_image("camera", gray=True), 32), seed=0).observation
+
+
+def _lam(key: str, p: DeblurSettings) -> float:
+    source = SHARED_LAMBDA.get(key, key)
+    if source not in p.weights:
+        raise ValueError(f"settings.weights has no {source!r} entry: method {key!r} needs its tuned λ")
+    return float(p.weights[source])
+
+
+def _tracking(p: DeblurSettings) -> dict:
+    return p.monitor.solver_keywords() if p.monitor is not None else {}
+
+
+def _wavelet(key, form, accelerate, shifts_of=None):
+    def run(problem: Observation, p: DeblurSettings) -> Result:
+        lam, shifts = _lam(key, p), (p.analysis_shifts if shifts_of else 1)
         x, h = wavelet_deblur(problem.observed, problem.operator, lam, wavelet=p.wavelet, levels=p.levels, form=form,
-                              shifts=shifts, accelerate=accelerate, n_iter=p.n_iter, reference=reference)
-        return x, list(h.psnr), (h.time[-1] if h.time else None), {"iterations": h.n_iter if h.objective else p.n_iter}
+                              shifts=shifts, accelerate=accelerate, n_iter=p.n_iter, **_tracking(p))
+        return Result(x, h, {"lam": lam, "iterations": h.n_iter if h.objective else p.n_iter})
     return run
 
 
-def _tv_fista(problem, lam, p, reference):
+def _tv_fista(problem: Observation, p: DeblurSettings) -> Result:
+    lam = _lam("tv_fista", p)
     x, h = tv_deblur(problem.observed, problem.operator, lam, n_iter=p.n_iter, inner_iter=p.tv_inner_iter, tol=0.0,
-                     reference=reference)
-    return x, list(h.psnr), (h.time[-1] if h.time else None), {"iterations": h.n_iter}
+                     **_tracking(p))
+    return Result(x, h, {"lam": lam, "iterations": h.n_iter})
 
 
-def _denoiser(key, p):
-    settings = p.denoise
-    return lambda x, sigma: DENOISERS[key](x, sigma, settings)
-
-
-def _pnp(denoiser):
-    def run(problem, lam, p, reference):
-        z, r = pnp_deblur(problem.observed, problem.operator, _denoiser(denoiser, p), shrinkage.estimate_sigma,
-                          lam=lam, start_factor=p.pnp_start_factor, denoise_factor=p.pnp_denoise_factor,
-                          max_iter=p.pnp_max_iter, reference=reference)
-        return z, list(r.history.psnr), r.history.time[-1], {
-            "iterations": r.n_iter, "stopped": r.stopped, "denoiser_sigmas_255": [255.0 * b for b in r.betas]}
+def _pnp(key, denoiser_key):
+    def run(problem: Observation, p: DeblurSettings) -> Result:
+        lam = _lam(key, p)
+        z, r = pnp_deblur(problem.observed, problem.operator, denoiser(denoiser_key, p.denoise),
+                          shrinkage.estimate_sigma, lam=lam, start_factor=p.pnp_start_factor,
+                          denoise_factor=p.pnp_denoise_factor, max_iter=p.pnp_max_iter, **_tracking(p))
+        return Result(z, r.history, {"lam": lam, "iterations": r.n_iter, "stopped": r.stopped,
+                                     "denoiser_sigmas_255": [255.0 * b for b in r.betas]})
     return run
 
 
-def _hqs(denoiser):
-    def run(problem, lam, p, reference):
+def _hqs(key, denoiser_key):
+    def run(problem: Observation, p: DeblurSettings) -> Result:
+        if problem.noise_std is None:
+            raise ValueError(f"method {key!r} needs the observation's noise_std: got None")
+        lam = _lam(key, p)
         sigmas = list(np.geomspace(p.hqs_sigma_start, problem.noise_std, p.hqs_iter))
-        z, r = pnp_hqs(problem.observed, problem.operator, _denoiser(denoiser, p), sigmas, lam=lam,
-                       noise_std=problem.noise_std, reference=reference)
-        return z, list(r.history.psnr), r.history.time[-1], {"iterations": r.n_iter}
+        z, r = pnp_hqs(problem.observed, problem.operator, denoiser(denoiser_key, p.denoise), sigmas, lam=lam,
+                       noise_std=problem.noise_std, **_tracking(p))
+        return Result(z, r.history, {"lam": lam, "iterations": r.n_iter})
     return run
 
 
-#: The deblurrers, in display order: ``key -> run(problem, lam, params: DeblurSettings, reference)``
-#: returning ``(estimate, PSNR per iteration (index 0: the start; empty without reference), seconds, details)``.
+#: The deblurrers, in display order: ``key -> method(Observation, DeblurSettings) -> Result`` (estimate, the
+#: solver's history (its PSNR per iterate, index 0 the start, when ``settings.monitor`` is set), details with λ).
 DEBLURRERS = Registry("wavelets", {
-    "ista_synthesis": _wavelet("synthesis", False),
-    "fista_synthesis": _wavelet("synthesis", True),
-    "fista_analysis_ti": _wavelet("analysis", True, shifts_of=True),
+    "ista_synthesis": _wavelet("ista_synthesis", "synthesis", False),
+    "fista_synthesis": _wavelet("fista_synthesis", "synthesis", True),
+    "fista_analysis_ti": _wavelet("fista_analysis_ti", "analysis", True, shifts_of=True),
     "tv_fista": _tv_fista,
-    "pnp_wavelet": _pnp("bayesshrink_ti"),
-    "pnp_tv": _pnp("tv"),
-    "pnp_bm3d": _pnp("bm3d"),
-    "hqs_wavelet": _hqs("bayesshrink_ti"),
-    "hqs_tv": _hqs("tv"),
-    "hqs_bm3d": _hqs("bm3d"),
+    "pnp_wavelet": _pnp("pnp_wavelet", "bayesshrink_ti"),
+    "pnp_tv": _pnp("pnp_tv", "tv"),
+    "pnp_bm3d": _pnp("pnp_bm3d", "bm3d"),
+    "hqs_wavelet": _hqs("hqs_wavelet", "bayesshrink_ti"),
+    "hqs_tv": _hqs("hqs_tv", "tv"),
+    "hqs_bm3d": _hqs("hqs_bm3d", "bm3d"),
 }, {
     "ista_synthesis": "ISTA, synthesis (the talk's iteration)",
     "fista_synthesis": "FISTA, synthesis",
@@ -209,7 +263,7 @@ DEBLURRERS = Registry("wavelets", {
     "hqs_wavelet": "PnP-HQS, wavelet denoiser",
     "hqs_tv": "PnP-HQS, TV denoiser",
     "hqs_bm3d": "PnP-HQS, BM3D",
-})
+}, settings=DeblurSettings, example=example_observation)
 
 #: The grid of the section's parameters each deblurrer's λ is tuned on (on the tuning problem).
 LAMBDA_GRIDS = {
@@ -278,16 +332,19 @@ def run_deblurrer(key: str, problem: DeblurProblem, weights: dict, params: Deblu
     ValueError
         ``weights`` lacks the method's λ.
     """
-    run = DEBLURRERS[key]
+    method = DEBLURRERS[key]
     source = SHARED_LAMBDA.get(key, key)
     if source not in weights:
         raise ValueError(f"weights has no {source!r} entry: method {key!r} needs its tuned λ")
-    lam = float(weights[source])
+    settings = replace(params, weights=dict(weights), monitor=PSNRMonitor(problem.truth) if track else None)
     start = time.perf_counter()
-    estimate, curve, seconds, details = run(problem, lam, params, problem.truth if track else None)
-    seconds = time.perf_counter() - start if seconds is None else seconds
-    return DeblurResult(estimate=np.asarray(estimate, dtype=np.float64), psnr=curve, seconds=float(seconds),
-                        details={"lam": lam, **details})
+    result = method(problem.observation, settings)
+    wall = time.perf_counter() - start
+    history = result.history
+    seconds = history.time[-1] if history is not None and history.time else wall
+    return DeblurResult(estimate=np.asarray(result.estimate, dtype=np.float64),
+                        psnr=list(history.psnr) if history is not None else [], seconds=float(seconds),
+                        details=result.details)
 
 
 def run_all(problems: dict, weights: dict, params: DeblurSettings, *, workers: int = 1) -> dict:
@@ -305,7 +362,7 @@ def run_all(problems: dict, weights: dict, params: DeblurSettings, *, workers: i
 
 
 def _tuning_run(params: DeblurSettings, key: str, problem: DeblurProblem, lam: float) -> np.ndarray:
-    return DEBLURRERS[key](problem, float(lam), params, None)[0]
+    return DEBLURRERS[key](problem.observation, replace(params, weights={key: float(lam)}, monitor=None)).estimate
 
 
 def tune_deblurrers(problems: dict, grids: dict, params: DeblurSettings, *, keys=None, max_extend: int = 6,

@@ -1,8 +1,9 @@
 """Section 3's experiments (part 1): wavelets by lifting and shrinkage denoising (the deblurring half, problems
 and :data:`DEBLURRERS`, is :mod:`sparseimg.experiments.wavelet_deblurring`).
 
-:data:`DENOISERS` — ``key -> denoise(noisy, sigma, params) -> image`` with ``sigma`` the noise standard
-deviation in the image's units and ``params`` a :class:`DenoiseSettings`: our lifting wavelets (VisuShrink,
+:data:`DENOISERS` — ``key -> method(NoisyImage(noisy, sigma), DenoiseSettings) -> Result(image)`` with ``sigma``
+the noise standard deviation in the image's units (:func:`denoiser` makes one a plain ``denoise(x, sigma)``, as
+plug-and-play calls it): our lifting wavelets (VisuShrink,
 BayesShrink, cycle-spun BayesShrink), TV (:func:`sparseimg.optim.tv.tv_prox`) and the peers (scikit-image's
 ``denoise_wavelet``, ``cycle_spin``, ``denoise_tv_chambolle``; ``bm3d``). The two TV weights are
 ``factor · sigma`` with the factor chosen per ``sigma`` on a *tuning* image (:func:`tune_denoisers`), never on a
@@ -27,15 +28,31 @@ from sparseimg._validate import check_array, check_choice, check_int, check_real
 from sparseimg.operators.lifting import dwt2, get_wavelet, idwt2, subbands
 from sparseimg.restoration import shrinkage
 from sparseimg.optim.tv import tv_prox
-from sparseimg.experiments import Registry
+from sparseimg.experiments import Registry, Result
 
-__all__ = ["DenoiseSettings", "DENOISERS", "TUNED_DENOISERS", "tune_denoisers", "seed_for", "sigma_key", "add_noise",
+__all__ = ["NoisyImage", "DenoiseSettings", "DENOISERS", "denoiser", "example_noisy_image", "TUNED_DENOISERS", "tune_denoisers", "seed_for", "sigma_key", "add_noise",
            "score_denoisers", "denoising_table", "lifting_trace", "COMPRESSION_TRANSFORMS", "keep_largest"]
 
 
 # ---------------------------------------------------------------------------------------------
 # Denoising
 # ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class NoisyImage:
+    """What a denoiser of :data:`DENOISERS` sees: the noisy image and its noise level (no clean image).
+
+    Attributes
+    ----------
+    noisy : ndarray, shape (n0, n1)
+        The noisy image (floats, nominally in [0, 1]; not clipped).
+    sigma : float
+        Noise standard deviation in the image's units.
+    """
+
+    noisy: np.ndarray
+    sigma: float
+
+
 @dataclass(frozen=True)
 class DenoiseSettings:
     """What the denoisers of :data:`DENOISERS` read.
@@ -65,6 +82,36 @@ class DenoiseSettings:
     tv_factor: float = 0.9
     skimage_tv_factor: float = 0.9
     bm3d_stages: str = "all"
+
+    @classmethod
+    def from_params(cls, block: dict) -> "DenoiseSettings":
+        """Settings from the section's validated block (``wavelet``, ``levels``, ``shifts``, ``tv_iter``,
+        ``bm3d_stages``); the TV factors keep their defaults until :func:`tune_denoisers` chooses them.
+
+        Parameters
+        ----------
+        block : dict
+            The validated ``wavelets`` block.
+
+        Returns
+        -------
+        DenoiseSettings
+        """
+        return cls(wavelet=block["wavelet"], levels=block["levels"], shifts=block["shifts"],
+                   tv_iter=block["tv_iter"], bm3d_stages=block["bm3d_stages"])
+
+
+def example_noisy_image() -> NoisyImage:
+    """A tiny seeded problem for the registry test: a 32 × 32 crop of ``camera`` at σ = 25/255.
+
+    Returns
+    -------
+    NoisyImage
+    """
+    from sparseimg.images import center_crop, load_image
+
+    sigma = 25 / 255
+    return NoisyImage(add_noise(center_crop(load_image("camera", gray=True), 32), sigma, [0, 0, 2500]), sigma)
 
 
 def _visushrink(noisy, sigma, p):
@@ -123,16 +170,24 @@ def _bm3d(noisy, sigma, p):
                       dtype=np.float64)
 
 
-#: The denoisers, in display order: ``key -> denoise(noisy, sigma, params: DenoiseSettings)``.
+def _method(denoise):
+    """``denoise(noisy, sigma, settings) -> image`` as a registry method ``(NoisyImage, DenoiseSettings) -> Result``."""
+    def run(problem: NoisyImage, settings: DenoiseSettings) -> Result:
+        return Result(denoise(problem.noisy, problem.sigma, settings))
+    run.__name__ = run.__qualname__ = denoise.__name__.lstrip("_")
+    return run
+
+
+#: The denoisers, in display order: ``key -> method(NoisyImage, DenoiseSettings) -> Result(image)``.
 DENOISERS = Registry("wavelets", {
-    "visushrink": _visushrink,
-    "bayesshrink": _bayesshrink,
-    "bayesshrink_ti": _bayesshrink_ti,
-    "tv": _tv,
-    "skimage_wavelet": _skimage_wavelet,
-    "skimage_cycle_spin": _skimage_cycle_spin,
-    "skimage_tv": _skimage_tv,
-    "bm3d": _bm3d,
+    "visushrink": _method(_visushrink),
+    "bayesshrink": _method(_bayesshrink),
+    "bayesshrink_ti": _method(_bayesshrink_ti),
+    "tv": _method(_tv),
+    "skimage_wavelet": _method(_skimage_wavelet),
+    "skimage_cycle_spin": _method(_skimage_cycle_spin),
+    "skimage_tv": _method(_skimage_tv),
+    "bm3d": _method(_bm3d),
 }, {
     "visushrink": "VisuShrink (ours)",
     "bayesshrink": "BayesShrink (ours)",
@@ -142,7 +197,30 @@ DENOISERS = Registry("wavelets", {
     "skimage_cycle_spin": "cycle_spin (skimage)",
     "skimage_tv": "TV Chambolle (skimage)",
     "bm3d": "BM3D",
-})
+}, settings=DenoiseSettings, example=example_noisy_image)
+
+def denoiser(key: str, settings: DenoiseSettings):
+    """``DENOISERS[key]`` as a plain function ``denoise(x, sigma) -> image`` (what plug-and-play and the
+    denoising tables call).
+
+    Parameters
+    ----------
+    key : str
+        A key of :data:`DENOISERS` (an unknown key lists the valid ones).
+    settings : DenoiseSettings
+
+    Returns
+    -------
+    callable
+        ``denoise(x, sigma)``: ``x`` an image, ``sigma`` its noise level in image units.
+    """
+    method = DENOISERS[key]
+    return partial(_call_denoiser, method, settings)
+
+
+def _call_denoiser(method, settings, x, sigma):
+    return method(NoisyImage(x, sigma), settings).estimate
+
 
 #: Denoisers with a tuned weight: ``key -> DenoiseSettings field`` (weight = field · sigma).
 TUNED_DENOISERS = {"tv": "tv_factor", "skimage_tv": "skimage_tv_factor"}
@@ -244,8 +322,8 @@ def tune_denoisers(clean: np.ndarray, noisy: np.ndarray, sigma: float, grid, par
 
     chosen, records = {}, {}
     for key, name in TUNED_DENOISERS.items():
-        tuned = tune_on_reference(lambda f, key=key, name=name: DENOISERS[key](
-            noisy, sigma, replace(params, **{name: float(f)})), grid, clean, max_extend=max_extend)
+        tuned = tune_on_reference(lambda f, key=key, name=name: denoiser(key, replace(params, **{name: float(f)}))(
+            noisy, sigma), grid, clean, max_extend=max_extend)
         chosen[name] = float(tuned.value)
         records[key] = tuned.as_dict()
     return replace(params, **chosen), records
@@ -270,12 +348,8 @@ def score_denoisers(clean: np.ndarray, noisy: np.ndarray, sigma: float, methods:
 
 def _denoising_cell(clean: np.ndarray, s: float, seed, settings: DenoiseSettings) -> tuple[dict, dict]:
     """One (σ, image) cell of :func:`denoising_table`."""
-    methods = {key: partial(_with_settings, DENOISERS[key], settings) for key in DENOISERS}
+    methods = {key: denoiser(key, settings) for key in DENOISERS}
     return score_denoisers(clean, add_noise(clean, s / 255, seed), s / 255, methods)
-
-
-def _with_settings(denoise, settings, noisy, sigma):
-    return denoise(noisy, sigma, settings)
 
 
 def denoising_table(clean: dict, sigmas, tuned: dict, noise_seed: int, *, workers: int = 1) -> tuple[dict, list, dict]:
