@@ -16,6 +16,7 @@ invertible network for image denoising", arXiv 2109.06381, 2021.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -28,14 +29,16 @@ from sparseimg.metrics import psnr
 from sparseimg.restoration.noise import estimate_sigma_patches
 from sparseimg.optim.plug_and_play import pnp_deblur, pnp_hqs
 from sparseimg.schema import Bool, Choice, Float, Int, ListOf, ParamError, image_spec
+from sparseimg.experiments import Registry, Result
 from sparseimg.experiments import wavelets as wv
 from sparseimg.experiments import wavelet_deblurring as wvd
+from sparseimg.experiments.deblurring import PSNRMonitor
 from sparseimg.experiments.tuning import tune_each
 
 __all__ = ["SCHEMA", "TRAIN_KEYS", "TABLE_KEYS", "table_settings", "stored_table", "check_block", "model_config",
            "train", "make_denoiser", "seed_of",
            "PEERS", "ESTIMATORS", "denoising_table", "headline", "noise_estimate_table", "deblur_problems", "PNP_METHODS",
-           "run_pnp", "tune_pnp", "guard_schema", "guarded"]
+           "PNP", "PnPSettings", "run_pnp", "tune_pnp", "guard_schema", "guarded"]
 
 REPORTED = ("camera", "astronaut", "moon", "coins")
 
@@ -259,9 +262,7 @@ def make_denoiser(weights: dict, block: dict):
     callable
         ``denoise(x, sigma)``, σ in image units (None: estimated by ``estimate_sigma_patches``, stride 2).
     """
-    def run(x, sigma):
-        return ll.denoise(x, sigma, weights, shifts=block["lift_shifts"], pilot_shifts=block["lift_pilot_shifts"])
-    return run
+    return _learned(weights, block["lift_shifts"], block["lift_pilot_shifts"])
 
 
 def seed_of(block: dict, index: int, s: float) -> list:
@@ -499,26 +500,130 @@ PNP_METHODS = {"pnp_learned": "Algorithm 1, learned lifting", "pnp_wavelet": "Al
                "hqs_learned": "PnP-HQS, learned lifting", "hqs_wavelet": "PnP-HQS, wavelet (part 1)"}
 
 
-def _denoiser_of(method, weights, block):
-    if method.endswith("learned"):
-        den = make_denoiser(weights, block)
+@dataclass(frozen=True)
+class PnPSettings:
+    """What the plug-and-play methods of :data:`PNP` read besides the observation.
+
+    Attributes
+    ----------
+    model : dict or None
+        The learned lifting denoiser's weights (the ``*_learned`` methods refuse None).
+    shifts, pilot_shifts : int
+        The learned denoiser's test-time cycle spins and its pilot's (``lift_shifts``, ``lift_pilot_shifts``).
+    peer_shifts : int
+        Part 1's wavelet denoiser's cycle spins (``lift_peer_shifts``).
+    estimator : str
+        Algorithm 1's β(·), a key of :data:`ESTIMATORS` (``lift_pnp_estimator``).
+    guard : dict
+        The guarded schedule's keywords (:func:`guarded`).
+    hqs_iter : int
+        PnP-HQS's denoiser levels, geometric from 49/255 to the data's noise (``lift_hqs_iter``).
+    weights : dict
+        ``{key: λ}`` (:func:`tune_pnp` chooses them; :func:`run_pnp` installs one).
+    monitor : PSNRMonitor or None
+        Scores every iterate against a reference the experiment holds; the estimate does not depend on it.
+    """
+
+    model: dict | None = None
+    shifts: int = 2
+    pilot_shifts: int = 2
+    peer_shifts: int = 8
+    estimator: str = "mad"
+    guard: dict = field(default_factory=dict)
+    hqs_iter: int = 8
+    weights: dict = field(default_factory=dict)
+    monitor: PSNRMonitor | None = None
+
+    @classmethod
+    def from_params(cls, block: dict, model: dict | None = None) -> "PnPSettings":
+        """Settings from the validated ``unfolding`` block; every λ at its starting grid's geometric middle.
+
+        Parameters
+        ----------
+        block : dict
+            The validated ``unfolding`` block.
+        model : dict, optional
+            Trained weights (default: the pipeline's, ``models/lifting.npz``).
+
+        Returns
+        -------
+        PnPSettings
+
+        Raises
+        ------
+        sparseimg.learn.training.WeightsError
+            No ``model`` given and no trained weights stored.
+        """
+        if model is None:
+            from sparseimg.learn.training import load_weights, model_path
+
+            model = load_weights(model_path("lifting"))[0]
+        weights = {m: float(np.sqrt(min(block[g]) * max(block[g]))) for m, g in _PNP_GRIDS.items()}
+        return cls(model=model, shifts=block["lift_shifts"], pilot_shifts=block["lift_pilot_shifts"],
+                   peer_shifts=block["lift_peer_shifts"], estimator=block["lift_pnp_estimator"],
+                   guard=guarded(block, "lift"), hqs_iter=block["lift_hqs_iter"], weights=weights)
+
+
+#: The λ grid of each plug-and-play method (starting grid on the tuning image).
+_PNP_GRIDS = {m: {"pnp": "lift_pnp_lam_grid", "guard": "lift_guard_lam_grid", "hqs": "lift_hqs_lam_grid"}[m.split("_")[0]]
+              for m in PNP_METHODS}
+
+
+def _learned(model: dict, shifts: int, pilot_shifts: int):
+    return partial(_learned_denoise, model, shifts, pilot_shifts)
+
+
+def _learned_denoise(model, shifts, pilot_shifts, x, sigma):
+    return ll.denoise(x, sigma, model, shifts=shifts, pilot_shifts=pilot_shifts)
+
+
+def _pnp_denoiser(key: str, p: PnPSettings):
+    if key.endswith("learned"):
+        if p.model is None:
+            raise ValueError(f"method {key!r} needs the learned model: settings.model is None")
+        den = _learned(p.model, p.shifts, p.pilot_shifts)
         return lambda x, sigma: den(x, float(np.clip(sigma, 1.0 / 255, 100.0 / 255)))
-    return _peer("bayesshrink_ti", block)
+    return wv.denoiser("bayesshrink_ti", wv.DenoiseSettings(shifts=p.peer_shifts))
 
 
-def run_pnp(method: str, problem, lam: float, weights: dict, block: dict, reference=None):
-    """One plug-and-play run.
+def _pnp_method(key: str):
+    def run(problem, p: PnPSettings) -> Result:
+        if key not in p.weights:
+            raise ValueError(f"settings.weights has no {key!r} entry: method {key!r} needs its tuned λ")
+        lam, den = float(p.weights[key]), _pnp_denoiser(key, p)
+        track = p.monitor.solver_keywords() if p.monitor is not None else {}
+        if key.startswith("pnp"):
+            z, r = pnp_deblur(problem.observed, problem.operator, den, _estimator(p.estimator), lam=lam,
+                              start_factor=10.0, denoise_factor=2.0, max_iter=30, **track)
+        elif key.startswith("guard"):
+            z, r = pnp_deblur(problem.observed, problem.operator, den, _estimator(p.estimator), lam=lam,
+                              max_iter=30, **p.guard, **track)
+        else:
+            if problem.noise_std is None:
+                raise ValueError(f"method {key!r} needs the observation's noise_std: got None")
+            sigmas = list(np.geomspace(49.0 / 255, problem.noise_std, p.hqs_iter))
+            z, r = pnp_hqs(problem.observed, problem.operator, den, sigmas, lam=lam, noise_std=problem.noise_std,
+                           **track)
+        return Result(z, r.history, {"lam": lam, "iterations": r.n_iter, "stopped": r.stopped})
+    return run
 
-    Algorithm 1 uses ``lift_pnp_estimator`` as β(·) and part 1's factors (start 10, denoiser 2, at most
-    30 iterations); its guarded variant (``guard_*``) the ``lift_guard_*`` factors and ``max_fall``; HQS
-    falls geometrically from 49/255 to the data's noise in ``lift_hqs_iter`` steps.
+
+#: The plug-and-play deblurrers: ``key -> method(Observation, PnPSettings) -> Result`` (Algorithm 1 with
+#: ``lift_pnp_estimator`` as β(·) and part 1's factors (start 10, denoiser 2, at most 30 iterations); its
+#: guarded variant the ``lift_guard_*`` factors; HQS geometric from 49/255 to the data's noise).
+PNP = Registry("unfolding", {key: _pnp_method(key) for key in PNP_METHODS}, PNP_METHODS,
+               settings=PnPSettings, example=wvd.example_observation)
+
+
+def run_pnp(method: str, problem, lam: float, weights: dict, block: dict, reference=None) -> Result:
+    """One plug-and-play run of :data:`PNP` on a problem of the experiment.
 
     Parameters
     ----------
     method : str
         A key of :data:`PNP_METHODS`.
     problem : DeblurProblem
-        Observed image, operator and noise level.
+        The problem (its ``truth`` is read only through ``reference``).
     lam : float
         The data weight λ.
     weights : dict
@@ -530,24 +635,17 @@ def run_pnp(method: str, problem, lam: float, weights: dict, block: dict, refere
 
     Returns
     -------
-    estimate : ndarray
-    run : PnPRun
-        The iterations' record.
+    Result
+        ``estimate``; ``history`` (solver seconds per iterate, PSNR with a reference); ``details``
+        (``lam``, ``iterations``, ``stopped``).
     """
-    den = _denoiser_of(method, weights, block)
-    if method.startswith("pnp"):
-        return pnp_deblur(problem.observed, problem.operator, den, _estimator(block["lift_pnp_estimator"]), lam=lam,
-                          start_factor=10.0, denoise_factor=2.0, max_iter=30, reference=reference)
-    if method.startswith("guard"):
-        return pnp_deblur(problem.observed, problem.operator, den, _estimator(block["lift_pnp_estimator"]), lam=lam,
-                          max_iter=30, reference=reference, **guarded(block, "lift"))
-    sigmas = list(np.geomspace(49.0 / 255, problem.noise_std, block["lift_hqs_iter"]))
-    return pnp_hqs(problem.observed, problem.operator, den, sigmas, lam=lam, noise_std=problem.noise_std,
-                   reference=reference)
+    settings = replace(PnPSettings.from_params(block, model=weights), weights={method: float(lam)},
+                       monitor=None if reference is None else PSNRMonitor(reference))
+    return PNP[method](problem.observation, settings)
 
 
 def _estimate(weights: dict, block: dict, method: str, problem, lam: float) -> np.ndarray:
-    return run_pnp(method, problem, lam, weights, block)[0]
+    return run_pnp(method, problem, lam, weights, block).estimate
 
 
 def tune_pnp(weights: dict, block: dict) -> tuple[dict, dict]:
@@ -569,7 +667,6 @@ def tune_pnp(weights: dict, block: dict) -> tuple[dict, dict]:
     records : dict
         ``{problem: {method: tuning record}}``.
     """
-    grids = {m: block[{"pnp": "lift_pnp_lam_grid", "guard": "lift_guard_lam_grid", "hqs": "lift_hqs_lam_grid"}[m.split("_")[0]]]
-             for m in PNP_METHODS}
+    grids = {m: block[g] for m, g in _PNP_GRIDS.items()}
     return tune_each(partial(_estimate, weights, block), deblur_problems(block, tuning=True), grids,
                      max_extend=block["lift_lam_extend"], workers=block["lift_workers"])

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import time
 import warnings
+from dataclasses import dataclass, field, replace
 from functools import partial
+from typing import Any
 
 import numpy as np
 
 from sparseimg._parallel import process_map
-from sparseimg.experiments import train_nenet, train_winnet
+from sparseimg.experiments import Registry, Result, train_nenet, train_winnet
 from sparseimg.experiments import unfolding_lifting as ulf
 from sparseimg.experiments import wavelets as wv
 from sparseimg.experiments import wavelet_deblurring as wvd
@@ -35,7 +37,8 @@ from sparseimg.restoration.noise import estimate_sigma_patches
 from sparseimg.schema import Choice, Float, Int, ListOf
 
 __all__ = ["SCHEMA", "EVAL_SCHEMA", "LABELS", "test_images", "denoising_table", "summary", "talk_setting",
-           "seconds_512", "nenet_table", "xstep_table", "deblur_problems", "PNP_METHODS", "tune_pnp", "run_pnp", "pnp_table"]
+           "seconds_512", "nenet_table", "xstep_table", "deblur_problems", "PNP_METHODS", "PNP", "PnPSettings", "tune_pnp", "run_pnp",
+           "pnp_table"]
 
 
 def _sigma(**kw):
@@ -246,31 +249,132 @@ PNP_METHODS = {"alg1_winnet": "Algorithm 1, WINNet + NENet", "alg1_guarded": "Al
                "hqs_winnet": "PnP-HQS, WINNet", "tv_fista": "TV-FISTA (section 2)"}
 
 
-def run_pnp(method: str, problem: DeblurProblem, lam: float, models: dict, block: dict, reference=None):
-    """One run: ``(estimate, iterations, psnr curve)``."""
-    den = models["winnet"]
+@dataclass(frozen=True)
+class PnPSettings:
+    """What the plug-and-play methods of :data:`PNP` read besides the observation.
 
-    def denoise(x, s):
-        return winnet.denoise(x, float(np.clip(s, 1.0 / 255, 75.0 / 255)), den.params, shifts=den.shifts,
-                              sigma_range=(0.0, 255.0))
-    if method == "alg1_winnet":
-        z, run = pnp_deblur(problem.observed, problem.operator, denoise, models["nenet"], lam=lam,
-                            start_factor=10.0, denoise_factor=block["win_pnp_factor"],
-                            max_iter=block["win_pnp_max_iter"], reference=reference)
-        return z, run.n_iter, list(run.history.psnr)
-    if method == "alg1_guarded":
-        z, run = pnp_deblur(problem.observed, problem.operator, denoise, models["nenet"], lam=lam,
-                            max_iter=block["win_pnp_max_iter"], reference=reference, **ulf.guarded(block, "win"))
-        return z, run.n_iter, list(run.history.psnr)
-    if method == "hqs_winnet":
-        sigmas = list(np.geomspace(49.0 / 255, problem.noise_std, block["win_hqs_iter"]))
-        z, run = pnp_hqs(problem.observed, problem.operator, denoise, sigmas, lam=lam, noise_std=problem.noise_std,
-                         reference=reference)
-        return z, run.n_iter, list(run.history.psnr)
-    settings = wvd.DeblurSettings(n_iter=block["win_tv_iter"], weights={"tv_fista": lam},
-                                  monitor=None if reference is None else PSNRMonitor(reference))
-    result = wvd.DEBLURRERS["tv_fista"](problem.observation, settings)
-    return result.estimate, result.details["iterations"], list(result.history.psnr)
+    Attributes
+    ----------
+    winnet : WINNetDenoiser
+        The trained denoiser (its σ clipped to [1, 75]/255 inside the loops).
+    nenet : NENet
+        The trained noise estimator (Algorithm 1's β(·)).
+    pnp_factor : float
+        Algorithm 1's denoiser level factor (``win_pnp_factor``); its start factor is the talk's 10.
+    pnp_max_iter : int
+        Algorithm 1's guard on the iterations (``win_pnp_max_iter``), also the guarded variant's.
+    guard : dict
+        The guarded schedule's keywords (:func:`sparseimg.experiments.unfolding_lifting.guarded`).
+    hqs_iter : int
+        PnP-HQS's levels, geometric from 49/255 to the data's noise (``win_hqs_iter``).
+    tv_iter : int
+        TV-FISTA's iterations (``win_tv_iter``).
+    weights : dict
+        ``{key: λ}`` (:func:`tune_pnp` chooses them; :func:`run_pnp` installs one).
+    monitor : PSNRMonitor or None
+        Scores every iterate against a reference the experiment holds; the estimate does not depend on it.
+    """
+
+    winnet: Any
+    nenet: Any
+    pnp_factor: float = 1.0
+    pnp_max_iter: int = 30
+    guard: dict = field(default_factory=dict)
+    hqs_iter: int = 8
+    tv_iter: int = 100
+    weights: dict = field(default_factory=dict)
+    monitor: PSNRMonitor | None = None
+
+    @classmethod
+    def from_params(cls, block: dict, models: dict | None = None) -> "PnPSettings":
+        """Settings from the validated ``unfolding`` block; every λ at its starting grid's geometric middle.
+
+        Parameters
+        ----------
+        block : dict
+            The validated ``unfolding`` block.
+        models : dict, optional
+            ``{"winnet": WINNetDenoiser, "nenet": NENet}`` (default: the pipeline's stored weights).
+
+        Returns
+        -------
+        PnPSettings
+
+        Raises
+        ------
+        sparseimg.learn.training.WeightsError
+            No ``models`` given and no trained weights stored.
+        """
+        if models is None:
+            models = {"winnet": winnet.load(shifts=block["win_shifts"]), "nenet": nenet.load()}
+        weights = {m: float(np.sqrt(min(_grid(m, block)) * max(_grid(m, block)))) for m in PNP_METHODS}
+        return cls(winnet=models["winnet"], nenet=models["nenet"], pnp_factor=block["win_pnp_factor"],
+                   pnp_max_iter=block["win_pnp_max_iter"], guard=ulf.guarded(block, "win"),
+                   hqs_iter=block["win_hqs_iter"], tv_iter=block["win_tv_iter"], weights=weights)
+
+
+def _clipped_winnet(den, x, s):
+    return winnet.denoise(x, float(np.clip(s, 1.0 / 255, 75.0 / 255)), den.params, shifts=den.shifts,
+                          sigma_range=(0.0, 255.0))
+
+
+def _pnp_method(key: str):
+    def run(problem, p: PnPSettings) -> Result:
+        if key not in p.weights:
+            raise ValueError(f"settings.weights has no {key!r} entry: method {key!r} needs its tuned λ")
+        lam = float(p.weights[key])
+        if key == "tv_fista":
+            settings = wvd.DeblurSettings(n_iter=p.tv_iter, weights={"tv_fista": lam}, monitor=p.monitor)
+            return wvd.DEBLURRERS["tv_fista"](problem, settings)
+        track = p.monitor.solver_keywords() if p.monitor is not None else {}
+        denoise = partial(_clipped_winnet, p.winnet)
+        if key == "alg1_winnet":
+            z, r = pnp_deblur(problem.observed, problem.operator, denoise, p.nenet, lam=lam, start_factor=10.0,
+                              denoise_factor=p.pnp_factor, max_iter=p.pnp_max_iter, **track)
+        elif key == "alg1_guarded":
+            z, r = pnp_deblur(problem.observed, problem.operator, denoise, p.nenet, lam=lam, max_iter=p.pnp_max_iter,
+                              **p.guard, **track)
+        else:
+            if problem.noise_std is None:
+                raise ValueError(f"method {key!r} needs the observation's noise_std: got None")
+            sigmas = list(np.geomspace(49.0 / 255, problem.noise_std, p.hqs_iter))
+            z, r = pnp_hqs(problem.observed, problem.operator, denoise, sigmas, lam=lam, noise_std=problem.noise_std,
+                           **track)
+        return Result(z, r.history, {"lam": lam, "iterations": r.n_iter})
+    return run
+
+
+#: The plug-and-play deblurrers with the WINNet-structured denoiser, and TV-FISTA beside them:
+#: ``key -> method(Observation, PnPSettings) -> Result``.
+PNP = Registry("winnet", {key: _pnp_method(key) for key in PNP_METHODS}, PNP_METHODS, settings=PnPSettings,
+               example=wvd.example_observation)
+
+
+def run_pnp(method: str, problem: DeblurProblem, lam: float, models: dict, block: dict, reference=None) -> Result:
+    """One run of :data:`PNP` on a problem of the experiment at λ = ``lam``.
+
+    Parameters
+    ----------
+    method : str
+        A key of :data:`PNP_METHODS`.
+    problem : DeblurProblem
+        The problem (its ``truth`` is read only through ``reference``).
+    lam : float
+    models : dict
+        ``{"winnet": WINNetDenoiser, "nenet": NENet, …}``.
+    block : dict
+        The validated ``unfolding`` block.
+    reference : ndarray, optional
+        A ground truth for the run's PSNR record (experiments only).
+
+    Returns
+    -------
+    Result
+        ``estimate``, ``history`` (PSNR per iterate with a reference), ``details`` (``lam``, ``iterations``).
+    """
+    settings = replace(PnPSettings.from_params(block, models=models), weights={method: float(lam)},
+                       monitor=None if reference is None else PSNRMonitor(reference))
+    return PNP[method](problem.observation, settings)
 
 
 def _grid(method, block):
@@ -280,7 +384,7 @@ def _grid(method, block):
 
 
 def _estimate(models: dict, block: dict, method: str, problem: DeblurProblem, lam: float) -> np.ndarray:
-    return run_pnp(method, problem, lam, models, block)[0]
+    return run_pnp(method, problem, lam, models, block).estimate
 
 
 def tune_pnp(models: dict, block: dict) -> tuple[dict, dict]:
@@ -296,8 +400,8 @@ def tune_pnp(models: dict, block: dict) -> tuple[dict, dict]:
 
 def _timed_run(models: dict, block: dict, method: str, problem: DeblurProblem, lam: float) -> dict:
     t0 = time.perf_counter()
-    z, iters, _ = run_pnp(method, problem, lam, models, block)
-    return {"psnr": psnr(problem.truth, z, data_range=1.0), "iterations": iters, "lam": lam,
+    run = run_pnp(method, problem, lam, models, block)
+    return {"psnr": psnr(problem.truth, run.estimate, data_range=1.0), "iterations": run.details["iterations"], "lam": lam,
             "seconds": time.perf_counter() - t0}
 
 
