@@ -302,3 +302,9 @@ def test_bm3d_runs_single_threaded_so_repeated_calls_are_bitwise_equal(monkeypat
     first = bm3d_denoise(noisy, 0.1)
     assert all(np.array_equal(first, bm3d_denoise(noisy, 0.1)) for _ in range(3))
     assert seen == [1] * 4
+
+
+def test_plug_and_play_kind_is_checked_in_one_line(camera64):
+    obs = wvd.gaussian_blur_problem(camera64, seed=0).observation
+    with pytest.raises(ValueError, match=r"^kind='admm' is not allowed: expected 'algorithm1' or 'hqs'$"):
+        wvd.plug_and_play("admm", obs, lambda x, s: x, 1.0)

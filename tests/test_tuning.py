@@ -142,3 +142,9 @@ def test_a_declared_compute_cap_is_recorded_as_a_cap_not_a_bound():
     assert (other_side.edge, other_side.reason) == ("low", "bound")
     with pytest.raises(ValueError, match=r"^cap='top' is not allowed"):
         sweep_to_interior(rising, [1.0, 2.0], cap="top")
+
+
+def test_an_untuned_weight_starts_at_the_geometric_middle_of_its_grid():
+    from sparseimg.experiments.tuning import grid_middle
+
+    assert grid_middle([0.25, 0.5, 1.0]) == 0.5 and grid_middle([3.0, 0.03]) == pytest.approx(0.3, rel=1e-15)

@@ -18,7 +18,7 @@ import numpy as np
 from sparseimg._parallel import process_map
 from sparseimg.metrics import psnr
 
-__all__ = ["Tuned", "sweep_to_interior", "tune_on_reference", "tune_each", "edge_choices", "tuning_records"]
+__all__ = ["Tuned", "sweep_to_interior", "tune_on_reference", "tune_each", "grid_middle", "edge_choices", "tuning_records"]
 
 
 @dataclass
@@ -206,6 +206,22 @@ def tune_each(run: Callable, problems: dict, grids: dict, *, max_extend: int = 6
 def _tune_pair(run, method, problem, grid, max_extend) -> Tuned:
     return tune_on_reference(lambda value: run(method, problem, float(value)), grid, problem.truth,
                              max_extend=max_extend)
+
+
+def grid_middle(grid) -> float:
+    """Where an untuned weight starts: the geometric middle of its (positive, log-spaced) grid's range.
+
+    Parameters
+    ----------
+    grid : sequence of float
+        Positive values.
+
+    Returns
+    -------
+    float
+        ``sqrt(min(grid) · max(grid))``.
+    """
+    return float(np.sqrt(min(grid) * max(grid)))
 
 
 def edge_choices(records: dict) -> list:

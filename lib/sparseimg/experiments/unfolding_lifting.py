@@ -27,13 +27,12 @@ from sparseimg.restoration import shrinkage
 from sparseimg.images import center_crop, load_image
 from sparseimg.metrics import psnr
 from sparseimg.restoration.noise import estimate_sigma_patches
-from sparseimg.optim.plug_and_play import pnp_deblur, pnp_hqs
 from sparseimg.schema import Bool, Choice, Float, Int, ListOf, ParamError, image_spec
 from sparseimg.experiments import Registry, Result
 from sparseimg.experiments import wavelets as wv
 from sparseimg.experiments import wavelet_deblurring as wvd
 from sparseimg.experiments.deblurring import PSNRMonitor
-from sparseimg.experiments.tuning import tune_each
+from sparseimg.experiments.tuning import grid_middle, tune_each
 
 __all__ = ["SCHEMA", "TRAIN_KEYS", "TABLE_KEYS", "table_settings", "stored_table", "check_block", "model_config",
            "train", "make_denoiser", "seed_of",
@@ -558,7 +557,7 @@ class PnPSettings:
             from sparseimg.learn.training import load_weights, model_path
 
             model = load_weights(model_path("lifting"))[0]
-        weights = {m: float(np.sqrt(min(block[g]) * max(block[g]))) for m, g in _PNP_GRIDS.items()}
+        weights = {m: grid_middle(block[g]) for m, g in _PNP_GRIDS.items()}
         return cls(model=model, shifts=block["lift_shifts"], pilot_shifts=block["lift_pilot_shifts"],
                    peer_shifts=block["lift_peer_shifts"], estimator=block["lift_pnp_estimator"],
                    guard=guarded(block, "lift"), hqs_iter=block["lift_hqs_iter"], weights=weights)
@@ -588,23 +587,12 @@ def _pnp_denoiser(key: str, p: PnPSettings):
 
 def _pnp_method(key: str):
     def run(problem, p: PnPSettings) -> Result:
-        if key not in p.weights:
-            raise ValueError(f"settings.weights has no {key!r} entry: method {key!r} needs its tuned λ")
-        lam, den = float(p.weights[key]), _pnp_denoiser(key, p)
-        track = p.monitor.solver_keywords() if p.monitor is not None else {}
-        if key.startswith("pnp"):
-            z, r = pnp_deblur(problem.observed, problem.operator, den, _estimator(p.estimator), lam=lam,
-                              start_factor=10.0, denoise_factor=2.0, max_iter=30, **track)
-        elif key.startswith("guard"):
-            z, r = pnp_deblur(problem.observed, problem.operator, den, _estimator(p.estimator), lam=lam,
-                              max_iter=30, **p.guard, **track)
-        else:
-            if problem.noise_std is None:
-                raise ValueError(f"method {key!r} needs the observation's noise_std: got None")
-            sigmas = list(np.geomspace(49.0 / 255, problem.noise_std, p.hqs_iter))
-            z, r = pnp_hqs(problem.observed, problem.operator, den, sigmas, lam=lam, noise_std=problem.noise_std,
-                           **track)
-        return Result(z, r.history, {"lam": lam, "iterations": r.n_iter, "stopped": r.stopped})
+        lam, den = wvd.method_lam(p.weights, key), _pnp_denoiser(key, p)
+        if key.startswith("hqs"):
+            return wvd.plug_and_play("hqs", problem, den, lam, hqs_iter=p.hqs_iter, monitor=p.monitor)
+        schedule = p.guard if key.startswith("guard") else {"start_factor": 10.0, "denoise_factor": 2.0}
+        return wvd.plug_and_play("algorithm1", problem, den, lam, estimator=_estimator(p.estimator), max_iter=30,
+                                 monitor=p.monitor, **schedule)
     return run
 
 

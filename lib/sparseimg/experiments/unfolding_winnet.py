@@ -26,13 +26,12 @@ from sparseimg.experiments import unfolding_lifting as ulf
 from sparseimg.experiments import wavelets as wv
 from sparseimg.experiments import wavelet_deblurring as wvd
 from sparseimg.experiments.deblurring import DeblurProblem, PSNRMonitor
-from sparseimg.experiments.tuning import tune_each
+from sparseimg.experiments.tuning import grid_middle, tune_each
 from sparseimg.images import center_crop, load_image
 from sparseimg.learn import nenet, winnet
 from sparseimg.learn.corpus import HELD_OUT, corpus_image
 from sparseimg.metrics import psnr
 from sparseimg.operators.fourier import FourierConvolution, transfer_from_kernel
-from sparseimg.optim.plug_and_play import pnp_deblur, pnp_hqs
 from sparseimg.restoration.noise import estimate_sigma_patches
 from sparseimg.schema import Choice, Float, Int, ListOf
 
@@ -307,7 +306,7 @@ class PnPSettings:
         """
         if models is None:
             models = {"winnet": winnet.load(shifts=block["win_shifts"]), "nenet": nenet.load()}
-        weights = {m: float(np.sqrt(min(_grid(m, block)) * max(_grid(m, block)))) for m in PNP_METHODS}
+        weights = {m: grid_middle(_grid(m, block)) for m in PNP_METHODS}
         return cls(winnet=models["winnet"], nenet=models["nenet"], pnp_factor=block["win_pnp_factor"],
                    pnp_max_iter=block["win_pnp_max_iter"], guard=ulf.guarded(block, "win"),
                    hqs_iter=block["win_hqs_iter"], tv_iter=block["win_tv_iter"], weights=weights)
@@ -320,27 +319,16 @@ def _clipped_winnet(den, x, s):
 
 def _pnp_method(key: str):
     def run(problem, p: PnPSettings) -> Result:
-        if key not in p.weights:
-            raise ValueError(f"settings.weights has no {key!r} entry: method {key!r} needs its tuned λ")
-        lam = float(p.weights[key])
+        lam = wvd.method_lam(p.weights, key)
         if key == "tv_fista":
             settings = wvd.DeblurSettings(n_iter=p.tv_iter, weights={"tv_fista": lam}, monitor=p.monitor)
             return wvd.DEBLURRERS["tv_fista"](problem, settings)
-        track = p.monitor.solver_keywords() if p.monitor is not None else {}
         denoise = partial(_clipped_winnet, p.winnet)
-        if key == "alg1_winnet":
-            z, r = pnp_deblur(problem.observed, problem.operator, denoise, p.nenet, lam=lam, start_factor=10.0,
-                              denoise_factor=p.pnp_factor, max_iter=p.pnp_max_iter, **track)
-        elif key == "alg1_guarded":
-            z, r = pnp_deblur(problem.observed, problem.operator, denoise, p.nenet, lam=lam, max_iter=p.pnp_max_iter,
-                              **p.guard, **track)
-        else:
-            if problem.noise_std is None:
-                raise ValueError(f"method {key!r} needs the observation's noise_std: got None")
-            sigmas = list(np.geomspace(49.0 / 255, problem.noise_std, p.hqs_iter))
-            z, r = pnp_hqs(problem.observed, problem.operator, denoise, sigmas, lam=lam, noise_std=problem.noise_std,
-                           **track)
-        return Result(z, r.history, {"lam": lam, "iterations": r.n_iter})
+        if key == "hqs_winnet":
+            return wvd.plug_and_play("hqs", problem, denoise, lam, hqs_iter=p.hqs_iter, monitor=p.monitor)
+        schedule = p.guard if key == "alg1_guarded" else {"start_factor": 10.0, "denoise_factor": p.pnp_factor}
+        return wvd.plug_and_play("algorithm1", problem, denoise, lam, estimator=p.nenet, max_iter=p.pnp_max_iter,
+                                 monitor=p.monitor, **schedule)
     return run
 
 
@@ -351,27 +339,10 @@ PNP = Registry("winnet", {key: _pnp_method(key) for key in PNP_METHODS}, PNP_MET
 
 
 def run_pnp(method: str, problem: DeblurProblem, lam: float, models: dict, block: dict, reference=None) -> Result:
-    """One run of :data:`PNP` on a problem of the experiment at λ = ``lam``.
-
-    Parameters
-    ----------
-    method : str
-        A key of :data:`PNP_METHODS`.
-    problem : DeblurProblem
-        The problem (its ``truth`` is read only through ``reference``).
-    lam : float
-    models : dict
-        ``{"winnet": WINNetDenoiser, "nenet": NENet, …}``.
-    block : dict
-        The validated ``unfolding`` block.
-    reference : ndarray, optional
-        A ground truth for the run's PSNR record (experiments only).
-
-    Returns
-    -------
-    Result
-        ``estimate``, ``history`` (PSNR per iterate with a reference), ``details`` (``lam``, ``iterations``).
-    """
+    """One run of :data:`PNP` at λ = ``lam``, as :func:`sparseimg.experiments.unfolding_lifting.run_pnp` (with
+    ``models = {"winnet": WINNetDenoiser, "nenet": NENet, …}`` in place of the lifting weights): the
+    :class:`~sparseimg.experiments.Result` of the method on ``problem.observation``, its PSNR per iterate recorded
+    against ``reference`` when one is given."""
     settings = replace(PnPSettings.from_params(block, models=models), weights={method: float(lam)},
                        monitor=None if reference is None else PSNRMonitor(reference))
     return PNP[method](problem.observation, settings)

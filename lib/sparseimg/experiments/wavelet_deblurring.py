@@ -34,10 +34,10 @@ from sparseimg.optim.plug_and_play import pnp_deblur, pnp_hqs
 from sparseimg.restoration import shrinkage
 from sparseimg.experiments import Registry, Result
 from sparseimg.experiments.deblurring import DeblurProblem, Observation, PSNRMonitor, make_problem
-from sparseimg.experiments.tuning import tune_each
+from sparseimg.experiments.tuning import grid_middle, tune_each
 from sparseimg.experiments.wavelets import DenoiseSettings, add_noise, denoiser
 
-__all__ = ["DeblurSettings", "DEBLURRERS", "example_observation", "LAMBDA_GRIDS", "SHARED_LAMBDA", "DeblurResult", "run_deblurrer", "run_all",
+__all__ = ["DeblurSettings", "DEBLURRERS", "example_observation", "method_lam", "plug_and_play", "LAMBDA_GRIDS", "SHARED_LAMBDA", "DeblurResult", "run_deblurrer", "run_all",
            "tune_deblurrers", "gaussian_blur_problem", "SECTION2", "section2_problem"]
 
 
@@ -168,7 +168,7 @@ class DeblurSettings:
         -------
         DeblurSettings
         """
-        weights = {key: float(np.sqrt(min(block[grid]) * max(block[grid]))) for key, grid in LAMBDA_GRIDS.items()}
+        weights = {key: grid_middle(block[grid]) for key, grid in LAMBDA_GRIDS.items()}
         return cls(wavelet=block["wavelet"], levels=block["levels"], n_iter=block["deblur_iter"],
                    tv_inner_iter=block["tv_inner_iter"], analysis_shifts=block["analysis_shifts"],
                    pnp_max_iter=block["pnp_max_iter"], pnp_start_factor=block["pnp_start_factor"],
@@ -189,11 +189,78 @@ def example_observation() -> Observation:
     return gaussian_blur_problem(center_crop(load_image("camera", gray=True), 32), seed=0).observation
 
 
-def _lam(key: str, p: DeblurSettings) -> float:
-    source = SHARED_LAMBDA.get(key, key)
-    if source not in p.weights:
+def method_lam(weights: dict, key: str, source: str | None = None) -> float:
+    """The λ a method reads from its settings' ``weights`` (one line naming both when it is missing).
+
+    Parameters
+    ----------
+    weights : dict
+        ``{key: λ}``.
+    key : str
+        The method.
+    source : str, optional
+        The method whose λ it takes (default: its own).
+
+    Returns
+    -------
+    float
+    """
+    source = key if source is None else source
+    if source not in weights:
         raise ValueError(f"settings.weights has no {source!r} entry: method {key!r} needs its tuned λ")
-    return float(p.weights[source])
+    return float(weights[source])
+
+
+def plug_and_play(kind: str, problem: Observation, denoise, lam: float, *, estimator=None, start_factor: float = 10.0,
+                  denoise_factor: float = 2.0, max_iter: int = 30, max_fall: float | None = None, hqs_iter: int = 8,
+                  hqs_sigma_start: float = 49.0 / 255, monitor: PSNRMonitor | None = None) -> Result:
+    """One plug-and-play run as a registry method returns it (sections 3, 3b and 3c share it).
+
+    Parameters
+    ----------
+    kind : {"algorithm1", "hqs"}
+        The talk's Algorithm 1 (:func:`~sparseimg.optim.plug_and_play.pnp_deblur`; guarded with ``max_fall``) or
+        half-quadratic splitting on a fixed geometric schedule (:func:`~sparseimg.optim.plug_and_play.pnp_hqs`).
+    problem : Observation
+        ``observed``, ``operator`` and, for HQS, the known ``noise_std``.
+    denoise : callable
+        ``denoise(x, sigma)``.
+    lam : float
+        The data weight λ.
+    estimator : callable, optional
+        Algorithm 1's β(·) (required there).
+    start_factor, denoise_factor, max_iter, max_fall
+        Algorithm 1's schedule (the talk: 10, 2, at most 30 iterations, unguarded).
+    hqs_iter, hqs_sigma_start : int, float
+        HQS: the denoiser levels fall geometrically from ``hqs_sigma_start`` to the data's noise in ``hqs_iter`` steps.
+    monitor : PSNRMonitor, optional
+        Scores every iterate (the estimate does not depend on it).
+
+    Returns
+    -------
+    Result
+        The estimate, the run's history and ``details``: ``lam``, ``iterations`` and, for Algorithm 1,
+        ``stopped`` and ``denoiser_sigmas_255``.
+    """
+    track = monitor.solver_keywords() if monitor is not None else {}
+    if kind == "hqs":
+        if problem.noise_std is None:
+            raise ValueError("half-quadratic splitting needs the observation's noise_std: got None")
+        sigmas = list(np.geomspace(hqs_sigma_start, problem.noise_std, hqs_iter))
+        z, r = pnp_hqs(problem.observed, problem.operator, denoise, sigmas, lam=lam, noise_std=problem.noise_std,
+                       **track)
+        return Result(z, r.history, {"lam": lam, "iterations": r.n_iter})
+    if kind != "algorithm1":
+        raise ValueError(f"kind={kind!r} is not allowed: expected 'algorithm1' or 'hqs'")
+    guard = {} if max_fall is None else {"max_fall": max_fall}
+    z, r = pnp_deblur(problem.observed, problem.operator, denoise, estimator, lam=lam, start_factor=start_factor,
+                      denoise_factor=denoise_factor, max_iter=max_iter, **guard, **track)
+    return Result(z, r.history, {"lam": lam, "iterations": r.n_iter, "stopped": r.stopped,
+                                 "denoiser_sigmas_255": [255.0 * b for b in r.betas]})
+
+
+def _lam(key: str, p: DeblurSettings) -> float:
+    return method_lam(p.weights, key, SHARED_LAMBDA.get(key, key))
 
 
 def _tracking(p: DeblurSettings) -> dict:
@@ -218,24 +285,16 @@ def _tv_fista(problem: Observation, p: DeblurSettings) -> Result:
 
 def _pnp(key, denoiser_key):
     def run(problem: Observation, p: DeblurSettings) -> Result:
-        lam = _lam(key, p)
-        z, r = pnp_deblur(problem.observed, problem.operator, denoiser(denoiser_key, p.denoise),
-                          shrinkage.estimate_sigma, lam=lam, start_factor=p.pnp_start_factor,
-                          denoise_factor=p.pnp_denoise_factor, max_iter=p.pnp_max_iter, **_tracking(p))
-        return Result(z, r.history, {"lam": lam, "iterations": r.n_iter, "stopped": r.stopped,
-                                     "denoiser_sigmas_255": [255.0 * b for b in r.betas]})
+        return plug_and_play("algorithm1", problem, denoiser(denoiser_key, p.denoise), _lam(key, p),
+                             estimator=shrinkage.estimate_sigma, start_factor=p.pnp_start_factor,
+                             denoise_factor=p.pnp_denoise_factor, max_iter=p.pnp_max_iter, monitor=p.monitor)
     return run
 
 
 def _hqs(key, denoiser_key):
     def run(problem: Observation, p: DeblurSettings) -> Result:
-        if problem.noise_std is None:
-            raise ValueError(f"method {key!r} needs the observation's noise_std: got None")
-        lam = _lam(key, p)
-        sigmas = list(np.geomspace(p.hqs_sigma_start, problem.noise_std, p.hqs_iter))
-        z, r = pnp_hqs(problem.observed, problem.operator, denoiser(denoiser_key, p.denoise), sigmas, lam=lam,
-                       noise_std=problem.noise_std, **_tracking(p))
-        return Result(z, r.history, {"lam": lam, "iterations": r.n_iter})
+        return plug_and_play("hqs", problem, denoiser(denoiser_key, p.denoise), _lam(key, p), hqs_iter=p.hqs_iter,
+                             hqs_sigma_start=p.hqs_sigma_start, monitor=p.monitor)
     return run
 
 
