@@ -61,3 +61,22 @@ def test_every_section_metrics_file_is_read():
     from sparseimg.workspace.sections import SECTIONS
 
     assert {p.stem for p in METRICS} == set(SECTIONS)  # a missing file would silently escape the two tests above
+
+
+TABLES = sorted(p for p in (ROOT / "reports" / "tables").glob("*.json")
+                if tuning_records(json.loads(p.read_text())))
+
+
+def test_the_ablation_tables_record_their_tuning():
+    assert "unfolding_separation_ablation" in {p.stem for p in TABLES}  # β of the exclusion term, tuned per setting
+
+
+@pytest.mark.parametrize("path", TABLES, ids=[p.stem for p in TABLES])
+def test_no_tuned_value_of_a_committed_table_on_a_grid_edge(path):
+    records = tuning_records(json.loads(path.read_text()))
+    bad = [(where, r["value"], r["edge"], r["reason"]) for where, r in records if r["edge"] and r["reason"] != "bound"]
+    assert not bad, f"{path.name}: tuned values on a grid edge (grow or move the grid): {bad}"
+    for where, r in records:
+        assert r["scores"][r["grid"].index(r["value"])] == max(r["scores"]), where
+        if r["edge"]:  # a bound is the grid's hard end: 0, scored, and the best
+            assert r["value"] == 0.0 and r["grid"][0] == 0.0, where
