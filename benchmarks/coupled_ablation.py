@@ -5,9 +5,10 @@ problem and scored on the last quarter of the training half (validation); the re
 section 3b is never read. Rows: guided network (guidance patches scaled by ``gain`` after the
 per-patch normalization: 0 feeds a blank guidance) and the unguided network, per scale, for
 
-- ``gain``: 0, 0.5, 1, 2, 4 (all else at the section's params, ``steps`` shortened);
+- ``gain``: 0, 0.5, 1, 2, 4 (all else at the section's params, training shortened to the ``ablate_coupled``
+  block's ``steps``: 400);
 - ``atoms``: coupled dictionary sizes 64, 128, 256;
-- ``steps``: training length 400 vs the section's 2000 (×4 only);
+- ``steps``: training length ``steps`` (400) vs the section's ``csr_steps`` (2000; ×4 only);
 - ``synthetic``: an edge-aligned pair whose answer is known: the grey view smoothed and quantized
   into 6 levels gives a piecewise-constant guidance and a disparity taking one random value per
   level, so every disparity edge is an intensity edge and vice versa (guidance MUST help there).
@@ -32,7 +33,6 @@ from sparseimg.experiments import unfolding_coupled as uc
 from sparseimg.learn import coupled
 
 ROOT = Path(__file__).resolve().parents[1]
-STEPS = 400  # short training for the grid; the 'steps' rows show what 2000 changes
 
 
 def load_block():
@@ -67,7 +67,7 @@ def synthetic_problem(factor, seed=0, levels=6):
     return uc.SRProblem(factor, truth, valid, guide, low, low_valid, bicubic, split)
 
 
-def run_one(problem, block, patch, *, guided, gain=1.0, atoms=None, steps=STEPS):
+def run_one(problem, block, patch, *, guided, steps, gain=1.0, atoms=None):
     sub, val = validation_split(problem)
     w, log = uc.train_sr_network(sub, patch=patch, guided=guided, atoms=atoms or block["csr_atoms"],
                                  lam=block["csr_lam"], dict_iter=block["csr_dict_iter"], layers=block["csr_layers"],
@@ -79,11 +79,20 @@ def run_one(problem, block, patch, *, guided, gain=1.0, atoms=None, steps=STEPS)
 
 
 def main():
+    from sparseimg.schema import ParamError
+    from sparseimg.workspace.benchmarks import load_benchmark_params
+
     block = load_block()
+    try:
+        params, _ = load_benchmark_params("ablate_coupled", ROOT / "params.yaml")
+    except ParamError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     t0 = time.perf_counter()
     rows = []
 
     def add(study, scale, setting, problem, patch, **kw):
+        kw.setdefault("steps", params["steps"])
         for guided in (True, False):
             if not guided and kw.get("gain", 1.0) != 1.0:
                 continue
@@ -133,7 +142,8 @@ def main():
     (out / "unfolding_coupled_ablation.json").write_text(json.dumps(metrics, indent=1, sort_keys=True) + "\n")
     print("\n".join(lines))
     print(f"total {runs['seconds_total']} s", file=sys.stderr)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

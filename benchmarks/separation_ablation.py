@@ -8,13 +8,14 @@ section's setting; 0.1, 0.3: partly informative) or absent (``alpha = 0``), and 
 ``beta`` is *tuned* per setting on a tuning pair that shares no image with the reported one
 (x₁ = ``coffee`` with its RGB as side information, x₂ = ``rocket`` in grey; the colour gains are learned
 on ``chelsea`` for both pairs, as in the section): highest mean PSNR of the two parts, over 0 and a
-half-decade grid from 0.1 to 100 grown until the choice is interior
+half-decade grid from 0.1 to 100 (the ``ablate_separation`` block's ``beta_grid``) grown until the choice is
+interior
 (:func:`sparseimg.experiments.tuning.sweep_to_interior`; β = 0, "no exclusion", is the hard bound). Each β
 runs with its own step size (the default, :func:`sparseimg.restoration.separation.separation_lipschitz` of
 its weights), so a larger grid does not slow the small-β rows. The reported pair (astronaut + camera) is
 then run at β = 0, at every grid point (the sweep shown) and at the tuned β.
-Everything else is the ``sep_*`` params (crop 128 for time; fixed noise seeds: 0 on the reported pair, 1
-on the tuning pair).
+Everything else is the ``sep_*`` params (crops of the block's ``size``, 128, for time; fixed noise seeds: 0 on
+the reported pair, 1 on the tuning pair).
 
 Writes reports/tables/unfolding_separation_ablation.{csv,md} and
 reports/tables/unfolding_separation_ablation.json (PSNRs, the tuning records and the tuned rows); times in
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -37,12 +39,7 @@ from sparseimg.metrics import psnr
 from sparseimg.restoration import separation
 
 ROOT = Path(__file__).resolve().parents[1]
-SIZE = 128
 SIGMAS = (0.0, 0.1, 0.3)
-#: The starting grid of β (half-decades, 7 points); 0 is the hard bound, scored when the choice is the low end.
-BETA_GRID = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
-MAX_EXTEND = 4
-WORKERS = 2
 
 
 def tuning_problem(size: int) -> SeparationProblem:
@@ -70,9 +67,9 @@ def _psnrs(problem, operator, gains, block, side, alpha, beta) -> tuple[float, f
     return psnr(problem.x1, res.x1, data_range=1.0), psnr(problem.x2, res.x2, data_range=1.0)
 
 
-def _tune(problem, operator, gains, block, side, alpha) -> dict:
+def _tune(problem, operator, gains, block, side, alpha, grid, max_extend) -> dict:
     tuned = sweep_to_interior(lambda beta: float(np.mean(_psnrs(problem, operator, gains, block, side, alpha, beta))),
-                              BETA_GRID, max_extend=MAX_EXTEND, zero=True)
+                              grid, max_extend=max_extend, zero=True)
     return tuned.as_dict()
 
 
@@ -80,21 +77,30 @@ def _settings(block: dict) -> list[tuple[str, float, float]]:
     return [(f"side sigma={s:g}", block["sep_alpha"], s) for s in SIGMAS] + [("no side", 0.0, 0.0)]
 
 
-def main():
+def main() -> int:
     import yaml
 
+    from sparseimg.schema import ParamError
+    from sparseimg.workspace.benchmarks import load_benchmark_params
+
+    try:
+        params, _ = load_benchmark_params("ablate_separation", ROOT / "params.yaml")
+    except ParamError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    size, grid, workers = params["size"], params["beta_grid"], params["workers"]
     block = yaml.safe_load((ROOT / "params.yaml").read_text())["unfolding"]
     t0 = time.perf_counter()
-    operator = separation.FilterBankSynthesis(separation.dct_filter_bank(block["sep_filter"]), (SIZE, SIZE))
-    reported, tuning = separation_problem(SIZE), tuning_problem(SIZE)
+    operator = separation.FilterBankSynthesis(separation.dct_filter_bank(block["sep_filter"]), (size, size))
+    reported, tuning = separation_problem(size), tuning_problem(size)
     gains = separation.learn_side_gains(reported.train_grey, reported.train_side, operator, lam=block["sep_lam"])
     noise = {"reported": np.random.default_rng(0).standard_normal(reported.side.shape),
              "tuning": np.random.default_rng(1).standard_normal(tuning.side.shape)}
     settings = _settings(block)
 
     t1 = time.perf_counter()
-    records = process_map(_tune, [(tuning, operator, gains, block, tuning.side + s * noise["tuning"], a)
-                                  for _, a, s in settings], WORKERS)
+    records = process_map(_tune, [(tuning, operator, gains, block, tuning.side + s * noise["tuning"], a, grid,
+                                   params["max_extend"]) for _, a, s in settings], workers)
     tuning_seconds = time.perf_counter() - t1
     records = {name: rec for (name, _, _), rec in zip(settings, records)}
     for name, rec in records.items():
@@ -103,9 +109,9 @@ def main():
 
     t1 = time.perf_counter()
     jobs = [(name, alpha, sigma, beta) for name, alpha, sigma in settings
-            for beta in sorted({0.0, *BETA_GRID, records[name]["value"]})]
+            for beta in sorted({0.0, *grid, records[name]["value"]})]
     runs = process_map(_psnrs, [(reported, operator, gains, block, reported.side + sigma * noise["reported"], alpha,
-                                 beta) for _, alpha, sigma, beta in jobs], WORKERS)
+                                 beta) for _, alpha, sigma, beta in jobs], workers)
     reported_seconds = time.perf_counter() - t1
     rows = [{"setting": name, "beta": beta, "tuned": beta == records[name]["value"], "psnr_x1": x1, "psnr_x2": x2}
             for (name, _, _, beta), (x1, x2) in zip(jobs, runs)]
@@ -118,7 +124,7 @@ def main():
     base = {r["setting"]: r for r in rows if r["beta"] == 0.0}
     tuned_rows = {}
     lines = ["Exclusion weight β tuned on coffee + rocket (mean PSNR of the two parts), then applied to the reported "
-             "pair (astronaut + camera, 128²):", "",
+             f"pair (astronaut + camera, {size}²):", "",
              "| setting | β tuned (grid edge?) | PSNR x1 / x2 at β = 0 (dB) | at tuned β (dB) | Δ x1 / Δ x2 (dB) |",
              "|---|---|---|---|---|"]
     for name, _, _ in settings:
@@ -147,9 +153,10 @@ def main():
     (out / "unfolding_separation_ablation.json").write_text(json.dumps(metrics, indent=1, sort_keys=True) + "\n")
     (ROOT / "reports" / "runs" / "separation_ablation.json").write_text(json.dumps(
         {"seconds_total": round(time.perf_counter() - t0, 1), "seconds_tuning": round(tuning_seconds, 1),
-         "seconds_reported": round(reported_seconds, 1), "workers": WORKERS}, indent=1, sort_keys=True) + "\n")
+         "seconds_reported": round(reported_seconds, 1), "workers": workers}, indent=1, sort_keys=True) + "\n")
     print("\n".join(lines))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

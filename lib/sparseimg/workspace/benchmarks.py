@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sparseimg.workspace.params import read_params_file
 
-from sparseimg.schema import Bool, Float, Int, Spec, quick_values, validate_block
+from sparseimg.schema import Bool, Float, Int, ListOf, Spec, quick_values, validate_block
 
 __all__ = ["BENCHMARK_SCHEMAS", "benchmark_quick_params", "load_benchmark_params"]
 
@@ -52,6 +52,20 @@ BENCHMARK_SCHEMAS: dict[str, dict[str, Spec]] = {
         "ksvd_seed": Int(0, 2**32 - 1, quick=0, help="seed of K-SVD's initial dictionary (and sklearn's)"),
         "repeats": Int(1, 100, quick=1, help="timed repeats (medians reported)"),
         "minibatch": Bool(quick=False, help="also fit scikit-learn's MiniBatchDictionaryLearning (about 8 s a case)"),
+    },
+    # benchmarks/coupled_ablation.py (issue 21: why the coupled ISTA's guidance helps so little; the unfolding
+    # block gives the networks' settings)
+    "ablate_coupled": {
+        "steps": Int(1, 100000, quick=10, help="training steps of every ablation network but the 'steps' rows"),
+    },
+    # benchmarks/separation_ablation.py (issue 21: the exclusion term with partly informative side information)
+    "ablate_separation": {
+        "size": Int(32, 512, quick=32, help="side of the square crops of both pairs"),
+        "beta_grid": ListOf(Float(0, low_open=True), min_len=2, unique=True, quick=[0.3, 3.0, 30.0],
+                            help="starting grid of the exclusion weight beta (0, the hard bound, is scored "
+                                 "when the choice is the grid's low end)"),
+        "max_extend": Int(0, 20, quick=1, help="values the beta grid may grow by beyond an edge choice"),
+        "workers": Int(1, 8, quick=1, help="processes over the settings and runs (the same numbers for any count)"),
     },
 }
 
