@@ -113,3 +113,17 @@ def test_bad_input_is_one_line_before_any_work(call, match, camera):
 def test_top_level_names():
     assert {"denoise", "deblur", "inpaint", "load_image", "psnr"} <= set(sparseimg.__all__)
     assert sparseimg.load_image("camera").shape == (512, 512)  # `gray` has a default
+
+
+def test_bm3d_runs_on_one_thread_so_repeated_calls_are_bitwise_equal(monkeypatch):
+    bm3d = pytest.importorskip("bm3d")
+    real, seen = bm3d.bm3d, []
+
+    def spy(z, sigma, profile=None, **kw):
+        seen.append(getattr(profile, "num_threads", None))
+        return real(z, sigma, profile=profile, **kw)
+
+    monkeypatch.setattr(bm3d, "bm3d", spy)
+    noisy = np.random.default_rng(5).random((40, 40))
+    first = denoise(noisy, 0.1, method="bm3d")
+    assert np.array_equal(first, denoise(noisy, 0.1, method="bm3d")) and seen == [1, 1]

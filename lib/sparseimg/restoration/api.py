@@ -119,7 +119,10 @@ def denoise(image, sigma: float | None = None, *, method: str = "wavelet") -> np
     if method == "bm3d":
         import bm3d
 
-        return np.asarray(bm3d.bm3d(x, sigma, stage_arg=bm3d.BM3DStages.ALL_STAGES), dtype=np.float64)
+        profile = bm3d.BM3DProfile()
+        profile.num_threads = 1  # the package's threads aggregate in a racy order: repeated calls could differ
+        return np.asarray(bm3d.bm3d(x, sigma, profile=profile, stage_arg=bm3d.BM3DStages.ALL_STAGES),
+                          dtype=np.float64)
     from sparseimg.learn import winnet
 
     return np.asarray(winnet.load()(x, sigma), dtype=np.float64)
