@@ -34,7 +34,7 @@ import numpy as np
 
 from sparseimg._parallel import process_map
 from sparseimg.experiments.tuning import sweep_to_interior
-from sparseimg.experiments.unfolding_separation import SeparationProblem, separation_problem
+from sparseimg.experiments.unfolding_separation import SeparationProblem, separation_problem, square_image
 from sparseimg.metrics import psnr
 from sparseimg.restoration import separation
 
@@ -44,20 +44,12 @@ SIGMAS = (0.0, 0.1, 0.3)
 
 def tuning_problem(size: int) -> SeparationProblem:
     """The tuning pair: x₁ = ``coffee`` in grey (side information: its RGB), x₂ = ``rocket`` in grey; gains on
-    ``chelsea``. Central squares resized to ``size`` as :func:`separation_problem` prepares its images."""
+    ``chelsea``. Central squares resized to ``size`` by :func:`square_image`, as :func:`separation_problem` prepares its images."""
     from skimage import data
     from skimage.color import rgb2gray
-    from skimage.transform import resize
 
-    def square(image):
-        image = np.asarray(image, dtype=np.float64) / 255.0
-        h, w = image.shape[:2]
-        m = min(h, w)
-        image = image[(h - m) // 2:(h - m) // 2 + m, (w - m) // 2:(w - m) // 2 + m]
-        return resize(image, (size, size) + image.shape[2:], anti_aliasing=True)
-
-    side, train_side = square(data.coffee()), square(data.chelsea())
-    return SeparationProblem(x1=rgb2gray(side), x2=rgb2gray(square(data.rocket())), side=side,
+    side, train_side = square_image(data.coffee(), size), square_image(data.chelsea(), size)
+    return SeparationProblem(x1=rgb2gray(side), x2=rgb2gray(square_image(data.rocket(), size)), side=side,
                              train_grey=rgb2gray(train_side), train_side=train_side)
 
 

@@ -25,7 +25,7 @@ from scipy.signal import fftconvolve
 
 from sparseimg._validate import check_int, check_real
 from sparseimg.large.dask_tiles import tile_grid
-from sparseimg.large.tiled import cluster_client, lambda_max, objective, solve_global, solve_tiled
+from sparseimg.large.tiled import cluster_client, default_halo, lambda_max, objective, solve_global, solve_tiled
 from sparseimg.experiments import Registry, Result
 
 __all__ = ["METHODS", "Settings", "TiledProblem", "example_problem", "event_threshold", "image_std", "synthesize", "compare", "measure_scaling", "cluster_estimate"]
@@ -329,7 +329,7 @@ def example_problem() -> TiledProblem:
 
 
 def _halo(problem: TiledProblem, settings: Settings) -> int:
-    return 2 * (problem.kernel.shape[0] // 2) if settings.halo is None else settings.halo
+    return default_halo(problem.kernel.shape[0] // 2, settings.halo)
 
 
 def _global(problem: TiledProblem, settings: Settings) -> Result:

@@ -557,6 +557,10 @@ class PnPSettings:
             from sparseimg.learn.training import load_weights, model_path
 
             model = load_weights(model_path("lifting"))[0]
+        return cls._of(block, model)
+
+    @classmethod
+    def _of(cls, block: dict, model: dict | None) -> "PnPSettings":
         weights = {m: grid_middle(block[g]) for m, g in _PNP_GRIDS.items()}
         return cls(model=model, shifts=block["lift_shifts"], pilot_shifts=block["lift_pilot_shifts"],
                    peer_shifts=block["lift_peer_shifts"], estimator=block["lift_pnp_estimator"],
@@ -627,7 +631,7 @@ def run_pnp(method: str, problem, lam: float, weights: dict, block: dict, refere
         ``estimate``; ``history`` (solver seconds per iterate, PSNR with a reference); ``details``
         (``lam``, ``iterations``, ``stopped``).
     """
-    settings = replace(PnPSettings.from_params(block, model=weights), weights={method: float(lam)},
+    settings = replace(PnPSettings._of(block, weights), weights={method: float(lam)},
                        monitor=None if reference is None else PSNRMonitor(reference))
     return PNP[method](problem.observation, settings)
 

@@ -18,7 +18,8 @@ import numpy as np
 from sparseimg._parallel import process_map
 from sparseimg.schema import Float, Int
 
-__all__ = ["SCHEMA", "SEP_LABELS", "SEP_VARIANTS", "SeparationProblem", "separation_problem", "evaluate_separation"]
+__all__ = ["SCHEMA", "SEP_LABELS", "SEP_VARIANTS", "SeparationProblem", "square_image", "separation_problem",
+           "evaluate_separation"]
 
 #: Parameters (full values in the help texts: they go in params.yaml).
 SCHEMA = {
@@ -77,7 +78,20 @@ class SeparationProblem:
         return self.x1 + self.x2
 
 
-def _square_rgb(image: np.ndarray, size: int) -> np.ndarray:
+def square_image(image: np.ndarray, size: int) -> np.ndarray:
+    """An 8-bit image (grey or RGB) as floats in [0, 1]: its central square, resized to ``size`` with anti-aliasing.
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W) or (H, W, C)
+        8-bit values.
+    size : int
+        Side of the square output.
+
+    Returns
+    -------
+    ndarray, shape (size, size) or (size, size, C)
+    """
     from skimage.transform import resize
 
     image = np.asarray(image, dtype=np.float64) / 255.0
@@ -104,9 +118,9 @@ def separation_problem(size: int) -> SeparationProblem:
     from skimage import data
     from skimage.color import rgb2gray
 
-    side = _square_rgb(data.astronaut(), size)
-    train_side = _square_rgb(data.chelsea(), size)
-    return SeparationProblem(x1=rgb2gray(side), x2=_square_rgb(data.camera(), size), side=side,
+    side = square_image(data.astronaut(), size)
+    train_side = square_image(data.chelsea(), size)
+    return SeparationProblem(x1=rgb2gray(side), x2=square_image(data.camera(), size), side=side,
                              train_grey=rgb2gray(train_side), train_side=train_side)
 
 

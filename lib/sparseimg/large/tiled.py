@@ -54,7 +54,7 @@ from sparseimg.large.dask_tiles import (as_dask, cluster_client, is_stored, neig
 from sparseimg.optim.prox import L1Norm
 from sparseimg.optim.solvers import proximal_gradient
 
-__all__ = ["BOUNDARIES", "truncated_kernel", "kernel_tail", "largest_tolerance_for_radius", "TileConvolution", "solve_window", "neighbourhood_map",
+__all__ = ["BOUNDARIES", "default_halo", "truncated_kernel", "kernel_tail", "largest_tolerance_for_radius", "TileConvolution", "solve_window", "neighbourhood_map",
            "TiledSolve", "solve_tiled", "lambda_max", "global_operator", "solve_global", "objective", "cluster_client",
            "check_tiling", "as_dask"]
 
@@ -127,6 +127,24 @@ def largest_tolerance_for_radius(radius: int, *, grid: int = 1024, **envelope_op
         return float(np.finfo(float).tiny)
     exponent = np.floor(np.log10(t)) - 1
     return float(np.ceil(t / 10 ** exponent + 1e-9) * 10 ** exponent)  # 2 digits, strictly above the tail
+
+
+def default_halo(radius: int, halo: int | None = None) -> int:
+    """The halo a tiled solve uses: ``halo`` when given, else twice the kernel's radius (the workspace's default:
+    an event a radius outside the window still reaches it through the kernel's other half).
+
+    Parameters
+    ----------
+    radius : int
+        The kernel's radius ``r`` (a ``(2r+1, 2r+1)`` kernel).
+    halo : int or None
+        The requested halo (None: the default).
+
+    Returns
+    -------
+    int
+    """
+    return 2 * int(radius) if halo is None else int(halo)
 
 
 def _radius(kernel: np.ndarray) -> int:

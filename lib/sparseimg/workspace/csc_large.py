@@ -79,7 +79,7 @@ def _image_shape(path: Path):
 
 def validate(args):
     """Check every argument; returns ``(shape, kernel, halo)``."""
-    from sparseimg.large.tiled import BOUNDARIES, check_tiling, truncated_kernel
+    from sparseimg.large.tiled import BOUNDARIES, check_tiling, default_halo, truncated_kernel
 
     _check(math.isfinite(args.lam) and 0 < args.lam < 1, f"--lam={args.lam!r} is not allowed: expected 0 < lam < 1 "
            "(λ / ‖Aᵀx‖∞; at 1 or above the solution is 0)")
@@ -115,7 +115,7 @@ def validate(args):
         except ValueError as exc:
             raise ParamError(f"--kernel-tol={args.kernel_tol!r}: {exc}") from None
     radius = kernel.shape[0] // 2
-    halo = 2 * radius if args.halo is None else args.halo
+    halo = default_halo(radius, args.halo)
     try:
         check_tiling(shape, args.tile, halo, radius, boundary=args.boundary)
     except ValueError as exc:
@@ -143,9 +143,9 @@ def _load_kernel(path: str):
 def _what_fits(args, shape, radius: int, envelope: dict) -> str:
     """The way out of a kernel radius that does not fit: the smallest tile, and (default halo, our kernel) the
     largest --kernel-tol whose radius fits the requested tile."""
-    from sparseimg.large.tiled import largest_tolerance_for_radius
+    from sparseimg.large.tiled import default_halo, largest_tolerance_for_radius
 
-    halo = 2 * radius if args.halo is None else args.halo
+    halo = default_halo(radius, args.halo)
     smallest = halo + 2 * radius
     hints = [f"the smallest tile that fits is --tile={smallest}"]
     last = min(min(n % args.tile or args.tile, n) for n in shape)

@@ -43,10 +43,10 @@ def _radius(kernel_tol: float, sf_0: float, B_sf: float) -> int:
 
 
 def _tiles_fit(block: dict) -> None:
-    from sparseimg.large.tiled import check_tiling
+    from sparseimg.large.tiled import check_tiling, default_halo
 
     r = _radius(block["kernel_tol"], block["sf_0"], block["B_sf"])
-    halo = 2 * r if block["halo"] is None else block["halo"]
+    halo = default_halo(r, block["halo"])
     for key, sides in (("size", [block["size"]]), ("scaling_sizes", block["scaling_sizes"])):
         for side in sides:
             try:
