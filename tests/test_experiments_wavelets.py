@@ -182,6 +182,52 @@ def test_denoising_table_seeds_each_image_by_its_position_in_any_number_of_proce
     est = wv.denoiser("bayesshrink", tuned[50.0])(noisy, 50 / 255)
     assert one[0]["sigma_50"]["bottom"]["bayesshrink"] == psnr(clean["bottom"], est, data_range=1.0)
     assert len(one[1]) == 2 * 2 * len(wv.DENOISERS)
+    # every run under its content key, with the cell's PSNR
+    assert one[3] == two[3] and len(one[3]) == 2 * 2 * len(wv.DENOISERS)
+    assert one[3][wv.run_key("bayesshrink", tuned[50.0], clean["bottom"], noisy, 50 / 255)] == \
+        one[0]["sigma_50"]["bottom"]["bayesshrink"]
+
+
+def test_reads_lists_exactly_the_settings_fields_each_denoiser_reads(camera64):
+    """READS decides which runs two stages share: a field outside it must not change the output, and a
+    field inside it must be able to."""
+    from dataclasses import fields, replace
+
+    noisy = wv.add_noise(camera64[:32, :32], 25 / 255, 0)
+    base = wv.DenoiseSettings(levels=3, shifts=2, tv_iter=20, bm3d_stages="hard")
+    other = {"wavelet": "cdf53", "levels": 2, "shifts": 3, "tv_iter": 5, "tv_factor": 0.5,
+             "skimage_tv_factor": 0.5, "bm3d_stages": "all"}
+    assert set(wv.READS) == set(wv.DENOISERS) and set(other) == {f.name for f in fields(wv.DenoiseSettings)}
+    for key in wv.DENOISERS:
+        out = wv.denoiser(key, base)(noisy, 25 / 255)
+        for name, value in other.items():
+            changed = wv.denoiser(key, replace(base, **{name: value}))(noisy, 25 / 255)
+            assert np.array_equal(changed, out) == (name not in wv.READS[key]), (key, name)
+
+
+def test_run_key_covers_method_read_settings_sigma_and_both_images(camera64):
+    clean = camera64[:16, :16]
+    noisy = wv.add_noise(clean, 0.1, 0)
+    s = wv.DenoiseSettings()
+    key = wv.run_key("bm3d", s, clean, noisy, 0.1)
+    assert len(key) == 32 and key == wv.run_key("bm3d", wv.DenoiseSettings(shifts=2, tv_factor=3.0), clean, noisy, 0.1)
+    others = [wv.run_key("bayesshrink", s, clean, noisy, 0.1), wv.run_key("bm3d", s, clean, noisy, 0.2),
+              wv.run_key("bm3d", wv.DenoiseSettings(bm3d_stages="hard"), clean, noisy, 0.1),
+              wv.run_key("bm3d", s, clean + 1e-9, noisy, 0.1), wv.run_key("bm3d", s, clean, noisy.T, 0.1),
+              wv.run_key("bm3d", s, clean[:8], noisy[:8], 0.1)]
+    assert len({key, *others}) == 1 + len(others)
+    with pytest.raises(ValueError, match="bm4d"):
+        wv.run_key("bm4d", s, clean, noisy, 0.1)
+
+
+def test_stored_runs_reads_the_record_and_is_empty_without_it(tmp_path):
+    import json
+
+    assert wv.stored_runs(tmp_path / "missing.json") == {}
+    (tmp_path / "w.json").write_text(json.dumps({"denoising": {}}))
+    assert wv.stored_runs(tmp_path / "w.json") == {}
+    (tmp_path / "w.json").write_text(json.dumps({"denoising_runs": {"ab": 30.5}}))
+    assert wv.stored_runs(tmp_path / "w.json") == {"ab": 30.5}
 
 
 # --- figure helpers --------------------------------------------------------------------------------

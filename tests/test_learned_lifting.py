@@ -155,3 +155,29 @@ def test_denoising_table_is_the_same_in_two_processes_and_seeds_by_position():
     noisy = wv.add_noise(clean, 25 / 255, ul.seed_of(block, 1, 25.0))  # moon is the second image
     assert one[0]["sigma_25"]["moon"]["noisy"] == psnr(clean, noisy, data_range=1.0)
     assert [r["image"] for r in one[1]] == ["camera"] * (len(one[1]) // 2) + ["moon"] * (len(one[1]) // 2)
+
+
+def test_denoising_table_takes_a_peer_run_from_reuse_only_when_its_content_key_matches():
+    """The peers' runs section 3 scored on the same noisy crops are read, not run again; a key that does not
+    match (other settings, other image) changes nothing."""
+    from sparseimg.experiments import unfolding_lifting as ul
+    from sparseimg.experiments import wavelets as wv
+    from sparseimg.images import center_crop, load_image
+
+    block = {**_tiny_block(), "lift_images": ["camera", "moon"], "lift_crop": 32, "lift_sigmas": [25.0],
+             "lift_bm3d": False, "lift_peer_shifts": 1, "lift_shifts": 1, "lift_pilot_shifts": 1, "lift_noise_seed": 4,
+             "lift_workers": 1}
+    weights = LL.init_params(ul.model_config(block), seed=0)
+    table, rows, seconds = ul.denoising_table(weights, block)
+    clean = center_crop(load_image("moon", gray=True), 32)
+    noisy = wv.add_noise(clean, 25 / 255, ul.seed_of(block, 1, 25.0))
+    key = wv.run_key("bayesshrink_ti", wv.DenoiseSettings(shifts=1), clean, noisy, 25 / 255)
+    stranger = wv.run_key("bayesshrink_ti", wv.DenoiseSettings(shifts=2), clean, noisy, 25 / 255)
+    reused, rows2, seconds2 = ul.denoising_table(weights, block, reuse={key: -1.0, stranger: -2.0})
+    assert reused["sigma_25"]["moon"]["bayesshrink_ti"] == -1.0  # read from reuse, not computed
+    assert list(reused["sigma_25"]["moon"]) == list(table["sigma_25"]["moon"])  # same methods, same order
+    assert {k: v for k, v in reused["sigma_25"]["moon"].items() if k != "bayesshrink_ti"} == \
+        {k: v for k, v in table["sigma_25"]["moon"].items() if k != "bayesshrink_ti"}
+    assert reused["sigma_25"]["camera"] == table["sigma_25"]["camera"]
+    assert [(r["image"], r["method"]) for r in rows2] == [(r["image"], r["method"]) for r in rows]
+    assert set(seconds2) == set(seconds)  # camera's run was timed; a method reused everywhere would be absent

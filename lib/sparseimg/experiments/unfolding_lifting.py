@@ -283,8 +283,12 @@ def seed_of(block: dict, index: int, s: float) -> list:
     return [block["lift_noise_seed"], index, int(round(100 * s))]
 
 
+def _peer_settings(block):
+    return wv.DenoiseSettings(shifts=block["lift_peer_shifts"])
+
+
 def _peer(key, block):
-    return wv.denoiser(key, wv.DenoiseSettings(shifts=block["lift_peer_shifts"]))
+    return wv.denoiser(key, _peer_settings(block))
 
 
 #: Peers beside the learned denoiser: part 1's TI BayesShrink (``lift_peer_shifts``² spins: 8 × 8), scikit-image's
@@ -302,17 +306,26 @@ def _methods(weights, block):
     return out
 
 
-def _table_cell(weights: dict, block: dict, s: float, i: int, src) -> tuple[dict, dict]:
-    """One (σ, image) cell of :func:`denoising_table`: ``({"noisy" and each method: psnr}, {method: seconds})``."""
+def _table_cell(weights: dict, block: dict, reuse: dict, s: float, i: int, src) -> tuple[dict, dict]:
+    """One (σ, image) cell of :func:`denoising_table`: ``({"noisy" and each method: psnr}, {method: seconds})``,
+    a peer whose run is in ``reuse`` (:func:`sparseimg.experiments.wavelets.run_key`) taken from it, not timed."""
     clean = center_crop(load_image(src, gray=True), block["lift_crop"])
-    return wv.score_denoisers(clean, wv.add_noise(clean, s / 255, seed_of(block, i, s)), s / 255,
-                              _methods(weights, block))
+    noisy = wv.add_noise(clean, s / 255, seed_of(block, i, s))
+    methods = _methods(weights, block)
+    settings = _peer_settings(block)
+    known = {k: reuse[key] for k in PEERS if k in methods
+             for key in [wv.run_key(k, settings, clean, noisy, s / 255)] if key in reuse}
+    cell, seconds = wv.score_denoisers(clean, noisy, s / 255, {k: m for k, m in methods.items() if k not in known})
+    return {"noisy": cell["noisy"], **{k: known[k] if k in known else cell[k] for k in methods}}, seconds
 
 
-def denoising_table(weights: dict, block: dict, *, progress: bool = False) -> tuple[dict, list, dict]:
+def denoising_table(weights: dict, block: dict, *, reuse: dict | None = None,
+                    progress: bool = False) -> tuple[dict, list, dict]:
     """PSNR of every method on the central crops of ``lift_images`` at each ``lift_sigmas`` (part 1's noise).
 
-    The (σ, image) cells run in ``lift_workers`` processes (the same numbers for any count).
+    The (σ, image) cells run in ``lift_workers`` processes (the same numbers for any count). A peer's run
+    that ``reuse`` holds (section 3 scores the same peers on the same noisy crops:
+    :func:`sparseimg.experiments.wavelets.stored_runs`) is taken from it instead of being computed twice.
 
     Parameters
     ----------
@@ -320,6 +333,8 @@ def denoising_table(weights: dict, block: dict, *, progress: bool = False) -> tu
         Trained weights of the learned denoiser.
     block : dict
         The validated ``unfolding`` block.
+    reuse : dict, optional
+        ``{run_key: psnr}`` of runs scored elsewhere (default: none).
     progress : bool, optional
         A progress bar on stderr.
 
@@ -330,20 +345,22 @@ def denoising_table(weights: dict, block: dict, *, progress: bool = False) -> tu
     rows : list of dict
         One row per (σ, image, method) for the CSV table.
     seconds : dict
-        ``{method: seconds per image}``.
+        ``{method: seconds per image}`` of the methods this table ran (a method reused in every cell is absent).
     """
     from sparseimg._parallel import process_map
 
     jobs = [(s, i, src) for s in block["lift_sigmas"] for i, src in enumerate(block["lift_images"])]
-    cells = process_map(partial(_table_cell, weights, block), jobs, block["lift_workers"], desc="denoising table",
-                        progress=progress)
-    table, rows, seconds = {}, [], {k: 0.0 for k in _methods(weights, block)}
+    cells = process_map(partial(_table_cell, weights, block, dict(reuse or {})), jobs, block["lift_workers"],
+                        desc="denoising table", progress=progress)
+    table, rows, seconds, counts = {}, [], {}, {}
     for (s, _, src), (cell, secs) in zip(jobs, cells):
         table.setdefault(f"sigma_{s:g}".replace(".", "p"), {})[_name(src)] = cell
-        rows += [{"sigma": s, "image": _name(src), "method": name, "psnr_db": cell[name]} for name in secs]
+        rows += [{"sigma": s, "image": _name(src), "method": name, "psnr_db": cell[name]}
+                 for name in cell if name != "noisy"]
         for name, v in secs.items():
-            seconds[name] += v
-    return table, rows, {k: v / len(jobs) for k, v in seconds.items()}
+            seconds[name] = seconds.get(name, 0.0) + v
+            counts[name] = counts.get(name, 0) + 1
+    return table, rows, {k: seconds[k] / counts[k] for k in seconds}
 
 
 #: What the denoising table's cells depend on besides the code: the training keys (the weights), the images,

@@ -31,7 +31,7 @@ from sparseimg.optim.tv import tv_prox
 from sparseimg.experiments import Registry, Result
 
 __all__ = ["NoisyImage", "DenoiseSettings", "DENOISERS", "denoiser", "example_noisy_image", "TUNED_DENOISERS", "tune_denoisers", "seed_for", "sigma_key", "add_noise",
-           "score_denoisers", "denoising_table", "lifting_trace", "COMPRESSION_TRANSFORMS", "keep_largest"]
+           "score_denoisers", "denoising_table", "READS", "run_key", "stored_runs", "lifting_trace", "COMPRESSION_TRANSFORMS", "keep_largest"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -222,6 +222,80 @@ def _call_denoiser(method, settings, x, sigma):
     return method(NoisyImage(x, sigma), settings).estimate
 
 
+#: The :class:`DenoiseSettings` fields each denoiser reads (no other field changes its output: tested). A run's
+#: :func:`run_key` covers these fields only, so a run made under other settings of the unread fields is the same run.
+READS = {"visushrink": ("wavelet", "levels"), "bayesshrink": ("wavelet", "levels"),
+         "bayesshrink_ti": ("wavelet", "levels", "shifts"), "tv": ("tv_factor", "tv_iter"),
+         "skimage_wavelet": ("levels",), "skimage_cycle_spin": ("levels", "shifts"),
+         "skimage_tv": ("skimage_tv_factor",), "bm3d": ("bm3d_stages",)}
+
+
+def run_key(key: str, settings: DenoiseSettings, clean: np.ndarray, noisy: np.ndarray, sigma: float) -> str:
+    """A content key of one scored denoising run: the method, the settings it reads (:data:`READS`), ``sigma``
+    and the bytes of the clean and noisy images (SHA-256, 32 hex digits).
+
+    Two runs with the same key give the same PSNR, so a stage that meets a key another stage has scored
+    (:func:`stored_runs`) takes that PSNR instead of computing it twice.
+
+    Parameters
+    ----------
+    key : str
+        A key of :data:`DENOISERS`.
+    settings : DenoiseSettings
+        The settings the run uses (only the fields of ``READS[key]`` enter).
+    clean, noisy : ndarray, shape (n0, n1)
+        The reference the PSNR is taken against and the denoiser's input.
+    sigma : float
+        The noise level given to the denoiser, in image units.
+
+    Returns
+    -------
+    str
+        32 hexadecimal digits.
+    """
+    import hashlib
+    import json
+
+    DENOISERS.check(key)
+    h = hashlib.sha256(json.dumps({"method": key, "sigma": float(sigma).hex(),
+                                   **{f: getattr(settings, f) for f in READS[key]}}, sort_keys=True).encode())
+    for a in (clean, noisy):
+        a = np.ascontiguousarray(a, dtype=np.float64)
+        h.update(repr(a.shape).encode())
+        h.update(a.tobytes())
+    return h.hexdigest()[:32]
+
+
+def stored_runs(metrics_path=None) -> dict:
+    """``{run_key: psnr}`` of the denoising runs section 3 scored, read from its metrics (``denoising_runs``).
+
+    The pipeline runs section 3 before the stages that read this (``dvc.yaml`` declares the file as their
+    dependency), so the runs are those of the current code; in an interactive session they are those of
+    section 3's last run.
+
+    Parameters
+    ----------
+    metrics_path : path, optional
+        Default: the workspace's ``reports/metrics/wavelets.json`` (the workspace found as for the models,
+        :func:`sparseimg.learn.paths.model_path`).
+
+    Returns
+    -------
+    dict
+        Empty when the file or its record is missing.
+    """
+    import json
+    from pathlib import Path
+
+    from sparseimg.learn.paths import model_path
+
+    path = Path(metrics_path) if metrics_path is not None else (
+        model_path("lifting").parents[1] / "reports" / "metrics" / "wavelets.json")
+    if not path.is_file():
+        return {}
+    return dict(json.loads(path.read_text()).get("denoising_runs", {}))
+
+
 #: Denoisers with a tuned weight: ``key -> DenoiseSettings field`` (weight = field · sigma).
 TUNED_DENOISERS = {"tv": "tv_factor", "skimage_tv": "skimage_tv_factor"}
 
@@ -346,13 +420,15 @@ def score_denoisers(clean: np.ndarray, noisy: np.ndarray, sigma: float, methods:
     return cell, seconds
 
 
-def _denoising_cell(clean: np.ndarray, s: float, seed, settings: DenoiseSettings) -> tuple[dict, dict]:
-    """One (σ, image) cell of :func:`denoising_table`."""
-    methods = {key: denoiser(key, settings) for key in DENOISERS}
-    return score_denoisers(clean, add_noise(clean, s / 255, seed), s / 255, methods)
+def _denoising_cell(clean: np.ndarray, s: float, seed, settings: DenoiseSettings) -> tuple[dict, dict, dict]:
+    """One (σ, image) cell of :func:`denoising_table`: ``(psnr per method, seconds, {run_key: psnr})``."""
+    noisy = add_noise(clean, s / 255, seed)
+    cell, seconds = score_denoisers(clean, noisy, s / 255, {key: denoiser(key, settings) for key in DENOISERS})
+    return cell, seconds, {run_key(key, settings, clean, noisy, s / 255): cell[key] for key in DENOISERS}
 
 
-def denoising_table(clean: dict, sigmas, tuned: dict, noise_seed: int, *, workers: int = 1) -> tuple[dict, list, dict]:
+def denoising_table(clean: dict, sigmas, tuned: dict, noise_seed: int, *,
+                    workers: int = 1) -> tuple[dict, list, dict, dict]:
     """PSNR of every :data:`DENOISERS` method on each image at each σ, the noise of image ``i`` at ``s``
     drawn with :func:`seed_for` ``(noise_seed, i, s)``.
 
@@ -377,19 +453,23 @@ def denoising_table(clean: dict, sigmas, tuned: dict, noise_seed: int, *, worker
         ``sigma, image, method, psnr_db`` per method and cell.
     seconds : dict
         ``{method: seconds}`` summed over the cells (each timed in the process that ran it).
+    runs : dict
+        ``{run_key: psnr}`` of every run (:func:`run_key`): what section 3 stores for the stages that
+        score the same runs (:func:`stored_runs`).
     """
     from sparseimg._parallel import process_map
 
     jobs = [(s, i, label) for s in sigmas for i, label in enumerate(clean)]
     cells = process_map(_denoising_cell, [(clean[label], s, seed_for(noise_seed, i, s), tuned[s])
                                           for s, i, label in jobs], workers)
-    table, rows, seconds = {}, [], {key: 0.0 for key in DENOISERS}
-    for (s, _, label), (cell, secs) in zip(jobs, cells):
+    table, rows, seconds, runs = {}, [], {key: 0.0 for key in DENOISERS}, {}
+    for (s, _, label), (cell, secs, keys) in zip(jobs, cells):
         table.setdefault(sigma_key(s), {})[label] = cell
         rows += [{"sigma": s, "image": label, "method": key, "psnr_db": cell[key]} for key in DENOISERS]
         for key, v in secs.items():
             seconds[key] += v
-    return table, rows, seconds
+        runs.update(keys)
+    return table, rows, seconds, runs
 
 
 # ---------------------------------------------------------------------------------------------
