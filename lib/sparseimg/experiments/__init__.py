@@ -136,7 +136,19 @@ class Registry(dict):
         self._example = example
 
     def example(self):
-        """A tiny seeded problem of this section (for the uniformity test and a first try)."""
+        """A tiny seeded problem of this section (for the uniformity test and a first try).
+
+        Returns
+        -------
+        object
+            What the registry's ``example()`` callable returns: a problem every method of the registry
+            accepts as its first argument (section-specific type).
+
+        Raises
+        ------
+        NotImplementedError
+            The registry was built without an ``example``.
+        """
         if self._example is None:
             raise NotImplementedError(f"section {self.section}'s registry has no example problem")
         return self._example()
@@ -146,7 +158,23 @@ class Registry(dict):
                                  + ", ".join(self))
 
     def check(self, key: str) -> str:
-        """``key`` if registered, else :class:`UnknownMethodError`."""
+        """``key`` if registered, else :class:`UnknownMethodError`.
+
+        Parameters
+        ----------
+        key : str
+            A method key of this section.
+
+        Returns
+        -------
+        str
+            ``key`` itself (unchanged) when it is one of the registry's keys.
+
+        Raises
+        ------
+        UnknownMethodError
+            ``key`` is not registered (the message lists the valid keys, in display order).
+        """
         self[key]
         return key
 

@@ -109,6 +109,13 @@ def make_problem(image: np.ndarray, psf: np.ndarray, *, noise_std: float = 0.0,
     boundary : {'linear', 'circular'}
         ``'linear'`` (the document): crop of the full convolution;
         ``'circular'``: periodic convolution, for control experiments.
+
+    Returns
+    -------
+    DeblurProblem
+        ``truth`` = ``image`` (float64), the operator's ``psf`` and :class:`LinearConvolution` operator,
+        ``observed`` = the blurred image (same shape as ``image``) plus the noise, ``noise_std`` and
+        ``boundary``.
     """
     image = check_array("image", image, ndim=2).astype(np.float64)
     noise_std = check_real("noise_std", noise_std, low=0.0)
@@ -304,7 +311,13 @@ class PSNRMonitor:
         return psnr(self.reference, np.reshape(x, self.reference.shape), data_range=1.0)
 
     def solver_keywords(self) -> dict:
-        """The keywords of :mod:`sparseimg.restoration.deconvolution`'s solvers that install this score."""
+        """The keywords of :mod:`sparseimg.restoration.deconvolution`'s solvers that install this score.
+
+        Returns
+        -------
+        dict
+            ``{"reference": reference}`` (the array itself, not a copy).
+        """
         return {"reference": self.reference}
 
 

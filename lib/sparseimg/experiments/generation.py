@@ -31,7 +31,26 @@ CLEANING = {"max_coherence": 0.95, "min_use": 2}
 
 
 def load_digit_split(n_train: int = 1197, seed: int = 0):
-    """``(train, train_labels, test, test_labels)``: a seeded random split of the 1,797 digits, 0–255."""
+    """``(train, train_labels, test, test_labels)``: a seeded random split of the 1,797 digits, 0–255.
+
+    Parameters
+    ----------
+    n_train : int, optional
+        Digits in the training part (default 1197: the other 600 are held out).
+    seed : int, optional
+        Seed of the permutation that splits them (default 0).
+
+    Returns
+    -------
+    train : ndarray, shape (n_train, 64)
+        Training digits as rows (8×8 pixels), float64 in [0, 255] (``load_digits``' 0–16 times 255/16).
+    train_labels : ndarray of int, shape (n_train,)
+        Their classes, 0–9.
+    test : ndarray, shape (1797 - n_train, 64)
+        The held-out digits, rows as ``train``.
+    test_labels : ndarray of int, shape (1797 - n_train,)
+        Their classes.
+    """
     from sklearn.datasets import load_digits
 
     data = load_digits()
@@ -46,6 +65,26 @@ def load_face_split(n_train: int = 80, mirror: bool = True, seed: int = 0):
 
     ``n_train`` faces (plus their left-right mirror images if ``mirror``) train; the other
     faces are held out; the 100 non-faces serve the face/non-face classifier.
+
+    Parameters
+    ----------
+    n_train : int, optional
+        Faces (of the 100) in the training part, before mirroring (default 80).
+    mirror : bool, optional
+        Append the left-right mirror image of every training face (default True: ``2 n_train`` rows).
+    seed : int, optional
+        Seed of the permutation that splits the faces (default 0).
+
+    Returns
+    -------
+    train_faces : ndarray, shape (n_train, side²) or (2 n_train, side²)
+        Training faces as rows, float in [0, 255] (the mirror images after the originals).
+    test_faces : ndarray, shape (100 - n_train, side²)
+        The held-out faces.
+    non_faces : ndarray, shape (100, side²)
+        The 100 non-face images of ``lfw_subset()``.
+    side : int
+        The images' side in pixels (25).
     """
     from skimage.data import lfw_subset
 
@@ -86,7 +125,15 @@ class SparseModel:
 
     def all_supports(self) -> np.ndarray:
         """Every training support as a sorted row: K-SVD's final codes and, if known, OMP's codes on
-        the final dictionary (the sequential model learns from the latter; copies count both)."""
+        the final dictionary (the sequential model learns from the latter; copies count both).
+
+        Returns
+        -------
+        ndarray of int, shape (N, k) or (2N, k)
+            Atom indices into the doubled dictionary (``0 … 2K − 1``), each row sorted: :attr:`supports`
+            (``N`` training codes), then, when the model knows its training signals (:attr:`ordered` set), OMP's
+            supports sorted; :attr:`supports` itself (not a copy) otherwise.
+        """
         if self.ordered is None:
             return self.supports
         return np.concatenate([self.supports, np.sort(self.ordered, axis=1)])
@@ -96,14 +143,56 @@ def fit_sparse_model(train: np.ndarray, n_atoms: int, k: int, *, n_iter: int = 2
                      seed: int = 0, clean: bool = True, max_coherence: float = CLEANING["max_coherence"],
                      min_use: int = CLEANING["min_use"]) -> SparseModel:
     """K-SVD on the training rows (with the cleaning step unless ``clean=False``), the codes doubled,
-    the supports extracted, and OMP's greedy order on the final dictionary."""
+    the supports extracted, and OMP's greedy order on the final dictionary.
+
+    Parameters
+    ----------
+    train : ndarray, shape (N, n_pixels)
+        Training images as rows (0–255).
+    n_atoms : int
+        Dictionary size ``K`` (at most ``N``: the initial atoms are distinct training rows).
+    k : int
+        Atoms per code (the sparsity).
+    n_iter : int, optional
+        K-SVD iterations (default 20).
+    exact : bool, optional
+        Exact K-SVD (a rank-1 SVD per atom) instead of one power iteration (default False).
+    seed : int, optional
+        Seed of K-SVD's initial atoms and replacements (default 0).
+    clean : bool, optional
+        Run the cleaning step between dictionary passes (default True).
+    max_coherence : float, optional
+        Cleaning: an atom closer than this to another is replaced (default ``CLEANING["max_coherence"]``, 0.95).
+    min_use : int, optional
+        Cleaning: an atom used by fewer codes is replaced (default ``CLEANING["min_use"]``, 2).
+
+    Returns
+    -------
+    SparseModel
+        ``dictionary`` (n_pixels, K), ``codes`` (K, N), ``k``, ``rmse`` (training RMSE per pixel after each
+        iteration, index 0 the initial dictionary's), with ``train`` set to ``train.T`` so that
+        ``ordered`` (OMP's greedy order) is filled.
+    """
     res = ksvd(train.T, n_atoms, k, n_iter=n_iter, exact=exact, rng=seed, clean=clean,
                max_coherence=max_coherence, min_use=min_use)
     return SparseModel(res.dictionary, res.codes, k, res.rmse, train=train.T)
 
 
 def held_out_rmse(model: SparseModel, test: np.ndarray) -> float:
-    """RMSE per pixel of the OMP codes (``k`` atoms) of the test rows."""
+    """RMSE per pixel of the OMP codes (``k`` atoms) of the test rows.
+
+    Parameters
+    ----------
+    model : SparseModel
+        Its ``dictionary`` and ``k`` code the rows.
+    test : ndarray, shape (n_test, n_pixels)
+        Held-out images as rows (0–255).
+
+    Returns
+    -------
+    float
+        ``sqrt(mean((X − D Γ)²))`` over all pixels of all rows, in pixel units (0–255 scale).
+    """
     return sparse_rmse(test.T, model.dictionary, batch_omp(test.T, model.dictionary, model.k))
 
 
@@ -201,17 +290,79 @@ def _gibbs_images(model, params, n, rng, pairwise):
 
 
 def generate_pairwise(model, params, n, rng):
-    """Supports by Gibbs from random starts (``burn_in`` sweeps) under the pairwise law; EM coefficients."""
+    """Supports by Gibbs from random starts (``burn_in`` sweeps) under the pairwise law; EM coefficients.
+
+    Parameters
+    ----------
+    model : SparseModel
+        The learned dictionary (``K`` atoms, doubled to ``M = 2K``), its training codes and supports
+        (``k = model.k`` atoms each).
+    params : Settings or dict
+        The generators' settings, read by key: ``shrinkage``, ``burn_in``, ``temperature``, ``em_iter``,
+        ``overlap_power``.
+    n : int
+        Number of images to draw.
+    rng : numpy.random.Generator
+        Draws the supports and the coefficients.
+
+    Returns
+    -------
+    images : ndarray, shape (n, n_pixels)
+        The images as rows, clipped to [0, 255].
+    supports : ndarray of int, shape (n, k)
+        Atom indices into the doubled dictionary, each row sorted (the Gibbs chains' final states).
+    """
     return _gibbs_images(model, params, n, rng, True)
 
 
 def generate_independent(model, params, n, rng):
-    """Supports from the single-atom factors only (no pairs); EM coefficients."""
+    """Supports from the single-atom factors only (no pairs); EM coefficients.
+
+    Parameters
+    ----------
+    model : SparseModel
+        The learned dictionary (``K`` atoms, doubled to ``M = 2K``), its training codes and supports
+        (``k = model.k`` atoms each).
+    params : Settings or dict
+        The generators' settings, read by key: ``shrinkage``, ``burn_in``, ``temperature``, ``em_iter``,
+        ``overlap_power`` (as :func:`generate_pairwise`).
+    n : int
+        Number of images to draw.
+    rng : numpy.random.Generator
+        Draws the supports and the coefficients.
+
+    Returns
+    -------
+    images : ndarray, shape (n, n_pixels)
+        The images as rows, clipped to [0, 255].
+    supports : ndarray of int, shape (n, k)
+        Atom indices into the doubled dictionary, each row sorted (the Gibbs chains' final states).
+    """
     return _gibbs_images(model, params, n, rng, False)
 
 
 def generate_true_supports(model, params, n, rng):
-    """Training supports drawn at random, coefficients by the same EM (the coefficient model's ceiling)."""
+    """Training supports drawn at random, coefficients by the same EM (the coefficient model's ceiling).
+
+    Parameters
+    ----------
+    model : SparseModel
+        The learned dictionary (``K`` atoms, doubled to ``M = 2K``), its training codes and supports
+        (``k = model.k`` atoms each).
+    params : Settings or dict
+        The generators' settings, read by key: ``em_iter``, ``overlap_power``.
+    n : int
+        Number of images to draw.
+    rng : numpy.random.Generator
+        Draws the supports and the coefficients.
+
+    Returns
+    -------
+    images : ndarray, shape (n, n_pixels)
+        The images as rows, clipped to [0, 255].
+    supports : ndarray of int, shape (n, k)
+        Rows of ``model.supports`` drawn uniformly with replacement (sorted; copies of training supports).
+    """
     supports = model.supports[rng.choice(model.supports.shape[0], n, replace=True)]
     return synthesize(model.doubled, model.doubled_codes, supports, rng=rng, n_iter=params["em_iter"],
                       overlap_power=params["overlap_power"], cache=model.fits).T, supports
@@ -220,7 +371,34 @@ def generate_true_supports(model, params, n, rng):
 def generate_neighbour(model, params, n, rng):
     """A training support with its ``neighbour_swaps`` smallest-coefficient atoms redrawn from the pairwise
     law's conditional at ``neighbour_temperature``, never a training support (:func:`neighbour_supports`);
-    EM coefficients."""
+    EM coefficients.
+
+    Parameters
+    ----------
+    model : SparseModel
+        The learned dictionary (``K`` atoms, doubled to ``M = 2K``), its training codes and supports
+        (``k = model.k`` atoms each).
+    params : Settings or dict
+        The generators' settings, read by key: ``shrinkage``, ``neighbour_swaps``, ``neighbour_temperature``,
+        ``em_iter``, ``overlap_power``.
+    n : int
+        Number of images to draw.
+    rng : numpy.random.Generator
+        Draws the supports and the coefficients.
+
+    Returns
+    -------
+    images : ndarray, shape (n, n_pixels)
+        The images as rows, clipped to [0, 255].
+    supports : ndarray of int, shape (n, k)
+        Atom indices into the doubled dictionary, each row sorted; none equals a row of
+        :meth:`SparseModel.all_supports`.
+
+    Raises
+    ------
+    RuntimeError
+        100 draws of one sample all equal a training support (:func:`neighbour_supports`).
+    """
     law = _support_law(model, params, True)
     by_magnitude = np.argsort(-model.doubled_codes, axis=0, kind="stable")[:model.k].T  # largest first
     supports = neighbour_supports(by_magnitude, law, n, rng, n_swaps=params["neighbour_swaps"], slots="last",
@@ -235,7 +413,34 @@ def generate_neighbour_ranked(model, params, n, rng):
     below the smallest drawn before it (:func:`~sparseimg.sparsemodels.generation.sample_ranked_coefficients`).
     The redrawn atom replaces the *smallest* coefficient, so it takes a small one (round three of issue 23: with
     plain EM it takes the magnitude it has in other codes, 2.3 × the one it replaces, and that is what
-    costs the neighbour row its quality)."""
+    costs the neighbour row its quality).
+
+    Parameters
+    ----------
+    model : SparseModel
+        The learned dictionary (``K`` atoms, doubled to ``M = 2K``), its training codes and supports
+        (``k = model.k`` atoms each).
+    params : Settings or dict
+        The generators' settings, read by key: ``shrinkage``, ``neighbour_swaps``, ``neighbour_temperature``,
+        ``em_iter``, ``overlap_power``.
+    n : int
+        Number of images to draw.
+    rng : numpy.random.Generator
+        Draws the supports and the coefficients.
+
+    Returns
+    -------
+    images : ndarray, shape (n, n_pixels)
+        The images as rows, clipped to [0, 255].
+    supports : ndarray of int, shape (n, k)
+        Atom indices into the doubled dictionary, each row sorted (the coefficients were drawn in slot
+        order, kept atoms first); none equals a row of :meth:`SparseModel.all_supports`.
+
+    Raises
+    ------
+    RuntimeError
+        100 draws of one sample all equal a training support (:func:`neighbour_supports`).
+    """
     law = _support_law(model, params, True)
     by_magnitude = np.argsort(-model.doubled_codes, axis=0, kind="stable")[:model.k].T  # largest first
     swaps = params["neighbour_swaps"]
@@ -249,7 +454,29 @@ def generate_neighbour_ranked(model, params, n, rng):
 def generate_sequential(model, params, n, rng):
     """Not a row of :data:`METHODS` (dominated by the pairwise model on the quality–novelty curve,
     issue 23; the notebook draws its curve). Supports atom by atom in OMP's greedy order (next atom given the first and the previous one,
-    Witten–Bell smoothed) at ``seq_temperature``; EM coefficients."""
+    Witten–Bell smoothed) at ``seq_temperature``; EM coefficients.
+
+    Parameters
+    ----------
+    model : SparseModel
+        The learned dictionary (``K`` atoms, doubled to ``M = 2K``), its training codes and supports
+        (``k = model.k`` atoms each); its ``ordered`` supports
+        (OMP's order) must be known: fitted with the training signals (:func:`fit_sparse_model`).
+    params : Settings or dict
+        The generators' settings, read by key: ``seq_temperature``, ``em_iter``, ``overlap_power``.
+    n : int
+        Number of images to draw.
+    rng : numpy.random.Generator
+        Draws the supports and the coefficients.
+
+    Returns
+    -------
+    images : ndarray, shape (n, n_pixels)
+        The images as rows, clipped to [0, 255].
+    supports : ndarray of int, shape (n, k)
+        Atom indices into the doubled dictionary, each row sorted (drawn in OMP's order), only atoms
+        used by some training code.
+    """
     seq = fit_sequential(model.ordered, model.doubled.shape[1])
     supports = sample_sequential(seq, n, rng, temperature=params["seq_temperature"],
                                  allowed=model.doubled_codes.any(axis=1))
@@ -259,7 +486,27 @@ def generate_sequential(model, params, n, rng):
 
 def random_atom_images(model: SparseModel, n: int, rng, *, clip: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """``k`` atoms of the doubled dictionary at random (the paper's Fig. 1), coefficients drawn from
-    the training coefficients of their rank (largest, second largest, ...); rows, and the supports."""
+    the training coefficients of their rank (largest, second largest, ...); rows, and the supports.
+
+    Parameters
+    ----------
+    model : SparseModel
+        The doubled dictionary (``M = 2K`` atoms), its training codes and ``k``.
+    n : int
+        Number of images.
+    rng : numpy.random.Generator
+        Draws the atoms, the training codes the coefficients come from, and their slot order.
+    clip : bool, optional
+        Clip the images to [0, 255] (default True).
+
+    Returns
+    -------
+    images : ndarray, shape (n, n_pixels)
+        The images as rows (clipped to [0, 255] when ``clip``).
+    supports : ndarray of int, shape (n, k)
+        ``k`` distinct atoms of the doubled dictionary per row, drawn uniformly, sorted (an atom and its
+        mirror may both appear).
+    """
     M = model.doubled.shape[1]
     supports = random_supports(np.arange(M), n, model.k, rng=rng)
     C = np.sort(model.doubled_codes, axis=0)[::-1][:model.k]  # (k, N): j-th largest per code
@@ -270,14 +517,55 @@ def random_atom_images(model: SparseModel, n: int, rng, *, clip: bool = True) ->
 
 
 def generate_random_atoms(model, params, n, rng):
-    """:func:`random_atom_images`, clipped to the pixel range."""
+    """:func:`random_atom_images`, clipped to the pixel range.
+
+    Parameters
+    ----------
+    model : SparseModel
+        The doubled dictionary, its training codes and ``k``.
+    params : Settings or dict
+        The generators' settings (not read: the signature of every generator).
+    n : int
+        Number of images to draw.
+    rng : numpy.random.Generator
+        Draws the atoms and the coefficients.
+
+    Returns
+    -------
+    images : ndarray, shape (n, n_pixels)
+        The images as rows, clipped to [0, 255].
+    supports : ndarray of int, shape (n, k)
+        The drawn atoms of the doubled dictionary, each row sorted.
+    """
     return random_atom_images(model, n, rng)
 
 
 def generate_gmm(model, params, n, rng, *, train):
     """scikit-learn's GaussianMixture (``gmm_components`` components, full covariances) on ``gmm_pca`` PCA
     coefficients of ``train``; the component count is tuned like the support models' settings
-    (:func:`tune_generation`)."""
+    (:func:`tune_generation`).
+
+    Parameters
+    ----------
+    model : SparseModel
+        Not read (the signature of every generator: the GMM works on pixels).
+    params : Settings or dict
+        The generators' settings, read by key: ``gmm_pca`` (PCA components) and ``gmm_components``
+        (mixture components, an integer).
+    n : int
+        Number of images to draw.
+    rng : numpy.random.Generator
+        Seeds the mixture's fit (one integer drawn) and shuffles the drawn samples.
+    train : ndarray, shape (N, n_pixels)
+        Training images as rows (0–255), keyword only: the PCA and the mixture are fitted on them.
+
+    Returns
+    -------
+    images : ndarray, shape (n, n_pixels)
+        The images as rows, clipped to [0, 255].
+    supports : None
+        The GMM has no supports.
+    """
     from sklearn.decomposition import PCA
     from sklearn.mixture import GaussianMixture
 
@@ -313,7 +601,36 @@ METHODS = Registry("generation", {
 
 def generate(key: str, model: SparseModel, params, n: int, rng, *, train=None):
     """``(images, supports)`` of generator ``key`` of :data:`METHODS` (or ``"sequential"``, not a row) with a
-    Generator ``rng``; ``params`` is a :class:`Settings` or a parameter dict (:meth:`Settings.from_params`)."""
+    Generator ``rng``; ``params`` is a :class:`Settings` or a parameter dict (:meth:`Settings.from_params`).
+
+    Parameters
+    ----------
+    key : str
+        A key of :data:`METHODS` or ``"sequential"`` (:func:`generate_sequential`).
+    model : SparseModel
+        The fitted sparse model the generator draws from.
+    params : Settings or dict
+        The generators' settings; a dict is turned into :class:`Settings` by :meth:`Settings.from_params`
+        (each absent setting at the middle of its ``<name>_grid``).
+    n : int
+        Number of images to draw.
+    rng : numpy.random.Generator
+        The generator's random draws.
+    train : ndarray, shape (N, n_pixels), optional
+        Training rows, needed by ``"gmm"`` only (default None).
+
+    Returns
+    -------
+    images : ndarray, shape (n, n_pixels)
+        The generated images as rows (0–255).
+    supports : ndarray of int, shape (n, k), or None
+        Their supports in the doubled dictionary; None for ``"gmm"``.
+
+    Raises
+    ------
+    UnknownMethodError
+        ``key`` is neither a key of :data:`METHODS` nor ``"sequential"``.
+    """
     settings = params if isinstance(params, Settings) else Settings.from_params(params)
     method = _registered(generate_sequential) if key == "sequential" else METHODS[key]
     result = method(GenerationProblem(model, n, rng, train), settings)
@@ -444,7 +761,28 @@ class Scorer:
     mlp: object = None  # the successor of the SVC's Platt probabilities (issue 23): scores "*_mlp"
 
     def scores(self, images: np.ndarray, supports=None, *, rng=0) -> dict:
-        """Every score of the rows ``images`` against the held-out set (``test``)."""
+        """Every score of the rows ``images`` against the held-out set (``test``).
+
+        Parameters
+        ----------
+        images : ndarray, shape (n, n_pixels)
+            Generated (or real) images as rows, 0–255.
+        supports : ndarray of int, shape (n, k), optional
+            Their supports in the doubled dictionary; with :attr:`train_supports` they give
+            ``support_copies`` (default None: not scored).
+        rng : int or numpy.random.Generator, optional
+            Seed of the k-means cells of the data-copying statistic (default 0).
+
+        Returns
+        -------
+        dict
+            ``confidence`` and ``inception`` (digits: the SVC's class probabilities) or ``p_face`` (faces:
+            mean P(face)); with :attr:`mlp` the same from the MLP with the suffix ``_mlp``; ``frechet`` (Fréchet
+            distance of the PCA features to ``test``'s), ``precision`` and ``recall`` (k-NN balls,
+            ``k = nn_k``), ``ct`` (data-copying ``C_T`` against ``train``, ``n_cells`` cells), ``nn_ratio``
+            (median distance to the nearest training image, generated over held-out) and, when both supports
+            are known, ``support_copies`` (fraction of supports equal to a training support). Floats.
+        """
         proba = self.classifier.predict_proba(images / PIXEL_MAX)
         out = classifier_scores(proba)
         if proba.shape[1] == 2:  # face / non-face: P(face) is column 1
@@ -494,7 +832,30 @@ def _mlp_fit(X, y, seed):
 def fit_digit_scorer(train, train_labels, test, *, pca_dim: int = 20, train_supports=None, seed: int = 0,
                      mlp: bool = True) -> Scorer:
     """An RBF SVC (Platt probabilities) and, with ``mlp``, a small MLP on the real training digits;
-    PCA features on them."""
+    PCA features on them.
+
+    Parameters
+    ----------
+    train : ndarray, shape (N, 64)
+        Real training digits as rows, 0–255 (the classifiers see them divided by 255).
+    train_labels : ndarray of int, shape (N,)
+        Their classes.
+    test : ndarray, shape (n_test, 64)
+        The held-out digits the scores compare against, 0–255.
+    pca_dim : int, optional
+        PCA components of the features (default 20), fitted on ``train`` on ``load_digits``' 0–16 scale.
+    train_supports : ndarray of int, shape (N', k), optional
+        Training supports for the ``support_copies`` score (default None).
+    seed : int, optional
+        Seed of the SVC, the PCA and the MLP (default 0).
+    mlp : bool, optional
+        Also fit the MLP, for the ``*_mlp`` scores (default True).
+
+    Returns
+    -------
+    Scorer
+        With ``feature_scale = 255/16``, ``n_cells = 10``, ``nn_k = 3``; ``mlp`` None unless ``mlp``.
+    """
     from sklearn.decomposition import PCA
 
     clf = _svc_fit(train / PIXEL_MAX, train_labels, seed)
@@ -506,7 +867,28 @@ def fit_digit_scorer(train, train_labels, test, *, pca_dim: int = 20, train_supp
 
 def fit_face_scorer(train_faces, test_faces, non_faces, *, pca_dim: int = 10, train_supports=None,
                     seed: int = 0) -> Scorer:
-    """A face/non-face SVC on the training faces and half of the non-faces; PCA features on the faces."""
+    """A face/non-face SVC on the training faces and half of the non-faces; PCA features on the faces.
+
+    Parameters
+    ----------
+    train_faces : ndarray, shape (N, n_pixels)
+        Real training faces as rows, 0–255 (label 1).
+    test_faces : ndarray, shape (n_test, n_pixels)
+        The held-out faces the scores compare against, 0–255.
+    non_faces : ndarray, shape (n_non, n_pixels)
+        Non-face images, 0–255; the first ``n_non // 2`` train the classifiers (label 0).
+    pca_dim : int, optional
+        PCA components of the features (default 10), fitted on ``train_faces / 255``.
+    train_supports : ndarray of int, shape (N', k), optional
+        Training supports for the ``support_copies`` score (default None).
+    seed : int, optional
+        Seed of the SVC, the PCA and the MLP (default 0).
+
+    Returns
+    -------
+    Scorer
+        With an SVC and an MLP (both face/non-face), ``feature_scale = 255``, ``n_cells = 3``, ``nn_k = 3``.
+    """
     from sklearn.decomposition import PCA
 
     n_neg = non_faces.shape[0] // 2

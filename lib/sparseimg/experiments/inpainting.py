@@ -52,6 +52,31 @@ def als_tuned(image, missing, *, ranks, ridges, n_iter: int = 5, fraction: float
     RMSE (:func:`sparseimg.restoration.selection.holdout_split`), never the ground truth. The chosen pair is
     refitted on all observed pixels.
 
+    Parameters
+    ----------
+    image : ndarray, shape (n0, n1, c) or (n0, n1)
+        The image; its missing pixels are masked here (NaN) and never read (an observed image is accepted).
+    missing : ndarray of bool, shape (n0, n1)
+        True where a pixel is missing.
+    ranks : iterable of int
+        Starting rank grid (integers ``>= 1``); grown in integer steps past an edge choice, up to the bound.
+    ridges : iterable of float
+        Starting ridge grid (``> 0``, log-spaced); the middle value (after sorting) is the first ridge at
+        which the rank is tuned. Grown in log steps past an edge choice.
+    n_iter : int, optional
+        ALS sweeps per fit (:func:`~sparseimg.restoration.completion.als_factorize`; default 5).
+    fraction : float, optional
+        Fraction of the observed pixels held out for validation, in ``(0, 1)`` (default 0.1).
+    seed : int, optional
+        Seed of the held-out split and of every ALS start (default 0).
+    max_rank : int, optional
+        Upper bound of the rank sweep; default (None) the image's smaller side. A smaller value is reported as a
+        compute cap (``reason = "cap"``) rather than the model's bound.
+    max_extend : int, optional
+        Values each sweep may add beyond its grid (default 6).
+    max_rounds : int, optional
+        Rank-then-ridge rounds at most (default 4).
+
     Returns
     -------
     estimate : ndarray, shape like ``image``; observed pixels kept as measured
@@ -102,6 +127,26 @@ def soft_impute_tuned(image, missing, *, lams, n_iter: int = 10, tol: float = 1e
     ``P_Ω A + P_Ωᶜ X``) is the hard bound, scored once the path cannot grow further down. Along a warm-started
     path a smaller λ has also had more iterations. The final fit at the chosen λ on all observed pixels starts
     from its training solution.
+
+    Parameters
+    ----------
+    image : ndarray, shape (n0, n1, c) or (n0, n1)
+        The image; its missing pixels are masked here (NaN) and never read (an observed image is accepted).
+    missing : ndarray of bool, shape (n0, n1)
+        True where a pixel is missing.
+    lams : iterable of float
+        Starting λ grid (pixel units: singular values of a [0, 1] channel), run as one decreasing path;
+        grown past an edge choice, down to λ = 0.
+    n_iter : int, optional
+        Iterations per λ at most (:func:`~sparseimg.restoration.completion.soft_impute_path`; default 10).
+    tol : float, optional
+        Relative-change tolerance of each λ's iterations (default 1e-4).
+    fraction : float, optional
+        Fraction of the observed pixels held out for validation, in ``(0, 1)`` (default 0.1).
+    seed : int, optional
+        Seed of the held-out split (default 0).
+    max_extend : int, optional
+        Values the sweep may add beyond ``lams`` (default 6).
 
     Returns
     -------
@@ -322,6 +367,24 @@ def adam_fits(image, fits, *, learning_rate: float, seed: int, dtype, workers: i
 
     The fits are independent (each seeds its own start with ``seed``) and run in ``workers`` forked processes
     (:func:`sparseimg._parallel.process_map`): the same numbers for any count.
+
+    Parameters
+    ----------
+    image : ndarray, shape (n0, n1, c) or (n0, n1)
+        The complete image; each fit masks it with its own ``missing``.
+    fits : iterable of (ndarray, int, int, float)
+        ``(missing, rank, n_iter, init_scale)`` per fit: the boolean mask (shape (n0, n1), True = missing), the
+        inner dimension, the Adam steps and the standard deviation of the N(0, 1)-scaled start.
+    learning_rate : float
+        Adam's learning rate (the document: 0.01), shared by all fits.
+    seed : int
+        Seed of every fit's random start (each fit uses the same seed).
+    dtype : str or dtype
+        Working precision, float32 or float64 (:func:`~sparseimg.restoration.completion.adam_factorize`).
+    workers : int, optional
+        Processes (default 1).
+    progress : bool, optional
+        A tqdm bar over the fits (default False).
 
     Returns
     -------

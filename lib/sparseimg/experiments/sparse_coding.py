@@ -301,6 +301,27 @@ def recover_each(runs, *, workers: int = 1, **options) -> list[tuple[np.ndarray,
     The runs are independent and deterministic, so they go to ``workers`` forked processes
     (:func:`sparseimg._parallel.process_map`): the same numbers for any count (only the wall times a
     history records depend on it). Returns ``[(ŷ, history or None)]`` in the order of ``runs``.
+
+    Parameters
+    ----------
+    runs : iterable of (Problem, str)
+        ``(problem, method)`` pairs; ``method`` a key of :data:`METHODS` (all are checked before any run).
+    workers : int, optional
+        Processes (default 1).
+    **options
+        Keywords of :func:`recover` (``lam``, ``n_iter``, ``tol``, ``inverse_options``, ``track_reference``,
+        ``restart``, ``progress``), the same for every run.
+
+    Returns
+    -------
+    list of (ndarray, History or None)
+        Per run, in the order of ``runs``: the recovered events ``ŷ`` (shape (n0, n1), the operator's dtype)
+        and the solver's record (None for the inverse filter).
+
+    Raises
+    ------
+    UnknownMethodError
+        A ``method`` is not a key of :data:`METHODS`.
     """
     runs = [(problem, method) for problem, method in runs]
     for _, method in runs:
@@ -318,7 +339,18 @@ def _recover_evaluate(problem, method, options):
 
 
 def event_peak(problem: Problem) -> float:
-    """The PSNR peak of the events: their range (a spike train, not an image in [0, 1])."""
+    """The PSNR peak of the events: their range (a spike train, not an image in [0, 1]).
+
+    Parameters
+    ----------
+    problem : Problem
+        Holds the true events ``problem.events`` (shape (n0, n1)).
+
+    Returns
+    -------
+    float
+        ``max(events) − min(events)``, computed in float64 (the ``data_range`` of the event PSNR).
+    """
     events = np.asarray(problem.events, dtype=np.float64)
     return float(events.max() - events.min())
 

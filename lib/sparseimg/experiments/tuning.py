@@ -50,7 +50,14 @@ class Tuned:
     reason: str = ""
 
     def as_dict(self) -> dict:
-        """JSON-able: ``{"value", "grid", "scores", "edge", "reason"}``."""
+        """JSON-able: ``{"value", "grid", "scores", "edge", "reason"}``.
+
+        Returns
+        -------
+        dict
+            ``{"value": value, "grid": list(grid), "scores": list(scores), "edge": edge, "reason": reason}``
+            (``grid`` and ``scores`` as new lists).
+        """
         return {"value": self.value, "grid": list(self.grid), "scores": list(self.scores), "edge": self.edge,
                 "reason": self.reason}
 

@@ -85,7 +85,20 @@ def _name(src: str) -> str:
 
 
 def test_images(block: dict) -> dict:
-    """``{name: image}``: part 1's four images (central ``lift_crop`` crops) and the held-out photos (same crop)."""
+    """``{name: image}``: part 1's four images (central ``lift_crop`` crops) and the held-out photos (same crop).
+
+    Parameters
+    ----------
+    block : dict
+        The validated ``unfolding`` block (:data:`SCHEMA`); reads ``lift_images``, ``lift_crop`` and ``win_photos``.
+
+    Returns
+    -------
+    dict
+        ``{name: image}``: each of ``lift_images`` (named as in part 1's tables: a packaged name, or a file's
+        name) then each of ``win_photos``, as greyscale float64 arrays in [0, 1], shape
+        (lift_crop, lift_crop), in that order (the order sets the noise seeds).
+    """
     out = {_name(s): center_crop(load_image(s, gray=True), block["lift_crop"]) for s in block["lift_images"]}
     out.update({p: center_crop(corpus_image(p), block["lift_crop"]) for p in block["win_photos"]})
     return out
@@ -124,6 +137,31 @@ def denoising_table(models: dict, block: dict, known: dict | None = None) -> tup
     noise seeds and denoisers) are taken as they are instead of being computed twice. The cells run in
     ``win_workers`` processes (the same numbers for any count).
     Returns ``({sigma_key: {image: {method: psnr}}}, rows, {method: seconds per computed image})``.
+
+    Parameters
+    ----------
+    models : dict
+        ``{"winnet": WINNetDenoiser, "nenet": NENet or None, "lifting": weights or None}``: the trained
+        WINNet-structured denoiser, the noise estimator (adds the blind row ``winnet_blind``) and the learned
+        lifting weights (add the ``learned`` row).
+    block : dict
+        The validated ``unfolding`` block (:data:`SCHEMA`); reads ``win_sigmas``, ``win_far_sigmas`` (levels on the
+        0–255 scale), ``win_workers``, the images' keys (:func:`test_images`) and part 1's ``lift_noise_seed``,
+        ``lift_bm3d``, ``lift_peer_shifts``.
+    known : dict, optional
+        Part 1's table ``{sigma_key: {image: {method: psnr}}}`` (default None: every cell computed). WINNet's
+        rows are computed in any case.
+
+    Returns
+    -------
+    table : dict
+        ``{sigma_key: {image: {method: psnr}}}`` (PSNR in dB, ``data_range = 1``; ``"noisy"`` included), the
+        levels of ``win_sigmas`` then of ``win_far_sigmas`` (no ``learned`` row at the latter).
+    rows : list of dict
+        ``{"sigma", "image", "method", "psnr_db"}`` per (σ, image, method), ``"noisy"`` excluded (the CSV table).
+    seconds : dict
+        ``{method: mean wall seconds per image}`` over the cells where the method was computed (not taken
+        from ``known``).
     """
     images = test_images(block)
     jobs = [(far, s, i, name, clean) for far, sigmas in ((False, block["win_sigmas"]), (True, block["win_far_sigmas"]))
@@ -143,7 +181,24 @@ def denoising_table(models: dict, block: dict, known: dict | None = None) -> tup
 
 def summary(table: dict, block: dict) -> dict:
     """Mean gains (dB) over the table's images: WINNet − TI wavelet and − BM3D at ``win_sigmas`` (averaged
-    over them too), WINNet − TI wavelet at ``win_far_sigmas``, and the learned-lifting row's gain."""
+    over them too), WINNet − TI wavelet at ``win_far_sigmas``, and the learned-lifting row's gain.
+
+    Parameters
+    ----------
+    table : dict
+        ``{sigma_key: {image: {method: psnr}}}``, the first value of :func:`denoising_table`.
+    block : dict
+        The validated ``unfolding`` block (:data:`SCHEMA`); reads ``win_sigmas`` and ``win_far_sigmas``.
+
+    Returns
+    -------
+    dict
+        ``winnet_minus_ti_db``, ``winnet_blind_minus_ti_db``, ``lifting_minus_ti_db`` (at ``win_sigmas``),
+        ``winnet_far_minus_ti_db`` (at ``win_far_sigmas``), ``winnet_minus_bm3d_db`` (at ``win_sigmas``): each the
+        mean over the (σ, image) cells holding both methods of the PSNR difference (dB), None when no cell
+        holds both; ``per_sigma_minus_ti_db``: ``{sigma_key: WINNet − TI wavelet (dB) or None}`` for every
+        level of ``win_sigmas`` and ``win_far_sigmas``.
+    """
     def mean_gain(sigmas, a, b):
         vals = [c[a] - c[b] for s in sigmas for c in table[wv.sigma_key(s)].values() if a in c and b in c]
         return float(np.mean(vals)) if vals else None
@@ -159,7 +214,24 @@ def summary(table: dict, block: dict) -> dict:
 
 
 def talk_setting(models: dict, block: dict) -> dict:
-    """The talk's setting: camera resized (anti-aliased) to ``win_talk_side``², σ = 50: ``{method: psnr}``."""
+    """The talk's setting: camera resized (anti-aliased) to ``win_talk_side``², σ = 50: ``{method: psnr}``.
+
+    Parameters
+    ----------
+    models : dict
+        ``{"winnet": WINNetDenoiser, "nenet": NENet or None, "lifting": weights or None}``: the trained
+        WINNet-structured denoiser, the noise estimator (adds the blind row ``winnet_blind``) and the learned
+        lifting weights (add the ``learned`` row).
+    block : dict
+        The validated ``unfolding`` block (:data:`SCHEMA`); reads ``win_talk_side``, ``lift_noise_seed`` (the noise
+        seed: index 4000, σ = 50) and ``lift_bm3d``, ``lift_peer_shifts`` (the peers).
+
+    Returns
+    -------
+    dict
+        ``{"noisy": psnr, method: psnr}`` in dB (``data_range = 1``) for ``winnet``, ``bayesshrink_ti`` and, as
+        available, ``winnet_blind``, ``learned`` and ``bm3d``.
+    """
     from skimage.transform import resize
 
     clean = resize(load_image("camera", gray=True), (block["win_talk_side"],) * 2, anti_aliasing=True)
@@ -171,7 +243,24 @@ def talk_setting(models: dict, block: dict) -> dict:
 
 
 def seconds_512(models: dict, block: dict, repeats: int = 2) -> dict:
-    """Wall and CPU seconds of one WINNet call (σ known) on camera 512² (best of ``repeats``)."""
+    """Wall and CPU seconds of one WINNet call (σ known) on camera 512² (best of ``repeats``).
+
+    Parameters
+    ----------
+    models : dict
+        ``{"winnet": WINNetDenoiser, ...}``: only the denoiser is run.
+    block : dict
+        The validated ``unfolding`` block (:data:`SCHEMA`); reads ``lift_noise_seed`` (the noise at σ = 25: seed
+        ``[lift_noise_seed, 5000, 2500]``).
+    repeats : int, optional
+        Timed calls (default 2); the one with the smallest wall time is kept.
+
+    Returns
+    -------
+    dict
+        ``{"wall_s": float, "cpu_s": float, "shifts": int}``: the best call's wall and process CPU seconds
+        (the same call's), and the denoiser's test-time cycle spins per axis.
+    """
     clean = load_image("camera", gray=True)
     noisy = wv.add_noise(clean, 25 / 255, [block["lift_noise_seed"], 5000, 2500])
     best = None
@@ -199,7 +288,23 @@ def _nenet_errors(estimator, block: dict, i: int, clean: np.ndarray) -> dict:
 def nenet_table(estimator, block: dict) -> dict:
     """``{estimator: {image: [estimate − σ (0-255) per ne_sigmas]}}`` on the whole test images (never trained
     on), NENet beside :func:`~sparseimg.restoration.noise.estimate_sigma_patches` (stride 2); the images in
-    ``win_workers`` processes."""
+    ``win_workers`` processes.
+
+    Parameters
+    ----------
+    estimator : callable
+        ``estimator(noisy) -> σ̂`` in image units (a loaded :class:`~sparseimg.learn.nenet.NENet`).
+    block : dict
+        The validated ``unfolding`` block (:data:`SCHEMA`); reads ``ne_sigmas`` (0–255), ``lift_images``,
+        ``win_photos``, ``win_workers`` and ``lift_noise_seed`` (noise seed of image ``i``: index ``6000 + i``).
+
+    Returns
+    -------
+    dict
+        ``{"nenet": {image: errors}, "patches": {image: errors}}``, ``errors`` a list of float: ``255 σ̂ − σ``
+        (0–255 scale) per level of ``ne_sigmas``, in that order; the images (whole, not cropped) are the
+        ``lift_images`` then the ``win_photos``.
+    """
     images = {_name(s): load_image(s, gray=True) for s in block["lift_images"]}
     images.update({p: corpus_image(p) for p in block["win_photos"]})
     per_image = process_map(partial(_nenet_errors, estimator, block),
@@ -213,7 +318,23 @@ def nenet_table(estimator, block: dict) -> dict:
 
 def xstep_table(estimator, block: dict) -> list:
     """Rows ``{image, true, nenet, patches}`` (0-255): x-step outputs of plug-and-play runs on the test images
-    (blur and noise drawn as in training, another seed), their true residual level and the two estimates."""
+    (blur and noise drawn as in training, another seed), their true residual level and the two estimates.
+
+    Parameters
+    ----------
+    estimator : callable
+        ``estimator(x) -> σ̂`` in image units (a loaded :class:`~sparseimg.learn.nenet.NENet`).
+    block : dict
+        The validated ``unfolding`` block (:data:`SCHEMA`); reads ``ne_seed`` (the draws: ``[ne_seed, 7000]``),
+        ``ne_xstep_runs`` (runs per image) and the keys of :func:`test_images`.
+
+    Returns
+    -------
+    list of dict
+        One row per x-step of :func:`sparseimg.learn.nenet.xstep_samples` (every run of every test image, in
+        order): ``"image"`` (its name), ``"true"`` (``255 · std(x − clean)``), ``"nenet"`` and ``"patches"``
+        (the two estimates × 255), all levels on the 0–255 scale. Empty when ``ne_xstep_runs`` is 0.
+    """
     rng = np.random.default_rng([block["ne_seed"], 7000])
     rows = []
     for name, clean in test_images(block).items():
@@ -228,7 +349,25 @@ def xstep_table(estimator, block: dict) -> list:
 # Plug-and-play
 # ------------------------------------------------------------------------------------------------
 def motion_problem(image: np.ndarray, block: dict, seed) -> DeblurProblem:
-    """A circular motion (line) blur of ``win_motion_length`` pixels at ``win_motion_angle``, noise 2.55/255."""
+    """A circular motion (line) blur of ``win_motion_length`` pixels at ``win_motion_angle``, noise 2.55/255.
+
+    Parameters
+    ----------
+    image : ndarray, shape (n0, n1)
+        The sharp image (floats in [0, 1]).
+    block : dict
+        The validated ``unfolding`` block (:data:`SCHEMA`); reads ``win_motion_length`` (pixels) and
+        ``win_motion_angle`` (degrees).
+    seed : int or list of int
+        Seed of the noise (:func:`sparseimg.experiments.wavelets.add_noise`).
+
+    Returns
+    -------
+    DeblurProblem
+        ``truth`` = ``image``, ``psf`` the line (:func:`sparseimg.learn.nenet.line_psf`: odd side, sum 1), a
+        circular :class:`~sparseimg.operators.fourier.FourierConvolution`, ``observed`` = blurred image plus
+        white Gaussian noise of standard deviation 2.55/255, ``noise_std = 2.55/255``, ``boundary = "circular"``.
+    """
     psf = nenet.line_psf(block["win_motion_length"], block["win_motion_angle"])
     op = FourierConvolution(transfer_from_kernel(psf, image.shape), image.shape)
     return DeblurProblem(truth=image, psf=psf, operator=op, observed=wv.add_noise(op.forward(image), 2.55 / 255, seed),
@@ -237,7 +376,23 @@ def motion_problem(image: np.ndarray, block: dict, seed) -> DeblurProblem:
 
 def deblur_problems(block: dict, tuning: bool = False) -> dict:
     """Part 1's two problems (:func:`sparseimg.experiments.unfolding_lifting.deblur_problems`) and the motion
-    blur on the same crop of the headline image (or of the tuning image)."""
+    blur on the same crop of the headline image (or of the tuning image).
+
+    Parameters
+    ----------
+    block : dict
+        The validated ``unfolding`` block (:data:`SCHEMA`); reads part 1's keys (``lift_headline_image``,
+        ``lift_tuning_image``, ``lift_blur_crop``, ``lift_section2_crop``) and ``win_motion_length``,
+        ``win_motion_angle``.
+    tuning : bool, optional
+        Their tuning versions, on ``lift_tuning_image`` (other noise seeds; default False).
+
+    Returns
+    -------
+    dict
+        ``{"gaussian_blur": problem, "section2": problem, "motion_blur": problem}`` (:class:`DeblurProblem`);
+        the motion blur's noise seed is ``[7, int(tuning)]``.
+    """
     out = ulf.deblur_problems(block, tuning)
     image = out["gaussian_blur"].truth
     out["motion_blur"] = motion_problem(image, block, [7, int(tuning)])
@@ -342,7 +497,34 @@ def run_pnp(method: str, problem: DeblurProblem, lam: float, models: dict, block
     """One run of :data:`PNP` at λ = ``lam``, as :func:`sparseimg.experiments.unfolding_lifting.run_pnp` (with
     ``models = {"winnet": WINNetDenoiser, "nenet": NENet, …}`` in place of the lifting weights): the
     :class:`~sparseimg.experiments.Result` of the method on ``problem.observation``, its PSNR per iterate recorded
-    against ``reference`` when one is given."""
+    against ``reference`` when one is given.
+
+    Parameters
+    ----------
+    method : str
+        A key of :data:`PNP_METHODS`.
+    problem : DeblurProblem
+        The problem (the method sees only ``problem.observation``).
+    lam : float
+        The data weight λ.
+    models : dict
+        ``{"winnet": WINNetDenoiser, "nenet": NENet, ...}`` (:meth:`PnPSettings.from_params`).
+    block : dict
+        The validated ``unfolding`` block (:data:`SCHEMA`); its settings for :meth:`PnPSettings.from_params`.
+    reference : ndarray, optional
+        A ground truth for the run's PSNR record (default None: not tracked; the estimate is the same).
+
+    Returns
+    -------
+    Result
+        ``estimate``; ``history`` (PSNR per iterate with a reference); ``details`` (``lam``, ``iterations``
+        and the method's own).
+
+    Raises
+    ------
+    UnknownMethodError
+        ``method`` is not a key of :data:`PNP`.
+    """
     settings = replace(PnPSettings.from_params(block, models=models), weights={method: float(lam)},
                        monitor=None if reference is None else PSNRMonitor(reference))
     return PNP[method](problem.observation, settings)
@@ -363,7 +545,24 @@ def tune_pnp(models: dict, block: dict) -> tuple[dict, dict]:
     past an edge choice (:func:`sparseimg.experiments.tuning.tune_each`, log steps of the grid's own ratio, at
     most ``win_lam_extend`` added; the pairs in ``win_workers`` processes): ``({problem: {method: λ}},
     {problem: {method: record}})``, the records holding every λ scored, its PSNR and whether the choice still
-    sits on an edge (and why)."""
+    sits on an edge (and why).
+
+    Parameters
+    ----------
+    models : dict
+        ``{"winnet": WINNetDenoiser, "nenet": NENet, ...}``.
+    block : dict
+        The validated ``unfolding`` block (:data:`SCHEMA`); reads the starting grids ``win_pnp_lam_grid``,
+        ``win_guard_lam_grid``, ``win_hqs_lam_grid``, ``win_tv_lam_grid``, and ``win_lam_extend``, ``win_workers``,
+        the tuning problems' keys.
+
+    Returns
+    -------
+    values : dict
+        ``{problem: {method: λ}}`` for the three tuning problems of :func:`deblur_problems`.
+    records : dict
+        ``{problem: {method: record}}`` (:meth:`~sparseimg.experiments.tuning.Tuned.as_dict`; scores = PSNR, dB).
+    """
     return tune_each(partial(_estimate, models, block), deblur_problems(block, tuning=True),
                      {m: _grid(m, block) for m in PNP_METHODS}, max_extend=block["win_lam_extend"],
                      workers=block["win_workers"])
@@ -378,7 +577,25 @@ def _timed_run(models: dict, block: dict, method: str, problem: DeblurProblem, l
 
 def pnp_table(models: dict, block: dict, lams: dict) -> dict:
     """Every method of :data:`PNP_METHODS` on every reported problem at its tuned λ (``lams`` from
-    :func:`tune_pnp`), in ``win_workers`` processes: ``{problem: {method: {psnr, iterations, lam, seconds}}}``."""
+    :func:`tune_pnp`), in ``win_workers`` processes: ``{problem: {method: {psnr, iterations, lam, seconds}}}``.
+
+    Parameters
+    ----------
+    models : dict
+        ``{"winnet": WINNetDenoiser, "nenet": NENet, ...}``.
+    block : dict
+        The validated ``unfolding`` block (:data:`SCHEMA`); reads ``win_workers`` and the keys of
+        :func:`deblur_problems`.
+    lams : dict
+        ``{problem: {method: λ}}``, the first value of :func:`tune_pnp` (the tuning problems share the reported
+        problems' names).
+
+    Returns
+    -------
+    dict
+        ``{problem: {method: {"psnr": dB against the truth (data_range = 1), "iterations": int, "lam": λ,
+        "seconds": wall seconds of :func:`run_pnp`}}}`` for every problem of :func:`deblur_problems` and every method.
+    """
     problems = deblur_problems(block)
     pairs = [(p, m) for p in problems for m in PNP_METHODS]
     runs = process_map(partial(_timed_run, models, block),

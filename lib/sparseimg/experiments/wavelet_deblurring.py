@@ -409,7 +409,31 @@ def run_deblurrer(key: str, problem: DeblurProblem, weights: dict, params: Deblu
 def run_all(problems: dict, weights: dict, params: DeblurSettings, *, workers: int = 1) -> dict:
     """:func:`run_deblurrer` for every problem and every :data:`DEBLURRERS` method, tracked:
     ``{problem: {key: DeblurResult}}``, the (problem, method) runs in ``workers`` processes (the same
-    numbers for any count; each run's ``seconds`` measured in the process that ran it)."""
+    numbers for any count; each run's ``seconds`` measured in the process that ran it).
+
+    Parameters
+    ----------
+    problems : dict
+        ``{name: DeblurProblem}``: the problems to deblur (their ``truth`` scores the tracked iterates).
+    weights : dict
+        ``{name: {key: λ}}`` as :func:`tune_deblurrers` returns: every problem name of ``problems`` needs its
+        entry, holding the λ of every method (or of its :data:`SHARED_LAMBDA` source).
+    params : DeblurSettings
+        Iterations, wavelet, plug-and-play schedules, denoiser settings (shared by all runs).
+    workers : int, optional
+        Processes over the (problem, method) pairs (default 1).
+
+    Returns
+    -------
+    dict
+        ``{name: {key: DeblurResult}}``: per problem (in the order of ``problems``), every method of
+        :data:`DEBLURRERS` in display order, each run tracked (:func:`run_deblurrer` with ``track=True``).
+
+    Raises
+    ------
+    ValueError
+        A problem's ``weights`` lack a method's λ.
+    """
     from sparseimg._parallel import process_map
 
     jobs = [(name, key) for name in problems for key in DEBLURRERS]

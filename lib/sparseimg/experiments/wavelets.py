@@ -406,7 +406,26 @@ def tune_denoisers(clean: np.ndarray, noisy: np.ndarray, sigma: float, grid, par
 def score_denoisers(clean: np.ndarray, noisy: np.ndarray, sigma: float, methods: dict) -> tuple[dict, dict]:
     """Each ``methods[name](noisy, sigma)`` timed and scored against ``clean``:
     ``({"noisy": psnr, name: psnr}, {name: seconds})`` (PSNR with ``data_range = 1``). One table cell of
-    this section's denoising table and of section 3b's and 3c's."""
+    this section's denoising table and of section 3b's and 3c's.
+
+    Parameters
+    ----------
+    clean : ndarray, shape (n0, n1)
+        The noise-free image, values in [0, 1] (the PSNR's reference).
+    noisy : ndarray, shape (n0, n1)
+        ``clean`` plus noise: what every denoiser sees.
+    sigma : float
+        The noise standard deviation in image units (a 0-255 level divided by 255), handed to every method.
+    methods : dict
+        ``{name: denoise}`` with ``denoise(noisy, sigma) -> ndarray`` shaped like ``noisy``; run in this order.
+
+    Returns
+    -------
+    psnrs : dict
+        ``{"noisy": PSNR of noisy, name: PSNR of each estimate}`` in dB against ``clean`` (``data_range = 1``).
+    seconds : dict
+        ``{name: wall seconds}`` of each ``denoise`` call (the scoring excluded).
+    """
     import time
 
     from sparseimg.metrics import psnr
