@@ -21,6 +21,37 @@ def test_soft_threshold_weighted(rng):
     np.testing.assert_allclose(soft_threshold(x, tau), np.sign(x) * np.maximum(np.abs(x) - tau, 0), atol=1e-15)
 
 
+def test_signed_soft_threshold_matches_the_prox_for_nonnegative_thresholds_and_expands_for_negative_ones(rng):
+    from sparseimg.optim.prox import soft_threshold_signed
+
+    x = rng.standard_normal(1000) * 3
+    for tau in (0.0, 1.3):
+        assert np.array_equal(np.abs(soft_threshold_signed(x, tau)), np.abs(soft_threshold(x, tau)))
+    # a learned threshold below zero: every entry moves away from zero by |θ| (the clip form would give 2x)
+    np.testing.assert_array_equal(soft_threshold_signed(x, -0.5), np.sign(x) * (np.abs(x) + 0.5))
+    assert not np.allclose(soft_threshold(x, -0.5), soft_threshold_signed(x, -0.5))
+
+
+def test_signed_soft_threshold_gradient_matches_finite_differences(rng):
+    """autograd through the threshold in v and θ (both signs of θ), against central differences away from the
+    kinks |v| = θ."""
+    import autograd.numpy as anp
+    from autograd import grad
+
+    from sparseimg.optim.prox import soft_threshold_signed
+
+    v = rng.standard_normal(40) * 2
+    w = rng.standard_normal(40)
+    for theta in (0.7, -0.4):
+        v = np.where(np.abs(np.abs(v) - theta) < 1e-3, v + 0.01, v)
+        f = lambda v_, t_: anp.sum(w * soft_threshold_signed(v_, t_))  # noqa: E731
+        gv, gt = grad(f, 0)(v, theta), grad(f, 1)(v, theta)
+        eps = 1e-6
+        fd_v = np.array([(f(v + eps * e, theta) - f(v - eps * e, theta)) / (2 * eps) for e in np.eye(v.size)])
+        np.testing.assert_allclose(gv, fd_v, rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(gt, (f(v, theta + eps) - f(v, theta - eps)) / (2 * eps), rtol=1e-6, atol=1e-8)
+
+
 def test_moreau_identity_l1(rng):
     # the conjugate of ‖·‖₁ is the indicator of the ℓ∞ ball: its prox is the projection
     check_moreau(L1Norm(1.0).prox, lambda v, s: np.clip(v, -1, 1), rng.standard_normal(500) * 2, 0.7)

@@ -45,6 +45,7 @@ from autograd.extend import defvjp, primitive
 
 from sparseimg._validate import check_choice, check_int, check_real
 from sparseimg.learn.sparse_problem import SparseProblem
+from sparseimg.optim.prox import soft_threshold_signed
 from sparseimg.operators.matrix import lipschitz_constant
 
 __all__ = ["MODELS", "Network", "network", "analytic_weight", "n_layers_of", "init_params",
@@ -265,15 +266,6 @@ def convert_params(params: dict, source: Network, target: Network) -> dict:
     return {key: np.array(value, dtype=np.float64) for key, value in out.items()}
 
 
-def _soft(z, theta):
-    """``sign(z) max(|z| − θ, 0)`` for a *learned* θ of any sign (the VJP's mask ``|z| > θ`` matches it).
-
-    Not :func:`sparseimg.optim.prox.soft_threshold`, the prox of ``τ‖·‖₁`` (τ ≥ 0), whose clip form
-    differs for θ < 0, which training may reach; both agree for θ ≥ 0.
-    """
-    return np.sign(z) * np.maximum(np.abs(z) - theta, 0.0)
-
-
 def _layer_forward(net, params, k, x, y):
     """``(z, extra)``: the pre-threshold ``z`` of layer ``k`` and what its VJP needs besides the input."""
     keys = net.keys(k)
@@ -303,7 +295,7 @@ def _run(net, params, y, n_layers, x0):
         inputs.append(x)
         zs.append(z)
         extras.append(extra)
-        x = _soft(z, params[f"theta{k:02d}"])
+        x = soft_threshold_signed(z, params[f"theta{k:02d}"])
     return x, inputs, zs, extras
 
 
@@ -412,7 +404,7 @@ def layer_outputs(net: Network, params: dict, y: np.ndarray, *, n_layers: int | 
     out = []
     for k in range(n_layers):
         z, _ = _layer_forward(net, params, k, x, y)
-        x = _soft(z, params[f"theta{k:02d}"])
+        x = soft_threshold_signed(z, params[f"theta{k:02d}"])
         out.append(x)
     return out
 

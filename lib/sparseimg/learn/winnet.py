@@ -53,6 +53,7 @@ import numpy as np
 
 from sparseimg._validate import check_int
 from sparseimg.learn.nn import conv2d, conv_net, init_conv_net
+from sparseimg.optim.prox import soft_threshold_signed
 
 __all__ = ["DEFAULT_CONFIG", "SIGMA_RANGE", "init_params", "architecture", "forward", "inverse",
            "denoise_details", "denoise_patches", "denoise", "check_sigma", "sample_batch", "loss",
@@ -181,10 +182,6 @@ def inverse(params: dict, coarse, details, cfg: dict | None = None):
 # ------------------------------------------------------------------------------------------------
 # The sparsity-driven denoising network
 # ------------------------------------------------------------------------------------------------
-def _soft(v, theta):
-    return anp.sign(v) * anp.maximum(anp.abs(v) - theta, 0.0)
-
-
 def _softplus(v):
     return anp.logaddexp(0.0, v)
 
@@ -201,7 +198,7 @@ def denoise_details(params: dict, details, sigma, cfg: dict | None = None):
             v = conv2d(v, params[f"L{lev}D{layer}w"])
             a = anp.reshape(params[f"L{lev}D{layer}a"], (1, -1, 1, 1))
             b = anp.reshape(params[f"L{lev}D{layer}b"], (1, -1, 1, 1))
-            v = _soft(v, _softplus(a + b * logs))
+            v = soft_threshold_signed(v, _softplus(a + b * logs))
         out.append(conv2d(v, params[f"L{lev}D{cfg['dn_layers']}w"]) * sig)
     return out
 

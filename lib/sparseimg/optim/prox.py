@@ -20,6 +20,7 @@ from sparseimg._validate import check_real
 __all__ = [
     "soft_threshold",
     "soft_threshold_differentiable",
+    "soft_threshold_signed",
     "hard_threshold",
     "Zero",
     "L1Norm",
@@ -70,6 +71,30 @@ def soft_threshold_differentiable(x, tau):
         ``x``'s shape (broadcast with ``tau``).
     """
     return anp.maximum(x - tau, 0.0) - anp.maximum(-x - tau, 0.0)
+
+
+def soft_threshold_signed(v, theta):
+    """``sign(v) · max(|v| − θ, 0)`` for a threshold θ of *any sign*: the shrinkage of the learned networks.
+
+    A learned threshold may cross zero during training; then this is no longer the prox of ``θ‖·‖₁`` and
+    differs from :func:`soft_threshold` (a negative θ *expands* every entry by ``|θ|``, where the clip form
+    would return ``2v`` inside ``|v| < |θ|``). For θ ≥ 0 the two agree but for the sign of zeros. Written with
+    autograd's numpy, so a network can differentiate through it (LISTA's hand-written VJP differentiates it
+    as the mask ``|v| > θ``); on plain arrays it computes the same operations as numpy.
+
+    Parameters
+    ----------
+    v : ndarray or autograd ArrayBox
+        Real array of any shape.
+    theta : float or ndarray or autograd ArrayBox
+        The threshold, any sign, broadcastable against ``v``.
+
+    Returns
+    -------
+    ndarray or autograd ArrayBox
+        ``v``'s shape (broadcast with ``theta``).
+    """
+    return anp.sign(v) * anp.maximum(anp.abs(v) - theta, 0.0)
 
 
 def hard_threshold(x: np.ndarray, tau: float | np.ndarray) -> np.ndarray:
