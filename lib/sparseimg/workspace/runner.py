@@ -41,12 +41,18 @@ KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "langua
 
 
 def kernel_config():
-    """Configuration of the kernels papermill starts: IPC transport (Unix sockets under Jupyter's runtime
-    folder) where the platform has it, so the kernel listens on no TCP port and does not warn that it runs
-    over TCP without encryption."""
+    """Configuration of the kernels papermill starts: IPC transport where the platform has it, so the kernel
+    listens on no TCP port and does not warn that it runs over TCP without encryption. The sockets are named
+    ``sparseimg-<pid>-<n>`` under Jupyter's runtime folder (jupyter_client's default would put ``kernel-ipc-<n>``
+    in the working directory, the workspace root, where a killed stage left them behind)."""
+    from jupyter_core.paths import jupyter_runtime_dir
     from traitlets.config import Config
 
-    return Config({"KernelManager": {"transport": "ipc"}}) if os.name == "posix" else Config()
+    if os.name != "posix":
+        return Config()
+    runtime = Path(jupyter_runtime_dir())
+    runtime.mkdir(parents=True, exist_ok=True)
+    return Config({"KernelManager": {"transport": "ipc", "ip": str(runtime / f"sparseimg-{os.getpid()}")}})
 
 
 def load_section_params(section: str, params_path="params.yaml", *, root=".") -> dict:
