@@ -19,12 +19,13 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 setup: $(STAMP) $(LAB_SETTINGS)
 
-# The lock is complete (pip freeze --all): no resolver (--no-deps; pip check confirms) and no byte-compiling of
-# every installed file (--no-compile: a module is compiled when first imported): 41 s instead of 67 s here.
+# The lock is complete (pip freeze --all): no resolver (--no-deps; pip check confirms). Byte-compiling stays on:
+# with PYTHONDONTWRITEBYTECODE set (this machine sets it) a --no-compile install recompiles every module in every
+# process, which made a fresh-clone `make test` 80 s slower.
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (found " + sys.version.split()[0] + ")")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-compile -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock
 	$(BIN)/python -m pip check --disable-pip-version-check
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
