@@ -393,7 +393,7 @@ def stored_table(block: dict, metrics_path=None) -> dict | None:
     block : dict
         The validated ``unfolding`` block.
     metrics_path : path, optional
-        Default: the workspace's ``reports/metrics/unfolding.json`` (the workspace found as for the models).
+        Default: the workspace's ``reports/metrics/unfolding.json`` (:func:`sparseimg.learn.paths.workspace_dir`).
 
     Returns
     -------
@@ -402,10 +402,10 @@ def stored_table(block: dict, metrics_path=None) -> dict | None:
     """
     import json
 
-    from sparseimg.learn.paths import model_path
+    from sparseimg.learn.paths import workspace_dir
 
     path = Path(metrics_path) if metrics_path is not None else (
-        model_path("lifting").parents[1] / "reports" / "metrics" / "unfolding.json")
+        workspace_dir() / "reports" / "metrics" / "unfolding.json")
     if not path.is_file():
         return None
     lifting = json.loads(path.read_text()).get("lifting", {})

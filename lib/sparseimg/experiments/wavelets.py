@@ -27,6 +27,7 @@ import numpy as np
 from sparseimg._validate import check_array, check_choice, check_int, check_real
 from sparseimg.operators.lifting import dwt2, get_wavelet, idwt2, subbands
 from sparseimg.restoration import shrinkage
+from sparseimg.restoration.denoisers import bm3d_denoise
 from sparseimg.optim.tv import tv_prox
 from sparseimg.experiments import Registry, Result
 
@@ -160,14 +161,7 @@ def _skimage_tv(noisy, sigma, p):
 
 
 def _bm3d(noisy, sigma, p):
-    import bm3d
-
-    check_choice("bm3d_stages", p.bm3d_stages, ("all", "hard"))
-    stage = bm3d.BM3DStages.ALL_STAGES if p.bm3d_stages == "all" else bm3d.BM3DStages.HARD_THRESHOLDING
-    profile = bm3d.BM3DProfile()
-    profile.num_threads = 1  # the library's threads aggregate in a racy order: two runs could differ by ~1e-7
-    return np.asarray(bm3d.bm3d(np.asarray(noisy, dtype=np.float64), float(sigma), profile=profile, stage_arg=stage),
-                      dtype=np.float64)
+    return bm3d_denoise(noisy, sigma, stages=p.bm3d_stages)
 
 
 def _method(denoise):
@@ -276,8 +270,7 @@ def stored_runs(metrics_path=None) -> dict:
     Parameters
     ----------
     metrics_path : path, optional
-        Default: the workspace's ``reports/metrics/wavelets.json`` (the workspace found as for the models,
-        :func:`sparseimg.learn.paths.model_path`).
+        Default: the workspace's ``reports/metrics/wavelets.json`` (:func:`sparseimg.learn.paths.workspace_dir`).
 
     Returns
     -------
@@ -287,10 +280,9 @@ def stored_runs(metrics_path=None) -> dict:
     import json
     from pathlib import Path
 
-    from sparseimg.learn.paths import model_path
+    from sparseimg.learn.paths import workspace_dir
 
-    path = Path(metrics_path) if metrics_path is not None else (
-        model_path("lifting").parents[1] / "reports" / "metrics" / "wavelets.json")
+    path = Path(metrics_path) if metrics_path is not None else workspace_dir() / "reports" / "metrics" / "wavelets.json"
     if not path.is_file():
         return {}
     return dict(json.loads(path.read_text()).get("denoising_runs", {}))

@@ -117,12 +117,9 @@ def denoise(image, sigma: float | None = None, *, method: str = "wavelet") -> np
 
         return tv_prox(x, TV_FACTOR * sigma, n_iter=50)
     if method == "bm3d":
-        import bm3d
+        from sparseimg.restoration.denoisers import bm3d_denoise
 
-        profile = bm3d.BM3DProfile()
-        profile.num_threads = 1  # the package's threads aggregate in a racy order: repeated calls could differ
-        return np.asarray(bm3d.bm3d(x, sigma, profile=profile, stage_arg=bm3d.BM3DStages.ALL_STAGES),
-                          dtype=np.float64)
+        return bm3d_denoise(x, sigma)
     from sparseimg.learn import winnet
 
     return np.asarray(winnet.load()(x, sigma), dtype=np.float64)

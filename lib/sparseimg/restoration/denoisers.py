@@ -20,7 +20,36 @@ from sparseimg._validate import check_choice, check_real
 from sparseimg.images import from_opponent, to_opponent
 from sparseimg.operators.dct import block_transform, check_frame, frame_layout
 
-__all__ = ["shifted_dct_threshold", "DenoiserProx"]
+__all__ = ["shifted_dct_threshold", "bm3d_denoise", "DenoiserProx"]
+
+
+def bm3d_denoise(x: np.ndarray, sigma: float, *, stages: str = "all") -> np.ndarray:
+    """BM3D (the ``bm3d`` package, a peer: non-commercial licence) of a 2-D image with white noise ``sigma``.
+
+    Run on one thread: the package's threads aggregate in a racy order, so two calls with several threads
+    could differ by about 1e-7; with one, every call gives the same bits.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n0, n1)
+        The noisy image (computed in float64).
+    sigma : float
+        Noise standard deviation in ``x``'s units.
+    stages : {"all", "hard"}, optional
+        Both stages (hard thresholding, then Wiener filtering; default) or the first only (half the time).
+
+    Returns
+    -------
+    ndarray, shape (n0, n1), float64
+    """
+    import bm3d
+
+    check_choice("bm3d_stages", stages, ("all", "hard"))
+    stage = bm3d.BM3DStages.ALL_STAGES if stages == "all" else bm3d.BM3DStages.HARD_THRESHOLDING
+    profile = bm3d.BM3DProfile()
+    profile.num_threads = 1
+    return np.asarray(bm3d.bm3d(np.asarray(x, dtype=np.float64), float(sigma), profile=profile, stage_arg=stage),
+                      dtype=np.float64)
 
 
 def shifted_dct_threshold(x: np.ndarray, threshold: float, *, block: int = 8, stride: int = 2,
