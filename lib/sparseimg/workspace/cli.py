@@ -81,7 +81,9 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "deps":
             return _deps(args.root, check=args.check)
         elif args.command == "train":
+            from sparseimg.workspace.heap import keep_freed_memory
             from sparseimg.workspace.train import train_model
+            keep_freed_memory()  # the section kernels' heap policy (sparseimg.workspace.heap): the same weights
             path = train_model(args.model, args.params, quick=args.quick, models_dir=args.models_dir,
                                reports_dir=args.reports)
             print(f"{args.model}: weights written to {path}")

@@ -22,18 +22,20 @@ import json
 import os
 import shutil
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
 
 from sparseimg.learn.paths import REQUIRE_MODELS_ENV
+from sparseimg.workspace.heap import heap_environment
 from sparseimg.workspace.params import COMMON_SCHEMA, read_params_file
 from sparseimg.schema import ParamError, validate_block
 from sparseimg.workspace.provenance import run_record, utc_now
 from sparseimg.workspace.sections import SECTIONS, HeadlineError, get_section
 
 __all__ = ["load_section_params", "notebook_code", "strip_notebook", "run_section", "publish",
-           "write_headline", "HeadlineError", "KERNELSPEC", "kernel_config"]
+           "write_headline", "HeadlineError", "KERNELSPEC", "kernel_config", "kernel_environment"]
 
 #: The project kernel as JupyterLab names it once started (a stored notebook with another display name is
 #: marked modified on opening): the venv's ``python3`` kernelspec.
@@ -53,6 +55,28 @@ def kernel_config():
     runtime = Path(jupyter_runtime_dir())
     runtime.mkdir(parents=True, exist_ok=True)
     return Config({"KernelManager": {"transport": "ipc", "ip": str(runtime / f"sparseimg-{os.getpid()}")}})
+
+
+def kernel_environment(sec) -> dict[str, str]:
+    """What a section's kernel gets in its environment: the training stages own ``models/`` (a notebook run by
+    the pipeline never trains a model again: a mismatch fails the stage with one line), and the heap policy of
+    :mod:`sparseimg.workspace.heap` unless the section opts out (``keep_freed_memory``)."""
+    return {REQUIRE_MODELS_ENV: "1", **(heap_environment() if sec.keep_freed_memory else {})}
+
+
+@contextmanager
+def _environment(values: dict[str, str]):
+    """``os.environ`` updated with ``values`` inside the block, restored after it."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def load_section_params(section: str, params_path="params.yaml", *, root=".") -> dict:
@@ -150,19 +174,10 @@ def run_section(section: str, params_path="params.yaml", *, root=".", reports="r
     out_nb.parent.mkdir(parents=True)
     parameters = {**params, "output_dir": str(staging), "notebook": sec.notebook}
     started, t0 = utc_now(), time.perf_counter()
-    # the kernel inherits the environment: the training stages own models/, a notebook run by the
-    # pipeline never trains a model again (a mismatch fails the stage with one line)
-    saved = os.environ.get(REQUIRE_MODELS_ENV)
-    os.environ[REQUIRE_MODELS_ENV] = "1"
-    try:
+    with _environment(kernel_environment(sec)):  # the kernel inherits it
         pm.execute_notebook(nb, str(out_nb), parameters=parameters, kernel_name=KERNELSPEC["name"],
                             cwd=str(root), log_output=log_output, progress_bar=progress_bar,
                             config=kernel_config())
-    finally:
-        if saved is None:
-            os.environ.pop(REQUIRE_MODELS_ENV)
-        else:
-            os.environ[REQUIRE_MODELS_ENV] = saved
     write_headline(staging, section)
     _write_json(staging / "runs" / f"{section}.json", run_record(section, started, time.perf_counter() - t0))
     publish(staging, reports, section)

@@ -14,7 +14,9 @@ Each section module defines
 - ``HEADLINE`` (optional): ``{headline_key: {"path": path, "label": name, "unit": unit}}`` (or the bare
   path), a path being a tuple of keys into the section's metrics JSON. A path element may also be a
   function ``node -> key`` (for example "the middle proportion"), named by its ``__name__`` in
-  messages. The label and unit (``""``: none) name the number in the report: one place per section.
+  messages. The label and unit (``""``: none) name the number in the report: one place per section;
+- ``KEEP_FREED_MEMORY`` (optional, default True): False keeps glibc's own heap policy in the section's
+  kernel instead of :mod:`sparseimg.workspace.heap`'s (a section that reports resident memory).
 
 Adding a section is adding a module and one line to ``_MODULES``.
 """
@@ -83,6 +85,8 @@ class Section:
     headline_labels: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: the ``params.yaml`` block read (``""``: the section's name)
     block: str = ""
+    #: the kernel keeps freed memory for reuse (:mod:`sparseimg.workspace.heap`)
+    keep_freed_memory: bool = True
 
     @property
     def params_block(self) -> str:
@@ -116,7 +120,8 @@ def _load(name: str) -> Section:
               for k, v in declared.items()}
     return Section(name=name, notebook=mod.NOTEBOOK, schema=mod.SCHEMA, title=mod.TITLE,
                    rules=tuple(getattr(mod, "RULES", ())), headline=paths, headline_labels=labels,
-                   module=mod.__name__, block=getattr(mod, "BLOCK", ""))
+                   module=mod.__name__, block=getattr(mod, "BLOCK", ""),
+                   keep_freed_memory=bool(getattr(mod, "KEEP_FREED_MEMORY", True)))
 
 
 SECTIONS: dict[str, Section] = {name: _load(name) for name in _MODULES}

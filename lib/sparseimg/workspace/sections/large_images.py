@@ -7,6 +7,9 @@ from sparseimg.schema import Choice, Float, Int, ListOf, ParamError
 
 TITLE = "1b. Sparse coding of large images, tiled on Dask"
 NOTEBOOK = "notebooks/01b_large_images.ipynb"
+#: glibc's default heap in this kernel and its Dask workers: the section reports peak resident memory, which
+#: memory kept for reuse (:mod:`sparseimg.workspace.heap`) would inflate
+KEEP_FREED_MEMORY = False
 
 SCHEMA = {
     "size": Int(64, 8192, quick=256, help="side of the image solved both tiled and globally (both must fit)"),
