@@ -121,3 +121,53 @@ def test_conv2d_float32_central_differences():
         e[idx] = h
         fd = (f(x, w + e) - f(x, w - e)) / (2 * h)
         assert abs(fd - gw[idx]) <= 1e-3 * max(1.0, abs(fd))
+
+
+@pytest.mark.parametrize("shape, out_channels, kernel, dtype", [
+    ((2, 3, 70, 90), 5, 3, np.float64),   # several blocks per image and a remainder (length 6,369)
+    ((4, 24, 40, 40), 24, 3, np.float32),  # WINNet's hidden layers, one block per image
+    ((1, 1, 130, 64), 16, 5, np.float64),  # one input channel, a 5 x 5 kernel with two blocks
+    ((3, 16, 9, 7), 1, 3, np.float32),     # one output channel, tiny images
+])
+def test_conv2d_test_time_blocks_agree_with_the_training_layout(monkeypatch, shape, out_channels, kernel, dtype):
+    import sparseimg.learn.nn as nn
+
+    monkeypatch.setattr(nn, "COLUMNS", 2048)  # several blocks on small test images
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal(shape).astype(dtype)
+    w = rng.standard_normal((out_channels, shape[1], kernel, kernel)).astype(dtype)
+    plain = conv2d(x, w, (1, kernel - 1))
+    with nn.test_time():
+        blocked = conv2d(x, w, (1, kernel - 1))
+        assert nn._blocked[0]
+    assert not nn._blocked[0]
+    assert blocked.dtype == plain.dtype and blocked.shape == plain.shape
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(blocked, plain, rtol=tol, atol=tol * np.abs(plain).max())
+    np.testing.assert_allclose(blocked, conv2d_reference(x, w, (1, kernel - 1)), rtol=10 * tol,
+                               atol=10 * tol * np.abs(plain).max())
+
+
+def test_test_time_is_left_on_error():
+    import sparseimg.learn.nn as nn
+
+    with pytest.raises(RuntimeError), nn.test_time():
+        raise RuntimeError
+    assert not nn._blocked[0]
+
+
+def test_denoisers_evaluate_at_test_time(monkeypatch):
+    """WINNet's and the learned lifting's ``denoise`` run their convolutions in the blocked layout."""
+    import sparseimg.learn.nn as nn
+    from sparseimg.learn import learned_lifting, winnet
+
+    seen = []
+    real = nn._blocked_product
+    monkeypatch.setattr(nn, "_blocked_product", lambda *a: (seen.append(a[0].shape), real(*a))[1])
+    rng = np.random.default_rng(0)
+    cfg = {"levels": 1, "extra": 0, "steps": 1, "pu_hidden": 2, "dn_channels": 3, "dn_layers": 1}
+    winnet.denoise(rng.random((12, 12)), 0.1, winnet.init_params(cfg), pad=0)
+    assert seen
+    seen.clear()
+    learned_lifting.denoise(rng.random((16, 16)), 0.1, learned_lifting.init_params({"levels": 1}), pad=0, shifts=1)
+    assert seen

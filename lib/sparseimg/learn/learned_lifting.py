@@ -53,7 +53,7 @@ import autograd.numpy as anp
 import numpy as np
 
 from sparseimg._validate import check_int, check_real
-from sparseimg.learn.nn import conv2d, conv_net, init_conv_net
+from sparseimg.learn.nn import conv2d, conv_net, init_conv_net, test_time
 from sparseimg.operators.lifting import ALPHA, BETA, DELTA, GAMMA, ZETA
 
 __all__ = ["TRAINING_IMAGES", "DEFAULT_CONFIG", "init_params", "forward", "inverse", "denoise_bands",
@@ -414,7 +414,8 @@ def denoise(noisy, sigma, params: dict, *, shifts: int = 2, pad: int = 16, pilot
     for i in range(shifts):
         for j in range(shifts):
             roll = lambda a: np.roll(a, (i, j), axis=(0, 1))[None, None]  # noqa: E731
-            out = denoise_patches(params, roll(xp), np.array([sigma]), None if pp is None else roll(pp))
+            with test_time():
+                out = denoise_patches(params, roll(xp), np.array([sigma]), None if pp is None else roll(pp))
             acc += np.roll(np.asarray(out)[0, 0], (-i, -j), axis=(0, 1))
     return acc[pad:pad + n0, pad:pad + n1] / shifts ** 2
 

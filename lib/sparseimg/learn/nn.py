@@ -9,6 +9,11 @@
   Periodic boundaries suit the lifting transform of :mod:`sparseimg.learn.learned_lifting`, which is
   periodic, and make the adjoint exact (no border terms).
 - :func:`conv_net` / :func:`init_conv_net` — a stack of such convolutions with ReLUs between them.
+- :func:`test_time` — a context inside which :func:`conv2d` stacks the taps of ``COLUMNS`` output pixels
+  at a time (the stack stays in cache; one matrix product per block) instead of the whole batch's: about
+  twice as fast on the denoisers' images (WINNet's 24-channel layers on 4 × 160²: 60 → 33 ms), equal up
+  to rounding. The denoisers' test-time entry points use it; training keeps the one-product layout, whose
+  rounding the committed weights were trained with.
 
 Float64 by default; when both the input and the kernel are float32 the whole computation (and its
 VJPs) stays in float32 (about twice as fast: the training of :mod:`sparseimg.learn.winnet` uses it).
@@ -18,11 +23,17 @@ Deterministic; the primitive is checked against finite differences in ``tests/te
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import autograd.numpy as anp
 import numpy as np
 from autograd.extend import defvjp, primitive
 
-__all__ = ["conv2d", "conv2d_reference", "conv_net", "init_conv_net", "count_params"]
+__all__ = ["conv2d", "conv2d_reference", "conv_net", "init_conv_net", "count_params", "test_time", "COLUMNS"]
+
+#: Output pixels per block under :func:`test_time` (2,048–8,192 measured alike; 16,384 slower: out of cache).
+COLUMNS = 4096
+_blocked = [False]  # inside test_time()
 
 
 def _origin(w_shape, origin):
@@ -85,11 +96,43 @@ def conv2d(x, w, origin=None):
             for b in range(kw):
                 start = a * wp + b
                 out[:, :, :length] += w[0, 0, a, b] * flat[:, :, start:start + length]
-    else:  # taps stacked channel-first (contiguous), one matrix product per image
+    elif _blocked[0]:
+        _blocked_product(flat, w.transpose(0, 2, 3, 1).reshape(o, -1), kh, kw, wp, length, out)
+    else:  # taps stacked channel-first (contiguous), one matrix product for the batch
         taps = _stack_taps(flat, kh, kw, wp, length)
         prod = w.transpose(0, 2, 3, 1).reshape(o, -1) @ taps
         out[:, :, :length] = prod.reshape(o, n, length).transpose(1, 0, 2)
     return np.ascontiguousarray(out.reshape(n, o, h, wp)[:, :, :, :wd])
+
+
+def _blocked_product(flat, wmat, kh, kw, wp, length, out):
+    """``out[:, :, :length]`` of :func:`conv2d` by blocks of :data:`COLUMNS` output pixels of one image: the
+    block's tap stack (``kh·kw·C × COLUMNS``, in one reused buffer) times the kernel matrix ``wmat``."""
+    n, c, _ = flat.shape
+    rows = kh * kw * c
+    buf = np.empty(rows * COLUMNS, dtype=flat.dtype)
+    for i in range(n):
+        src = flat[i]
+        for s0 in range(0, length, COLUMNS):
+            m = min(COLUMNS, length - s0)
+            taps = buf[:rows * m].reshape(kh * kw, c, m)
+            for a in range(kh):
+                for b in range(kw):
+                    start = a * wp + b + s0
+                    taps[a * kw + b] = src[:, start:start + m]
+            out[i, :, s0:s0 + m] = wmat @ taps.reshape(rows, m)
+
+
+@contextmanager
+def test_time():
+    """Inside the block, :func:`conv2d` computes by blocks of :data:`COLUMNS` output pixels (faster, equal up to
+    rounding: see the module's notes). For evaluation only: training keeps the one-product layout."""
+    saved = _blocked[0]
+    _blocked[0] = True
+    try:
+        yield
+    finally:
+        _blocked[0] = saved
 
 
 def _flipped(w, origin):

@@ -52,7 +52,7 @@ import autograd.numpy as anp
 import numpy as np
 
 from sparseimg._validate import check_int
-from sparseimg.learn.nn import conv2d, conv_net, init_conv_net
+from sparseimg.learn.nn import conv2d, conv_net, init_conv_net, test_time
 from sparseimg.optim.prox import soft_threshold_signed
 
 __all__ = ["DEFAULT_CONFIG", "SIGMA_RANGE", "init_params", "architecture", "forward", "inverse",
@@ -266,7 +266,8 @@ def denoise(noisy, sigma, params: dict, *, shifts: int = 2, pad: int = 16, estim
     widths = ((pad, pad + (-(n0 + 2 * pad)) % m), (pad, pad + (-(n1 + 2 * pad)) % m))
     xp = np.pad(x, widths, mode="symmetric").astype(np.float32)
     batch = np.stack([np.roll(xp, (i, j), axis=(0, 1)) for i in range(shifts) for j in range(shifts)])[:, None]
-    out = np.asarray(denoise_patches(params, batch, np.full(len(batch), sigma, dtype=np.float32), cfg))
+    with test_time():
+        out = np.asarray(denoise_patches(params, batch, np.full(len(batch), sigma, dtype=np.float32), cfg))
     acc = np.zeros(xp.shape)
     for k, (i, j) in enumerate((i, j) for i in range(shifts) for j in range(shifts)):
         acc += np.roll(out[k, 0].astype(np.float64), (-i, -j), axis=(0, 1))
