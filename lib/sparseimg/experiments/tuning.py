@@ -169,7 +169,7 @@ def tune_on_reference(solve: Callable, grid, reference: np.ndarray, *, max_exten
 
 
 def tune_each(run: Callable, problems: dict, grids: dict, *, max_extend: int = 6, workers: int = 1,
-              desc: str | None = None, progress: bool = False) -> tuple[dict, dict]:
+              desc: str | None = None, progress: bool = False, known: dict | None = None) -> tuple[dict, dict]:
     """:func:`tune_on_reference` for every (problem, method) pair.
 
     The pairs are independent and run in ``workers`` forked processes (:func:`sparseimg._parallel.process_map`;
@@ -192,6 +192,9 @@ def tune_each(run: Callable, problems: dict, grids: dict, *, max_extend: int = 6
         Progress-bar label.
     progress : bool, optional
         A progress bar on stderr.
+    known : dict, optional
+        ``{(problem, method): Tuned.as_dict() record}``: pairs another stage tuned by the same computation (the
+        caller matched them by content), taken as they are instead of run.
 
     Returns
     -------
@@ -200,11 +203,15 @@ def tune_each(run: Callable, problems: dict, grids: dict, *, max_extend: int = 6
     records : dict
         ``{problem: {method: Tuned.as_dict()}}``, for the section's metrics.
     """
+    known = known or {}
     pairs = [(name, method) for name in problems for method in grids]
-    results = process_map(_tune_pair, [(run, method, problems[name], grids[method], max_extend) for name, method in pairs],
+    todo = [pair for pair in pairs if pair not in known]
+    results = process_map(_tune_pair, [(run, method, problems[name], grids[method], max_extend) for name, method in todo],
                           workers, desc=desc, progress=progress)
+    done = {**{pair: Tuned(**known[pair]) for pair in pairs if pair in known}, **dict(zip(todo, results))}
     values, records = {}, {}
-    for (name, method), tuned in zip(pairs, results):
+    for name, method in pairs:
+        tuned = done[(name, method)]
         values.setdefault(name, {})[method] = float(tuned.value)
         records.setdefault(name, {})[method] = tuned.as_dict()
     return values, records

@@ -37,7 +37,7 @@ from sparseimg.experiments.tuning import grid_middle, tune_each
 __all__ = ["SCHEMA", "TRAIN_KEYS", "TABLE_KEYS", "table_settings", "stored_table", "check_block", "model_config",
            "train", "make_denoiser", "seed_of",
            "PEERS", "ESTIMATORS", "denoising_table", "headline", "noise_estimate_table", "deblur_problems", "PNP_METHODS",
-           "PNP", "PnPSettings", "run_pnp", "tune_pnp", "guard_schema", "guarded"]
+           "PNP", "PnPSettings", "run_pnp", "tune_pnp", "pnp_runs", "guard_schema", "guarded"]
 
 REPORTED = ("camera", "astronaut", "moon", "coins")
 
@@ -597,24 +597,43 @@ def _learned_denoise(model, shifts, pilot_shifts, x, sigma):
     return ll.denoise(x, sigma, model, shifts=shifts, pilot_shifts=pilot_shifts)
 
 
+def _pnp_peer_settings(p: PnPSettings) -> wv.DenoiseSettings:
+    return wv.DenoiseSettings(shifts=p.peer_shifts)
+
+
 def _pnp_denoiser(key: str, p: PnPSettings):
     if key.endswith("learned"):
         if p.model is None:
             raise ValueError(f"method {key!r} needs the learned model: settings.model is None")
         den = _learned(p.model, p.shifts, p.pilot_shifts)
         return lambda x, sigma: den(x, float(np.clip(sigma, 1.0 / 255, 100.0 / 255)))
-    return wv.denoiser("bayesshrink_ti", wv.DenoiseSettings(shifts=p.peer_shifts))
+    return wv.denoiser("bayesshrink_ti", _pnp_peer_settings(p))
+
+
+def _pnp_plan(key: str, p: PnPSettings) -> tuple[str, dict]:
+    """The kind of :func:`~sparseimg.experiments.wavelet_deblurring.plug_and_play` a method runs and its other
+    keywords (Algorithm 1: part 1's schedule or the guarded one, at most 30 iterations)."""
+    if key.startswith("hqs"):
+        return "hqs", {"hqs_iter": p.hqs_iter}
+    schedule = p.guard if key.startswith("guard") else {"start_factor": 10.0, "denoise_factor": 2.0}
+    return "algorithm1", {"estimator": _estimator(p.estimator), "max_iter": 30, **schedule}
 
 
 def _pnp_method(key: str):
     def run(problem, p: PnPSettings) -> Result:
-        lam, den = wvd.method_lam(p.weights, key), _pnp_denoiser(key, p)
-        if key.startswith("hqs"):
-            return wvd.plug_and_play("hqs", problem, den, lam, hqs_iter=p.hqs_iter, monitor=p.monitor)
-        schedule = p.guard if key.startswith("guard") else {"start_factor": 10.0, "denoise_factor": 2.0}
-        return wvd.plug_and_play("algorithm1", problem, den, lam, estimator=_estimator(p.estimator), max_iter=30,
+        kind, schedule = _pnp_plan(key, p)
+        return wvd.plug_and_play(kind, problem, _pnp_denoiser(key, p), wvd.method_lam(p.weights, key),
                                  monitor=p.monitor, **schedule)
     return run
+
+
+def _content_key(key: str, p: PnPSettings, problem, **what) -> str | None:
+    """Section 3's content key of a wavelet method's computation (:func:`~sparseimg.experiments.wavelet_deblurring.
+    pnp_key`); None for the learned denoiser's, which section 3 does not run."""
+    if key.endswith("learned"):
+        return None
+    kind, schedule = _pnp_plan(key, p)
+    return wvd.pnp_key(kind, "bayesshrink_ti", _pnp_peer_settings(p), schedule, problem, **what)
 
 
 #: The plug-and-play deblurrers: ``key -> method(Observation, PnPSettings) -> Result`` (Algorithm 1 with
@@ -657,10 +676,11 @@ def _estimate(weights: dict, block: dict, method: str, problem, lam: float) -> n
     return run_pnp(method, problem, lam, weights, block).estimate
 
 
-def tune_pnp(weights: dict, block: dict) -> tuple[dict, dict]:
+def tune_pnp(weights: dict, block: dict, known: dict | None = None) -> tuple[dict, dict]:
     """λ of each method of :data:`PNP_METHODS` on each tuning problem, each grid grown past an edge choice.
 
-    :func:`sparseimg.experiments.tuning.tune_each`, the pairs in ``lift_workers`` processes.
+    :func:`sparseimg.experiments.tuning.tune_each`, the pairs in ``lift_workers`` processes; a wavelet method's
+    tuning that section 3 recorded (``known``, by content key) is taken, not run again.
 
     Parameters
     ----------
@@ -668,6 +688,8 @@ def tune_pnp(weights: dict, block: dict) -> tuple[dict, dict]:
         Trained weights of the learned denoiser.
     block : dict
         The validated ``unfolding`` block.
+    known : dict, optional
+        Section 3's ``pnp_runs`` (:func:`sparseimg.experiments.wavelets.stored_runs` with ``record="pnp_runs"``).
 
     Returns
     -------
@@ -677,5 +699,52 @@ def tune_pnp(weights: dict, block: dict) -> tuple[dict, dict]:
         ``{problem: {method: tuning record}}``.
     """
     grids = {m: block[g] for m, g in _PNP_GRIDS.items()}
-    return tune_each(partial(_estimate, weights, block), deblur_problems(block, tuning=True), grids,
-                     max_extend=block["lift_lam_extend"], workers=block["lift_workers"])
+    problems = deblur_problems(block, tuning=True)
+    p, found = PnPSettings._of(block, weights), {}
+    for name, problem in problems.items():
+        for m, grid in grids.items():
+            key = _content_key(m, p, problem, grid=list(grid), max_extend=block["lift_lam_extend"])
+            if key is not None and key in (known or {}):
+                found[(name, m)] = known[key]
+    return tune_each(partial(_estimate, weights, block), problems, grids, max_extend=block["lift_lam_extend"],
+                     workers=block["lift_workers"], known=found)
+
+
+def pnp_runs(weights: dict, block: dict, lams: dict, known: dict | None = None) -> dict:
+    """Every method of :data:`PNP_METHODS` on part 1's two problems at its tuned λ, each iterate scored.
+
+    A wavelet method's run that section 3 recorded (``known``, by content key: the same denoiser, schedule,
+    problem and λ) is taken from there (its time is in section 3's ``deblurring`` table: metrics hold no timings).
+
+    Parameters
+    ----------
+    weights : dict
+        Trained weights of the learned denoiser.
+    block : dict
+        The validated ``unfolding`` block.
+    lams : dict
+        ``{problem: {method: λ}}`` (:func:`tune_pnp`).
+    known : dict, optional
+        Section 3's ``pnp_runs`` (:func:`sparseimg.experiments.wavelets.stored_runs` with ``record="pnp_runs"``).
+
+    Returns
+    -------
+    dict
+        ``{problem: {method: {"psnr", "curve", "iterations", "lam", "seconds", "reused"}}}``: ``curve`` the PSNR
+        (dB) per iterate, index 0 the start; ``reused`` True for a run taken from section 3 (``seconds`` None).
+    """
+    p, out = PnPSettings._of(block, weights), {}
+    for pname, problem in deblur_problems(block).items():
+        for m in PNP_METHODS:
+            lam = float(lams[pname][m])
+            key = _content_key(m, p, problem, lam=lam)
+            if key is not None and key in (known or {}):
+                r = known[key]
+                rec = {"psnr": r["psnr"], "curve": list(r["curve"]), "iterations": r["iterations"],
+                       "seconds": None, "reused": True}
+            else:
+                run = run_pnp(m, problem, lam, weights, block, reference=problem.truth)
+                rec = {"psnr": psnr(problem.truth, run.estimate, data_range=1.0), "curve": list(run.history.psnr),
+                       "iterations": run.details["iterations"], "seconds": run.history.time[-1], "reused": False}
+            out.setdefault(pname, {})[m] = {**rec, "lam": lam}
+    return out

@@ -37,7 +37,8 @@ from sparseimg.experiments.deblurring import DeblurProblem, Observation, PSNRMon
 from sparseimg.experiments.tuning import grid_middle, tune_each
 from sparseimg.experiments.wavelets import DenoiseSettings, add_noise, denoiser
 
-__all__ = ["DeblurSettings", "DEBLURRERS", "example_observation", "method_lam", "plug_and_play", "LAMBDA_GRIDS", "SHARED_LAMBDA", "DeblurResult", "run_deblurrer", "run_all",
+__all__ = ["DeblurSettings", "DEBLURRERS", "example_observation", "method_lam", "plug_and_play", "PNP_PARTS",
+           "pnp_schedule", "pnp_key", "pnp_records", "LAMBDA_GRIDS", "SHARED_LAMBDA", "DeblurResult", "run_deblurrer", "run_all",
            "tune_deblurrers", "gaussian_blur_problem", "SECTION2", "section2_problem"]
 
 
@@ -283,19 +284,140 @@ def _tv_fista(problem: Observation, p: DeblurSettings) -> Result:
     return Result(x, h, {"lam": lam, "iterations": h.n_iter})
 
 
-def _pnp(key, denoiser_key):
+def pnp_schedule(kind: str, p: DeblurSettings) -> dict:
+    """The keywords of :func:`plug_and_play` (besides the denoiser and λ) this section's ``kind`` runs take.
+
+    Parameters
+    ----------
+    kind : {"algorithm1", "hqs"}
+    p : DeblurSettings
+
+    Returns
+    -------
+    dict
+        Algorithm 1: the estimator β(·) (the MAD of HH₁), start and denoiser factors, iteration cap; HQS: its
+        iterations and first denoiser level.
+    """
+    if kind == "hqs":
+        return {"hqs_iter": p.hqs_iter, "hqs_sigma_start": p.hqs_sigma_start}
+    return {"estimator": shrinkage.estimate_sigma, "start_factor": p.pnp_start_factor,
+            "denoise_factor": p.pnp_denoise_factor, "max_iter": p.pnp_max_iter}
+
+
+def _plug(key):
+    kind, denoiser_key = PNP_PARTS[key]
+
     def run(problem: Observation, p: DeblurSettings) -> Result:
-        return plug_and_play("algorithm1", problem, denoiser(denoiser_key, p.denoise), _lam(key, p),
-                             estimator=shrinkage.estimate_sigma, start_factor=p.pnp_start_factor,
-                             denoise_factor=p.pnp_denoise_factor, max_iter=p.pnp_max_iter, monitor=p.monitor)
+        return plug_and_play(kind, problem, denoiser(denoiser_key, p.denoise), _lam(key, p),
+                             **pnp_schedule(kind, p), monitor=p.monitor)
     return run
 
 
-def _hqs(key, denoiser_key):
-    def run(problem: Observation, p: DeblurSettings) -> Result:
-        return plug_and_play("hqs", problem, denoiser(denoiser_key, p.denoise), _lam(key, p), hqs_iter=p.hqs_iter,
-                             hqs_sigma_start=p.hqs_sigma_start, monitor=p.monitor)
-    return run
+#: The plug-and-play deblurrers: ``key -> (kind of plug_and_play, key of wavelets.DENOISERS)``.
+PNP_PARTS = {"pnp_wavelet": ("algorithm1", "bayesshrink_ti"), "pnp_tv": ("algorithm1", "tv"),
+             "pnp_bm3d": ("algorithm1", "bm3d"), "hqs_wavelet": ("hqs", "bayesshrink_ti"), "hqs_tv": ("hqs", "tv"),
+             "hqs_bm3d": ("hqs", "bm3d")}
+
+
+#: The keywords of :func:`plug_and_play` that shape each kind of run (the content of :func:`pnp_key`'s schedule).
+_SCHEDULE_KEYS = {"algorithm1": ("estimator", "start_factor", "denoise_factor", "max_iter", "max_fall"),
+                  "hqs": ("hqs_iter", "hqs_sigma_start")}
+
+
+def pnp_key(kind: str, denoiser_key: str, denoise: DenoiseSettings, schedule: dict, problem: DeblurProblem,
+            **what) -> str:
+    """A content key of one plug-and-play computation on a problem: a run at a λ, or a λ tuning on a grid.
+
+    Two computations with the same key give the same numbers, so a stage that meets a key section 3 recorded
+    (``pnp_runs`` in its metrics: :func:`pnp_records`, read by :func:`sparseimg.experiments.wavelets.stored_runs`)
+    takes the record instead of computing it again (section 3b's wavelet plug-and-play peers).
+
+    Parameters
+    ----------
+    kind : {"algorithm1", "hqs"}
+    denoiser_key : str
+        A key of :data:`sparseimg.experiments.wavelets.DENOISERS`.
+    denoise : DenoiseSettings
+        Its settings (only the fields it reads, :data:`sparseimg.experiments.wavelets.READS`, enter).
+    schedule : dict
+        The other keywords of :func:`plug_and_play` (a function enters by its qualified name).
+    problem : DeblurProblem
+        Its truth, PSF, observation, noise level, boundary and operator type enter.
+    **what
+        JSON-able: ``lam=λ`` for a run, ``grid=[…], max_extend=n`` for a tuning.
+
+    Returns
+    -------
+    str
+        32 hexadecimal digits.
+    """
+    import hashlib
+    import inspect
+    import json
+    import numbers
+
+    from sparseimg.experiments.wavelets import READS
+
+    if kind not in _SCHEDULE_KEYS:
+        raise ValueError(f"kind={kind!r} is not allowed: expected one of {sorted(_SCHEDULE_KEYS)}")
+    allowed = _SCHEDULE_KEYS[kind]
+    if set(schedule) - set(allowed):
+        raise ValueError(f"schedule={sorted(schedule)} is not allowed for kind={kind!r}: expected keys among {allowed}")
+    defaults = inspect.signature(plug_and_play).parameters  # a keyword left out is the default the run gets
+
+    def name(v):  # a function by its qualified name, every real number as a float
+        if callable(v):
+            return f"{v.__module__}.{v.__qualname__}"
+        return float(v) if isinstance(v, numbers.Real) and not isinstance(v, bool) else v
+
+    fields = {"kind": kind, "denoiser": denoiser_key, **{f: getattr(denoise, f) for f in READS[denoiser_key]},
+              "schedule": {k: name(schedule.get(k, defaults[k].default)) for k in allowed},
+              "operator": type(problem.operator).__name__,
+              "boundary": problem.boundary, "noise_std": float(problem.noise_std), **what}
+    h = hashlib.sha256(json.dumps(fields, sort_keys=True).encode())
+    for a in (problem.truth, problem.psf, problem.observed):
+        a = np.ascontiguousarray(a, dtype=np.float64)
+        h.update(repr(a.shape).encode())
+        h.update(a.tobytes())
+    return h.hexdigest()[:32]
+
+
+def pnp_records(problems: dict, results: dict, tuning_problems: dict, tuning: dict, params: DeblurSettings,
+                grids: dict, max_extend: int) -> dict:
+    """The plug-and-play computations of the section under their :func:`pnp_key`: every tuning and every run.
+
+    Parameters
+    ----------
+    problems, results : dict
+        The reported problems and :func:`run_all`'s results on them.
+    tuning_problems, tuning : dict
+        The tuning problems and :func:`tune_deblurrers`' records on them.
+    params : DeblurSettings
+    grids : dict
+        The starting grids given to :func:`tune_deblurrers`; ``max_extend`` the same.
+
+    Returns
+    -------
+    dict
+        ``{key: Tuned.as_dict()}`` for the tunings, ``{key: {"psnr", "curve", "iterations"}}`` for the runs
+        (``curve``: PSNR per iterate, index 0 the start; no time: metrics hold no timings).
+    """
+    from sparseimg.metrics import psnr
+
+    out = {}
+    for key, (kind, denoiser_key) in PNP_PARTS.items():
+        spec = (kind, denoiser_key, params.denoise, pnp_schedule(kind, params))
+        for name, problem in tuning_problems.items():
+            if key in tuning.get(name, {}) and key in LAMBDA_GRIDS:
+                out[pnp_key(*spec, problem, grid=list(grids[LAMBDA_GRIDS[key]]), max_extend=max_extend)] = \
+                    tuning[name][key]
+        for name, problem in problems.items():
+            if key in results.get(name, {}):
+                r = results[name][key]
+                out[pnp_key(*spec, problem, lam=float(r.details["lam"]))] = {
+                    "psnr": psnr(problem.truth, r.estimate, data_range=1.0), "curve": list(r.psnr),
+                    "iterations": r.details["iterations"]}
+    return out
 
 
 #: The deblurrers, in display order: ``key -> method(Observation, DeblurSettings) -> Result`` (estimate, the
@@ -305,12 +427,7 @@ DEBLURRERS = Registry("wavelets", {
     "fista_synthesis": _wavelet("fista_synthesis", "synthesis", True),
     "fista_analysis_ti": _wavelet("fista_analysis_ti", "analysis", True, shifts_of=True),
     "tv_fista": _tv_fista,
-    "pnp_wavelet": _pnp("pnp_wavelet", "bayesshrink_ti"),
-    "pnp_tv": _pnp("pnp_tv", "tv"),
-    "pnp_bm3d": _pnp("pnp_bm3d", "bm3d"),
-    "hqs_wavelet": _hqs("hqs_wavelet", "bayesshrink_ti"),
-    "hqs_tv": _hqs("hqs_tv", "tv"),
-    "hqs_bm3d": _hqs("hqs_bm3d", "bm3d"),
+    **{key: _plug(key) for key in PNP_PARTS},
 }, {
     "ista_synthesis": "ISTA, synthesis (the talk's iteration)",
     "fista_synthesis": "FISTA, synthesis",

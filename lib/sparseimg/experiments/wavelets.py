@@ -260,8 +260,10 @@ def run_key(key: str, settings: DenoiseSettings, clean: np.ndarray, noisy: np.nd
     return h.hexdigest()[:32]
 
 
-def stored_runs(metrics_path=None) -> dict:
-    """``{run_key: psnr}`` of the denoising runs section 3 scored, read from its metrics (``denoising_runs``).
+def stored_runs(metrics_path=None, record: str = "denoising_runs") -> dict:
+    """``{run_key: psnr}`` of the denoising runs section 3 scored, read from its metrics (``denoising_runs``), or
+    another of its content-keyed records (``record="pnp_runs"``: its plug-and-play tunings and runs,
+    :func:`sparseimg.experiments.wavelet_deblurring.pnp_records`).
 
     The pipeline runs section 3 before the stages that read this (``dvc.yaml`` declares the file as their
     dependency), so the runs are those of the current code; in an interactive session they are those of
@@ -271,6 +273,8 @@ def stored_runs(metrics_path=None) -> dict:
     ----------
     metrics_path : path, optional
         Default: the workspace's ``reports/metrics/wavelets.json`` (:func:`sparseimg.learn.paths.workspace_dir`).
+    record : str, optional
+        The metrics' key (default ``"denoising_runs"``).
 
     Returns
     -------
@@ -285,7 +289,7 @@ def stored_runs(metrics_path=None) -> dict:
     path = Path(metrics_path) if metrics_path is not None else workspace_dir() / "reports" / "metrics" / "wavelets.json"
     if not path.is_file():
         return {}
-    return dict(json.loads(path.read_text()).get("denoising_runs", {}))
+    return dict(json.loads(path.read_text()).get(record, {}))
 
 
 #: Denoisers with a tuned weight: ``key -> DenoiseSettings field`` (weight = field · sigma).
