@@ -4,7 +4,7 @@ Every experiments module's registries are found by import; each section has at l
 declares its settings class is checked at registration (signature) and at the call (result type), and here
 every one of its methods runs on the registry's tiny example problem with the settings built from the
 section's quick parameters. ``PENDING`` lists the sections whose registries still have their own call
-signature: it only shrank, and is empty since every section (1, 1b, 2, 3, 3b, 3c, 4, 5) moved over.
+signature: it only shrank, and is empty since every section (1, 1b, 2, 3, 3b's two notebooks, 3c, 4, 5) moved over.
 """
 
 import importlib

@@ -26,14 +26,17 @@ def test_each_section_takes_its_own_keys_of_the_shared_block(params_file):
     assert SECTIONS["winnet"].params_block == "unfolding" and SECTIONS["unfolding"].params_block == "unfolding"
     win = load_section_params("winnet", params_file, root=ROOT)
     unf = load_section_params("unfolding", params_file, root=ROOT)
+    lista = load_section_params("lista", params_file, root=ROOT)
+    assert SECTIONS["lista"].params_block == "unfolding"
     assert "win_shifts" in win and "lift_crop" in win and "lista_m" not in win and "csr_atoms" not in win
-    assert "lista_m" in unf and "win_shifts" not in unf
+    assert "csr_atoms" in unf and "win_shifts" not in unf and "lista_m" not in unf
+    assert "lista_m" in lista and "lift_crop" not in lista and "win_shifts" not in lista
     assert win["lift_crop"] == unf["lift_crop"]  # one value for both notebooks
     block = yaml.safe_load(params_file.read_text())["unfolding"]
-    assert set(block) == set(SECTIONS["winnet"].schema) | set(SECTIONS["unfolding"].schema)
+    assert set(block) == set(SECTIONS["winnet"].schema) | set(SECTIONS["unfolding"].schema) | set(SECTIONS["lista"].schema)
 
 
-@pytest.mark.parametrize("section", ["winnet", "unfolding"])
+@pytest.mark.parametrize("section", ["winnet", "unfolding", "lista"])
 def test_an_unknown_key_of_the_shared_block_fails_for_both(params_file, section):
     data = yaml.safe_load(params_file.read_text())
     data["unfolding"]["win_shfits"] = 2

@@ -274,3 +274,24 @@ def test_training_in_two_processes_gives_the_same_weights(quick_run):
     assert set(parallel) == set(weights)
     for key in weights:
         np.testing.assert_array_equal(parallel[key], weights[key])
+
+
+def test_lista_registry_untrained_networks_are_ista_and_trained_weights_are_used():
+    from sparseimg.experiments import unfolding_lista as ul
+    from sparseimg.learn import unfolding as uf
+
+    obs = ul.example_observation()
+    s = ul.SolverSettings(lam=0.05, n_iter=4)
+    ista = ul.SOLVERS["ista"](obs, s)
+    assert ista.estimate.shape == (obs.matrix.shape[1], obs.observed.shape[1]) and ista.details["iterations"] == 4
+    for model in ("lista", "lista_cp"):  # at the weights their training starts from: four ISTA steps
+        r = ul.SOLVERS[model](obs, s)
+        assert r.details == {"layers": 4, "trained": False}
+        np.testing.assert_allclose(r.estimate, ista.estimate, atol=1e-12)
+    net = uf.network("lista", obs.matrix)
+    params = {k: v * 0.9 for k, v in uf.init_params(net, 2, 0.05).items()}  # "trained": any other weights
+    r = ul.SOLVERS["lista"](obs, ul.SolverSettings(lam=0.05, n_iter=4, weights={"lista": params}))
+    assert r.details == {"layers": 2, "trained": True}
+    np.testing.assert_array_equal(r.estimate, uf.layer_outputs(net, params, obs.observed)[-1])
+    fista = ul.SOLVERS["fista"](obs, s).estimate
+    assert not np.allclose(fista, ista.estimate)  # accelerated: another iterate after four steps

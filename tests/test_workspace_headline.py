@@ -36,9 +36,10 @@ SYNTHETIC = {
         "accuracy": {"round0": {"relative_error": 2e-6, "objective_gap": 1e-12, "support_flips": 0},
                      "round1": {"relative_error": 4e-10, "objective_gap": 0.0, "support_flips": 0}},
         "estimate": {"tiles": 152881}},
-    "unfolding": {
+    "lista": {
         "lista": {"noiseless": {"lista_nmse_db": -32.7, "fista_iterations": 95, "lista_margin_over_fista_db": 21.2},
-                  "snr40db": {"lista_nmse_db": -30.8}, "training_seconds": 206.0},
+                  "snr40db": {"lista_nmse_db": -30.8}, "training_seconds": 206.0}},
+    "unfolding": {
         "lifting": {"headline": {"learned": {"psnr": 26.47}},
                     "mean_gain_over_ti_wavelet_db": {"sigma_15": 0.54, "sigma_50": 0.16, "sigma_25": 0.43}},
         "coupled": {"ratio_x4_coupled_to_bicubic": 0.734, "sep_psnr_x1_side_exclusion": 30.18}},
@@ -60,8 +61,8 @@ EXPECTED = {
                    "gen_gmm_frechet": 42.0, "gen_ksvd_test_rmse": 25.9},
     "large_images": {"large_schwarz_relative_error": 4e-10, "large_independent_relative_error": 2e-6,
                      "large_schwarz_objective_gap": 0.0, "large_schwarz_support_flips": 0, "large_estimate_tiles": 152881},
-    "unfolding": {"lista_nmse_db": -32.7, "lista_fista_iterations": 95, "lista_margin_over_fista_db": 21.2,
-                  "lifting_psnr": 26.47, "lifting_gain_over_ti_db": 0.16, "csr_x4_ratio_to_bicubic": 0.734,
+    "lista": {"lista_nmse_db": -32.7, "lista_fista_iterations": 95, "lista_margin_over_fista_db": 21.2},
+    "unfolding": {"lifting_psnr": 26.47, "lifting_gain_over_ti_db": 0.16, "csr_x4_ratio_to_bicubic": 0.734,
                   "sep_psnr_x1": 30.18},
     "winnet": {"winnet_minus_ti_db": 1.27, "winnet_minus_bm3d_db": -0.35, "winnet_talk_psnr": 27.72,
                "nenet_max_abs_error": 1.38},

@@ -33,6 +33,7 @@ vectors in the fewest iterations, whose held-out curve gives the iterations each
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -40,13 +41,15 @@ from sparseimg.learn import sparse_problem as sp
 from sparseimg.learn import unfolding as uf
 from sparseimg.operators.matrix import MatrixOperator
 from sparseimg._parallel import process_map
+from sparseimg.experiments import Registry, Result
 from sparseimg.optim.objectives import LeastSquares
 from sparseimg.optim.prox import L1Norm
 from sparseimg.experiments.tuning import Tuned, sweep_to_interior
 from sparseimg.optim.solvers import proximal_gradient
 from sparseimg.schema import Float, Int, ListOf
 
-__all__ = ["SCHEMA", "TRAIN_KEYS", "MODEL_ORDER", "train", "cases", "case_name", "held_out", "tuning_set",
+__all__ = ["SCHEMA", "TRAIN_KEYS", "MODEL_ORDER", "SparseObservation", "SolverSettings", "SOLVERS",
+           "example_observation", "train", "cases", "case_name", "held_out", "tuning_set",
            "model_params", "solver_curves", "iterations_to_reach", "layer_nmse", "solver_comparison",
            "tune_for_budget", "comparison_rows", "plot_curves"]
 
@@ -566,3 +569,97 @@ def plot_curves(layers: dict, comparison: dict, *, width: float = 9.0):
     axes[0][0].set_ylabel("NMSE (dB)")
     axes[0][-1].legend(fontsize=7, loc="upper right")
     return fig
+
+
+# ------------------------------------------------------------------------------------------------
+# The section's registry: the solvers it compares, one signature
+# ------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SparseObservation:
+    """A problem of :data:`SOLVERS`: measurements ``Y = A X + N``, one vector per column, without ``X``.
+
+    Attributes
+    ----------
+    observed : ndarray, shape (m, B)
+        The measurements ``Y``.
+    matrix : ndarray, shape (m, n)
+        The dictionary ``A``.
+    """
+
+    observed: np.ndarray
+    matrix: np.ndarray
+
+
+@dataclass(frozen=True)
+class SolverSettings:
+    """What the solvers of :data:`SOLVERS` read besides the observation.
+
+    Attributes
+    ----------
+    lam : float
+        ISTA's and FISTA's ℓ1 weight λ (and the networks' starting thresholds).
+    n_iter : int
+        ISTA's and FISTA's iterations, and the layers of an untrained network.
+    weights : dict or None
+        ``{model: parameters}`` of trained networks (:func:`model_params` of one case); a network missing here
+        runs at the weights its training starts from (:func:`sparseimg.learn.unfolding.init_params`: LISTA's
+        and LISTA-CP's layers are ISTA steps), and its result says ``trained: False``.
+    """
+
+    lam: float = 0.1
+    n_iter: int = 16
+    weights: dict | None = None
+
+    @classmethod
+    def from_params(cls, block: dict) -> "SolverSettings":
+        """λ and the depth of the section's parameters (``lista_lam``, ``lista_layers``), no trained weights.
+
+        Parameters
+        ----------
+        block : dict
+            The validated parameters (:data:`SCHEMA`).
+
+        Returns
+        -------
+        SolverSettings
+        """
+        return cls(lam=float(block["lista_lam"]), n_iter=int(block["lista_layers"]))
+
+
+def _iterative(accelerate: bool):
+    def run(problem: SparseObservation, s: SolverSettings) -> Result:
+        smooth = LeastSquares(MatrixOperator(np.asarray(problem.matrix, dtype=np.float64)), problem.observed)
+        x0 = np.zeros((problem.matrix.shape[1],) + np.shape(problem.observed)[1:])
+        x, history = proximal_gradient(smooth, L1Norm(s.lam), x0, n_iter=s.n_iter, tol=0.0, accelerate=accelerate)
+        return Result(x, history, {"lam": s.lam, "iterations": s.n_iter})
+    return run
+
+
+def _unfolded(model: str):
+    def run(problem: SparseObservation, s: SolverSettings) -> Result:
+        net = uf.network(model, np.asarray(problem.matrix, dtype=np.float64))
+        trained = s.weights is not None and model in s.weights
+        params = s.weights[model] if trained else uf.init_params(net, s.n_iter, s.lam)
+        x = uf.layer_outputs(net, params, problem.observed)[-1]
+        return Result(x, None, {"layers": uf.n_layers_of(params), "trained": trained})
+    return run
+
+
+def example_observation() -> SparseObservation:
+    """A tiny seeded problem for the registry test: ``A`` 20 × 40, four noiseless measurement vectors.
+
+    Returns
+    -------
+    SparseObservation
+    """
+    problem = sp.make_problem(20, 40, sparsity=0.1, snr_db=None, seed=0)
+    y, _ = problem.sample(4, np.random.default_rng(1))
+    return SparseObservation(observed=y, matrix=problem.matrix)
+
+
+#: The sparse coders of the section: ``key -> method(SparseObservation, SolverSettings) -> Result`` (the estimate:
+#: the codes, shape ``(n, B)``).
+SOLVERS = Registry("lista", {"ista": _iterative(False), "fista": _iterative(True),
+                             **{model: _unfolded(model) for model in MODEL_ORDER}},
+                   {"ista": "ISTA", "fista": "FISTA", **{model: uf.MODELS[model][0] for model in MODEL_ORDER}},
+                   settings=SolverSettings, example=example_observation)
