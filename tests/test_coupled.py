@@ -201,3 +201,18 @@ def test_guide_gain_scales_the_guidance_and_zero_blanks_it():
     np.testing.assert_allclose(w2["scale_b"], w1["scale_b"] / 2.0)
     with pytest.raises(ValueError, match="guide_gain"):
         uc.train_sr_network(problem, guide_gain=-1.0, **kw)
+
+
+def test_guided_filters_equal_one_filter_per_eps_bit_for_bit():
+    from sparseimg.learn import coupled
+
+    rng = np.random.default_rng(3)
+    guide, source = rng.random((23, 31)), rng.random((23, 31))
+    eps = [0.0, 1e-4, 0.1]
+    for radius in (1, 3):
+        outs = coupled.guided_filters(guide, source, radius, eps)
+        assert len(outs) == len(eps)
+        for e, out in zip(eps, outs):
+            np.testing.assert_array_equal(out, coupled.guided_filter(guide, source, radius, e))
+    with pytest.raises(ValueError):
+        coupled.guided_filters(guide, source, 1, [0.1, -1.0])

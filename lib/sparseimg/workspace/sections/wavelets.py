@@ -38,6 +38,8 @@ SCHEMA = {
     "estimate_sigmas": ListOf(_sigma(), min_len=1, unique=True,
                               quick=[5.0, 30.0, 55.0],
                               help="noise levels (0–255) of the noise-estimate table"),
+    "estimate_crop": Int(16, 4096, nullable=True, quick=128,
+                         help="central crop of the noise-estimate table's images; null: whole (the full run)"),
     "noise_seed": Int(0, 2**32 - 1, quick=0, help="seed of every noise draw (with the image's index and σ)"),
     # the wavelets
     "wavelet": Choice("haar", "cdf53", "cdf97", quick="cdf97",
@@ -142,6 +144,7 @@ def _crops_fit(block: dict) -> None:
 
     fits("crop", [("images", s) for s in block["images"]] + [("tuning_image", block["tuning_image"])])
     fits("image_crop", [("image", block["image"])])
+    fits("estimate_crop", [("images", s) for s in block["images"]])
     fits("blur_crop", [("image", block["image"]), ("tuning_image", block["tuning_image"])])
     fits("section2_crop", [("tuning_image", block["tuning_image"])], SECTION2["scale"])
     side = min(int(round(n * SECTION2["scale"])) for n in _shape(SECTION2["image"]))
