@@ -283,12 +283,13 @@ def seed_of(block: dict, index: int, s: float) -> list:
     return [block["lift_noise_seed"], index, int(round(100 * s))]
 
 
-def _peer_settings(block):
-    return wv.DenoiseSettings(shifts=block["lift_peer_shifts"])
+def _peer_settings(shifts: int) -> wv.DenoiseSettings:
+    """Part 1's denoiser settings at ``lift_peer_shifts`` cycle spins (the table's peers and plug-and-play's)."""
+    return wv.DenoiseSettings(shifts=shifts)
 
 
 def _peer(key, block):
-    return wv.denoiser(key, _peer_settings(block))
+    return wv.denoiser(key, _peer_settings(block["lift_peer_shifts"]))
 
 
 #: Peers beside the learned denoiser: part 1's TI BayesShrink (``lift_peer_shifts``² spins: 8 × 8), scikit-image's
@@ -312,7 +313,7 @@ def _table_cell(weights: dict, block: dict, reuse: dict, s: float, i: int, src) 
     clean = center_crop(load_image(src, gray=True), block["lift_crop"])
     noisy = wv.add_noise(clean, s / 255, seed_of(block, i, s))
     methods = _methods(weights, block)
-    settings = _peer_settings(block)
+    settings = _peer_settings(block["lift_peer_shifts"])
     known = {k: reuse[key] for k in PEERS if k in methods
              for key in [wv.run_key(k, settings, clean, noisy, s / 255)] if key in reuse}
     cell, seconds = wv.score_denoisers(clean, noisy, s / 255, {k: m for k, m in methods.items() if k not in known})
@@ -597,17 +598,13 @@ def _learned_denoise(model, shifts, pilot_shifts, x, sigma):
     return ll.denoise(x, sigma, model, shifts=shifts, pilot_shifts=pilot_shifts)
 
 
-def _pnp_peer_settings(p: PnPSettings) -> wv.DenoiseSettings:
-    return wv.DenoiseSettings(shifts=p.peer_shifts)
-
-
 def _pnp_denoiser(key: str, p: PnPSettings):
     if key.endswith("learned"):
         if p.model is None:
             raise ValueError(f"method {key!r} needs the learned model: settings.model is None")
         den = _learned(p.model, p.shifts, p.pilot_shifts)
         return lambda x, sigma: den(x, float(np.clip(sigma, 1.0 / 255, 100.0 / 255)))
-    return wv.denoiser("bayesshrink_ti", _pnp_peer_settings(p))
+    return wv.denoiser("bayesshrink_ti", _peer_settings(p.peer_shifts))
 
 
 def _pnp_plan(key: str, p: PnPSettings) -> tuple[str, dict]:
@@ -633,7 +630,7 @@ def _content_key(key: str, p: PnPSettings, problem, **what) -> str | None:
     if key.endswith("learned"):
         return None
     kind, schedule = _pnp_plan(key, p)
-    return wvd.pnp_key(kind, "bayesshrink_ti", _pnp_peer_settings(p), schedule, problem, **what)
+    return wvd.pnp_key(kind, "bayesshrink_ti", _peer_settings(p.peer_shifts), schedule, problem, **what)
 
 
 #: The plug-and-play deblurrers: ``key -> method(Observation, PnPSettings) -> Result`` (Algorithm 1 with
@@ -700,11 +697,11 @@ def tune_pnp(weights: dict, block: dict, known: dict | None = None) -> tuple[dic
     """
     grids = {m: block[g] for m, g in _PNP_GRIDS.items()}
     problems = deblur_problems(block, tuning=True)
-    p, found = PnPSettings._of(block, weights), {}
+    p, found, known = PnPSettings._of(block, weights), {}, known or {}
     for name, problem in problems.items():
         for m, grid in grids.items():
             key = _content_key(m, p, problem, grid=list(grid), max_extend=block["lift_lam_extend"])
-            if key is not None and key in (known or {}):
+            if key in known:
                 found[(name, m)] = known[key]
     return tune_each(partial(_estimate, weights, block), problems, grids, max_extend=block["lift_lam_extend"],
                      workers=block["lift_workers"], known=found)
@@ -733,12 +730,12 @@ def pnp_runs(weights: dict, block: dict, lams: dict, known: dict | None = None) 
         ``{problem: {method: {"psnr", "curve", "iterations", "lam", "seconds", "reused"}}}``: ``curve`` the PSNR
         (dB) per iterate, index 0 the start; ``reused`` True for a run taken from section 3 (``seconds`` None).
     """
-    p, out = PnPSettings._of(block, weights), {}
+    p, out, known = PnPSettings._of(block, weights), {}, known or {}
     for pname, problem in deblur_problems(block).items():
         for m in PNP_METHODS:
             lam = float(lams[pname][m])
             key = _content_key(m, p, problem, lam=lam)
-            if key is not None and key in (known or {}):
+            if key in known:  # None (a learned method's) is never a key
                 r = known[key]
                 rec = {"psnr": r["psnr"], "curve": list(r["curve"]), "iterations": r["iterations"],
                        "seconds": None, "reused": True}
