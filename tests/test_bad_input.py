@@ -45,12 +45,15 @@ def files(tmp_path_factory):
 
 
 def _params(tmp_path, section, edits):
+    from sparseimg.workspace.sections import SECTIONS
+
     params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    block = SECTIONS[section].params_block if section in SECTIONS else section  # 03a reads the wavelets block
     for key, value in edits.items():
         if value is _DELETE:
-            del params[section][key]
+            del params[block][key]
         else:
-            params[section][key] = value
+            params[block][key] = value
     path = tmp_path / "params.yaml"
     path.write_text(yaml.safe_dump(params))
     return path
@@ -94,6 +97,10 @@ CASES = [
     ("wavelets", {"tuning_image": "{file}/astronaut.png"},
      ["wavelets.tuning_image='astronaut.png'", "wavelets.images[1]='astronaut'"]),
     ("wavelets", {"sigmas": [15.0, 25.0, 25.0]}, ["wavelets.sigmas[2]=25.0", "repeats"]),
+    ("wavelet_deblurring", {"tuning_image": "{file}/astronaut.png"},  # section 2's problem is the astronaut's
+     ["wavelets.tuning_image='astronaut.png'", "section 2's reported image 'astronaut'"]),
+    ("wavelet_deblurring", {"tuning_image": "{file}/camera.png"},
+     ["wavelets.tuning_image='camera.png'", "wavelets.image='camera'"]),
     ("large_images", {"workers": 256}, ["large_images.workers=256", "1 <= workers <= 64"]),
     ("large_images", {"workers": 2 * (os.cpu_count() or 1) + 1}, ["large_images.workers=", "CPU cores"]),
     ("large_images", {"scaling_sizes": [512, 512]}, ["large_images.scaling_sizes[1]=512", "repeats"]),
@@ -201,7 +208,7 @@ def test_same_picture_by_content(files):
 def test_committed_and_quick_blocks_still_pass():
     from sparseimg.workspace.sections import SECTIONS
 
-    for name in ("sparse_coding", "deblurring", "wavelets", "inpainting", "large_images"):
+    for name in ("sparse_coding", "deblurring", "wavelets", "wavelet_deblurring", "inpainting", "large_images"):
         load_section_params(name, ROOT / "params.yaml", root=ROOT)
         sec = SECTIONS[name]
         sec.check_rules(sec.quick_params())
@@ -210,12 +217,12 @@ def test_committed_and_quick_blocks_still_pass():
 @pytest.mark.parametrize("section, edits, expected", [
     ("inpainting", {"smooth_sigma": 1e9}, "inpainting.smooth_sigma=1000000000.0"),
     ("inpainting", {"rff_sigma": 1e9}, "inpainting.rff_sigma=1000000000.0"),
-    ("wavelets", {"blur_psf_sigma": 1e9}, "wavelets.blur_psf_sigma=1000000000.0"),
+    ("wavelet_deblurring", {"blur_psf_sigma": 1e9}, "wavelets.blur_psf_sigma=1000000000.0"),
     ("deblurring", {"tikhonov_grid": [1e-3, 1e9]}, "deblurring.tikhonov_grid[1]=1000000000.0"),
     ("deblurring", {"tv_grid": [1e-3, 1e9]}, "deblurring.tv_grid[1]=1000000000.0"),
     ("deblurring", {"wiener_grid": [1.0, 1e9]}, "deblurring.wiener_grid[1]=1000000000.0"),
-    ("wavelets", {"blur_psf_size": 12}, "wavelets.blur_psf_size=12"),
-    ("wavelets", {"blur_crop": 16, "levels": 2, "blur_psf_size": 31}, "wavelets.blur_psf_size=31"),
+    ("wavelet_deblurring", {"blur_psf_size": 12}, "wavelets.blur_psf_size=12"),
+    ("wavelet_deblurring", {"blur_crop": 16, "levels": 2, "blur_psf_size": 31}, "wavelets.blur_psf_size=31"),
 ])
 def test_sweep_of_absurd_widths(tmp_path, section, edits, expected):
     """Found sweeping the schemas: widths that allocate 8 σ + 1 filter taps, PSFs larger than the image."""

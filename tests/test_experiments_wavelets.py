@@ -19,6 +19,7 @@ from sparseimg.operators.lifting import dwt, get_wavelet, idwt2
 from sparseimg.workspace.params import COMMON_SCHEMA
 from sparseimg.schema import ParamError, quick_values, validate_block
 from sparseimg.workspace.sections import extract_headline
+from sparseimg.workspace.sections import wavelet_deblurring as deblur_section
 from sparseimg.workspace.sections import wavelets as section
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,8 +36,8 @@ def test_registries_have_the_issue_keys_labels_and_one_line_errors():
                                   "skimage_cycle_spin", "skimage_tv", "bm3d"]
     assert list(wvd.DEBLURRERS) == ["ista_synthesis", "fista_synthesis", "fista_analysis_ti", "tv_fista",
                                    "pnp_wavelet", "pnp_tv", "pnp_bm3d", "hqs_wavelet", "hqs_tv", "hqs_bm3d"]
-    for reg in (wv.DENOISERS, wvd.DEBLURRERS):
-        assert isinstance(reg, Registry) and reg.section == "wavelets"
+    for reg, name in ((wv.DENOISERS, "wavelets"), (wvd.DEBLURRERS, "wavelet_deblurring")):
+        assert isinstance(reg, Registry) and reg.section == name
         assert set(reg.labels) == set(reg) and len(set(reg.labels.values())) == len(reg)
         with pytest.raises(UnknownMethodError) as info:
             reg["nope"]
@@ -45,7 +46,7 @@ def test_registries_have_the_issue_keys_labels_and_one_line_errors():
     assert set(wvd.LAMBDA_GRIDS) | set(wvd.SHARED_LAMBDA) == set(wvd.DEBLURRERS)
     assert not set(wvd.LAMBDA_GRIDS) & set(wvd.SHARED_LAMBDA)
     assert all(source in wvd.LAMBDA_GRIDS for source in wvd.SHARED_LAMBDA.values())
-    assert set(wvd.LAMBDA_GRIDS.values()) <= set(section.SCHEMA)
+    assert set(wvd.LAMBDA_GRIDS.values()) <= set(deblur_section.SCHEMA)
 
 
 @pytest.mark.parametrize("key", list(wv.DENOISERS))
@@ -133,7 +134,7 @@ def test_a_deblurrer_sees_no_ground_truth_and_tracking_does_not_change_its_estim
 
 
 def test_settings_from_params_start_every_lambda_inside_its_grid():
-    block = quick_values(section.SCHEMA)
+    block = quick_values(deblur_section.SCHEMA)
     settings = wvd.DeblurSettings.from_params(block)
     assert set(settings.weights) == set(wvd.LAMBDA_GRIDS)
     for key, grid in wvd.LAMBDA_GRIDS.items():
@@ -220,7 +221,7 @@ def test_run_key_covers_method_read_settings_sigma_and_both_images(camera64):
         wv.run_key("bm4d", s, clean, noisy, 0.1)
 
 
-def test_stored_runs_reads_the_record_and_is_empty_without_it(tmp_path):
+def test_stored_runs_reads_the_record_and_is_empty_without_it(tmp_path, monkeypatch):
     import json
 
     assert wv.stored_runs(tmp_path / "missing.json") == {}
@@ -228,6 +229,42 @@ def test_stored_runs_reads_the_record_and_is_empty_without_it(tmp_path):
     assert wv.stored_runs(tmp_path / "w.json") == {}
     (tmp_path / "w.json").write_text(json.dumps({"denoising_runs": {"ab": 30.5}}))
     assert wv.stored_runs(tmp_path / "w.json") == {"ab": 30.5}
+    metrics = tmp_path / "reports" / "metrics"
+    metrics.mkdir(parents=True)
+    (metrics / "wavelet_deblurring.json").write_text(json.dumps({"pnp_runs": {"cd": {"psnr": 28.0}}}))
+    monkeypatch.setattr("sparseimg.learn.paths.workspace_dir", lambda: tmp_path)  # default: <workspace>/reports/metrics
+    assert wv.stored_runs(record="pnp_runs", section="wavelet_deblurring") == {"cd": {"psnr": 28.0}}
+    assert wv.stored_runs(record="pnp_runs") == {}  # wavelets.json: none there
+
+
+def test_tune_denoisers_takes_a_known_tuning_by_its_content_key(camera64, monkeypatch):
+    """Notebook 03a takes the TV factor notebook 03 tuned (same images, σ, grid, settings): the same settings and
+    records, no denoiser called; any change of what the tuning reads is another key, and it tunes."""
+    clean = camera64[:32, :32]
+    noisy = wv.add_noise(clean, 0.1, 0)
+    base = wv.DenoiseSettings(levels=2, shifts=2, tv_iter=10)
+    grid = [0.6, 1.0, 1.4]
+    tuned, records = wv.tune_denoisers(clean, noisy, 0.1, grid, base, max_extend=1)
+    key = wv.tuning_key(clean, noisy, 0.1, grid, base, max_extend=1)
+    known = {key: records}
+    def refuse(*args, **kwargs):
+        raise AssertionError("tuned again")
+
+    monkeypatch.setattr(wv, "denoiser", refuse)
+    again, again_records = wv.tune_denoisers(clean, noisy, 0.1, grid, base, max_extend=1, known=known)
+    assert again == tuned and again_records == records
+    others = [wv.tuning_key(clean, noisy, 0.1, grid, dataclasses.replace(base, tv_iter=11), max_extend=1),
+              wv.tuning_key(clean, noisy, 0.1, grid[:2], base, max_extend=1),
+              wv.tuning_key(clean, noisy, 0.1, grid, base, max_extend=2),
+              wv.tuning_key(clean, noisy, 0.2, grid, base, max_extend=1),
+              wv.tuning_key(clean, noisy + 1e-9, 0.1, grid, base, max_extend=1),
+              wv.tuning_key(clean.T.copy(), noisy, 0.1, grid, base, max_extend=1)]
+    assert key not in others and len(set(others)) == len(others)
+    # a setting no tuned denoiser reads (the wavelet, BM3D's stages) or the factors themselves: the same key
+    assert wv.tuning_key(clean, noisy, 0.1, grid, dataclasses.replace(base, wavelet="haar", bm3d_stages="hard", tv_factor=3.0),
+                         max_extend=1) == key
+    with pytest.raises(AssertionError, match="tuned again"):
+        wv.tune_denoisers(clean, noisy, 0.1, grid, dataclasses.replace(base, tv_iter=11), max_extend=1, known=known)
 
 
 # --- figure helpers --------------------------------------------------------------------------------
@@ -261,13 +298,17 @@ def test_keep_largest_ranks_by_contribution():
 
 
 # --- the section's schema --------------------------------------------------------------------------
-QUICK = {**quick_values(section.SCHEMA, "wavelets")}
+QUICK = {**quick_values(section.SCHEMA, "wavelets"), **quick_values(deblur_section.SCHEMA, "wavelets")}
 
 
 def valid(**edits):
-    block = validate_block("wavelets", {**QUICK, **edits}, section.SCHEMA, root=ROOT)
-    for rule in section.RULES:
-        rule(block)
+    """The ``wavelets`` block as both of its sections check it (03 and 03a read it; each runs its own rules)."""
+    block = {}
+    for sec in (section, deblur_section):
+        mine = {k: v for k, v in {**QUICK, **edits}.items() if k in sec.SCHEMA}
+        block.update(validate_block("wavelets", mine, sec.SCHEMA, root=ROOT))
+        for rule in sec.RULES:
+            rule(block)
     return block
 
 
@@ -277,10 +318,12 @@ def test_quick_values_are_valid_and_the_notebook_holds_them():
     valid()
     cell = {k: ast.literal_eval(v["default"]) for k, v in pm.inspect_notebook(str(ROOT / section.NOTEBOOK)).items()
             if k not in ("output_dir", "notebook")}
-    quick = {**QUICK, **quick_values(COMMON_SCHEMA, "common")}
+    quick = {**quick_values(section.SCHEMA, "wavelets"), **quick_values(COMMON_SCHEMA, "common")}
     assert set(cell) == set(quick)
     assert {k: cell[k] for k in quick if cell[k] != quick[k] or type(cell[k]) is not type(quick[k])} == {}
-    assert all(spec.help for spec in section.SCHEMA.values())
+    assert all(spec.help for spec in {**section.SCHEMA, **deblur_section.SCHEMA}.values())
+    assert set(section.SCHEMA) & set(deblur_section.SCHEMA) == set(section.SHARED)  # the shared keys, one spec each
+    assert all(section.SCHEMA[k] is deblur_section.SCHEMA[k] for k in section.SHARED)
 
 
 RULE_CASES = [
@@ -313,9 +356,12 @@ def test_rules_fire_with_one_line(edits, names):
 def test_headline_paths_follow_the_notebooks_metrics_and_keys_are_unique():
     from sparseimg.workspace.sections import SECTIONS
 
-    others = {key for sec in SECTIONS.values() if sec.name != "wavelets" for key in sec.headline}
-    assert not set(section.HEADLINE) & others
-    assert all(key.startswith(("wavelet_", "pnp_")) for key in section.HEADLINE)
+    for mine in (section, deblur_section):
+        name = mine.__name__.rsplit(".", 1)[-1]
+        others = {key for sec in SECTIONS.values() if sec.name != name for key in sec.headline}
+        assert not set(mine.HEADLINE) & others
+    assert all(key.startswith("wavelet_") for key in section.HEADLINE)
+    assert all(key.startswith("pnp_") for key in deblur_section.HEADLINE)
     metrics = {  # the shape the notebook writes
         "compression": {"cdf97": {"psnr": 33.5}},
         "denoising_main": {key: {"psnr": 20.0 + i, "ssim": 0.5} for i, key in enumerate(wv.DENOISERS)},
@@ -324,8 +370,8 @@ def test_headline_paths_follow_the_notebooks_metrics_and_keys_are_unique():
         "summary": {"gaussian_blur": {"best_method": "hqs_bm3d", "best_psnr": 29.1},
                     "section2": {"best_method": "hqs_bm3d", "best_psnr": 25.2}},
     }
-    values = extract_headline("wavelets", section.HEADLINE, metrics)
-    assert values["wavelet_bm3d_psnr"] == 27.0 and values["pnp_best_section2_psnr"] == 25.2
+    assert extract_headline("wavelets", section.HEADLINE, metrics)["wavelet_bm3d_psnr"] == 27.0
+    assert extract_headline("wavelet_deblurring", deblur_section.HEADLINE, metrics)["pnp_best_section2_psnr"] == 25.2
 
 
 def test_bm3d_runs_single_threaded_so_repeated_calls_are_bitwise_equal(monkeypatch):

@@ -19,7 +19,8 @@ def test_the_graph_of_the_workspace_pipeline():
     graph = stage_graph(ROOT / "dvc.yaml")
     assert set(graph) == set(yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"])
     assert graph["code"] == set() and graph["train_winnet"] == set()
-    assert graph["unfolding"] == {"code", "train_lifting", "train_coupled", "wavelets"}  # section 3's runs reused
+    assert graph["unfolding"] == {"code", "train_lifting", "train_coupled", "wavelets", "wavelet_deblurring"}  # reused
+    assert graph["wavelet_deblurring"] == {"code", "wavelets"}  # 03a takes the TV factor 03 tuned
     assert graph["lista"] == {"code", "train_lista"}  # LISTA, its own stage: nothing shared with 3b's other half
     assert graph["winnet"] >= {"unfolding", "train_winnet", "train_nenet", "train_lifting", "code"}
     assert graph["report"] >= {"sparse_coding", "wavelets", "unfolding", "winnet", "generation", "benchmark_sporco"}

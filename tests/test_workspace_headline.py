@@ -21,7 +21,8 @@ SYNTHETIC = {
                               "wiener": {"psnr": 24.1}}}},
     "wavelets": {
         "compression": {"cdf97": {"psnr": 33.5}},
-        "denoising_main": {"bayesshrink_ti": {"psnr": 26.0}, "skimage_wavelet": {"psnr": 25.2}, "bm3d": {"psnr": 27.8}},
+        "denoising_main": {"bayesshrink_ti": {"psnr": 26.0}, "skimage_wavelet": {"psnr": 25.2}, "bm3d": {"psnr": 27.8}}},
+    "wavelet_deblurring": {
         "deblurring": {"gaussian_blur": {"tv_fista": {"psnr": 28.6}, "pnp_wavelet": {"psnr": 27.2}}},
         "summary": {"gaussian_blur": {"best_psnr": 29.2}, "section2": {"best_psnr": 25.2}}},
     "inpainting": {
@@ -53,9 +54,9 @@ EXPECTED = {
     "deblurring": {"document_noisy_psnr": 22.8, "best_noisy_psnr": 25.0, "tv_fista_noisy_psnr": 25.0, "richardson_lucy_noisy_psnr": 23.5,
                    "wiener_noisy_psnr": 24.1},
     "wavelets": {"wavelet_keep_fraction_cdf97_psnr": 33.5, "wavelet_bayesshrink_ti_psnr": 26.0,
-                 "wavelet_skimage_wavelet_psnr": 25.2, "wavelet_bm3d_psnr": 27.8, "pnp_best_gaussian_blur_psnr": 29.2,
-                 "pnp_tv_fista_gaussian_blur_psnr": 28.6, "pnp_algorithm1_wavelet_gaussian_blur_psnr": 27.2,
-                 "pnp_best_section2_psnr": 25.2},
+                 "wavelet_skimage_wavelet_psnr": 25.2, "wavelet_bm3d_psnr": 27.8},
+    "wavelet_deblurring": {"pnp_best_gaussian_blur_psnr": 29.2, "pnp_tv_fista_gaussian_blur_psnr": 28.6,
+                           "pnp_algorithm1_wavelet_gaussian_blur_psnr": 27.2, "pnp_best_section2_psnr": 25.2},
     "inpainting": {"best_psnr": 70.0, "adam_document_psnr": 60.0, "biharmonic_psnr": 65.0},
     "generation": {"gen_pairwise_confidence": 0.75, "gen_pairwise_precision": 0.64, "gen_pairwise_frechet": 205.0,
                    "gen_gmm_frechet": 42.0, "gen_ksvd_test_rmse": 25.9},

@@ -686,7 +686,8 @@ def tune_pnp(weights: dict, block: dict, known: dict | None = None) -> tuple[dic
     block : dict
         The validated ``unfolding`` block.
     known : dict, optional
-        Section 3's ``pnp_runs`` (:func:`sparseimg.experiments.wavelets.stored_runs` with ``record="pnp_runs"``).
+        Section 3's ``pnp_runs`` (:func:`sparseimg.experiments.wavelets.stored_runs` with ``record="pnp_runs"``,
+        ``section="wavelet_deblurring"``).
 
     Returns
     -------
@@ -722,7 +723,8 @@ def pnp_runs(weights: dict, block: dict, lams: dict, known: dict | None = None) 
     lams : dict
         ``{problem: {method: λ}}`` (:func:`tune_pnp`).
     known : dict, optional
-        Section 3's ``pnp_runs`` (:func:`sparseimg.experiments.wavelets.stored_runs` with ``record="pnp_runs"``).
+        Section 3's ``pnp_runs`` (:func:`sparseimg.experiments.wavelets.stored_runs` with ``record="pnp_runs"``,
+        ``section="wavelet_deblurring"``).
 
     Returns
     -------

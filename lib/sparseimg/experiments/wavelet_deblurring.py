@@ -1,4 +1,5 @@
-"""Section 3's experiments (part 1), deblurring: the problems and the :data:`DEBLURRERS` registry.
+"""Section 3's experiments (part 1), deblurring (notebook 03a, section ``wavelet_deblurring``): the problems and the
+:data:`DEBLURRERS` registry.
 
 :data:`DEBLURRERS` — ``key -> method(Observation, DeblurSettings) -> Result`` (section 2's
 :class:`~sparseimg.experiments.deblurring.Observation`: no ground truth), run by :func:`run_deblurrer` on a
@@ -329,7 +330,8 @@ def pnp_key(kind: str, denoiser_key: str, denoise: DenoiseSettings, schedule: di
     """A content key of one plug-and-play computation on a problem: a run at a λ, or a λ tuning on a grid.
 
     Two computations with the same key give the same numbers, so a stage that meets a key section 3 recorded
-    (``pnp_runs`` in its metrics: :func:`pnp_records`, read by :func:`sparseimg.experiments.wavelets.stored_runs`)
+    (``pnp_runs`` in the metrics of section ``wavelet_deblurring``: :func:`pnp_records`, read by
+    :func:`sparseimg.experiments.wavelets.stored_runs`)
     takes the record instead of computing it again (section 3b's wavelet plug-and-play peers).
 
     Parameters
@@ -422,7 +424,7 @@ def pnp_records(problems: dict, results: dict, tuning_problems: dict, tuning: di
 
 #: The deblurrers, in display order: ``key -> method(Observation, DeblurSettings) -> Result`` (estimate, the
 #: solver's history (its PSNR per iterate, index 0 the start, when ``settings.monitor`` is set), details with λ).
-DEBLURRERS = Registry("wavelets", {
+DEBLURRERS = Registry("wavelet_deblurring", {
     "ista_synthesis": _wavelet("ista_synthesis", "synthesis", False),
     "fista_synthesis": _wavelet("fista_synthesis", "synthesis", True),
     "fista_analysis_ti": _wavelet("fista_analysis_ti", "analysis", True, shifts_of=True),

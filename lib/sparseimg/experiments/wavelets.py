@@ -31,7 +31,7 @@ from sparseimg.restoration.denoisers import bm3d_denoise
 from sparseimg.optim.tv import tv_prox
 from sparseimg.experiments import Registry, Result
 
-__all__ = ["NoisyImage", "DenoiseSettings", "DENOISERS", "denoiser", "example_noisy_image", "TUNED_DENOISERS", "tune_denoisers", "seed_for", "sigma_key", "add_noise",
+__all__ = ["NoisyImage", "DenoiseSettings", "DENOISERS", "denoiser", "example_noisy_image", "TUNED_DENOISERS", "tuning_key", "tune_denoisers", "seed_for", "sigma_key", "add_noise",
            "score_denoisers", "denoising_table", "READS", "run_key", "stored_runs", "lifting_trace", "COMPRESSION_TRANSFORMS", "keep_largest"]
 
 
@@ -86,8 +86,10 @@ class DenoiseSettings:
 
     @classmethod
     def from_params(cls, block: dict) -> "DenoiseSettings":
-        """Settings from the section's validated block (``wavelet``, ``levels``, ``shifts``, ``tv_iter``,
-        ``bm3d_stages``); the TV factors keep their defaults until :func:`tune_denoisers` chooses them.
+        """Settings from the section's validated block (``wavelet``, ``levels``, ``shifts``, ``tv_iter``, and
+        ``bm3d_stages`` where the block has it: a key of the deblurring half, whose plug-and-play may run BM3D's
+        first stage only; the denoising half runs it whole); the TV factors keep their defaults until
+        :func:`tune_denoisers` chooses them.
 
         Parameters
         ----------
@@ -99,7 +101,7 @@ class DenoiseSettings:
         DenoiseSettings
         """
         return cls(wavelet=block["wavelet"], levels=block["levels"], shifts=block["shifts"],
-                   tv_iter=block["tv_iter"], bm3d_stages=block["bm3d_stages"])
+                   tv_iter=block["tv_iter"], bm3d_stages=block.get("bm3d_stages", cls.bm3d_stages))
 
 
 def example_noisy_image() -> NoisyImage:
@@ -260,21 +262,25 @@ def run_key(key: str, settings: DenoiseSettings, clean: np.ndarray, noisy: np.nd
     return h.hexdigest()[:32]
 
 
-def stored_runs(metrics_path=None, record: str = "denoising_runs") -> dict:
-    """``{run_key: psnr}`` of the denoising runs section 3 scored, read from its metrics (``denoising_runs``), or
-    another of its content-keyed records (``record="pnp_runs"``: its plug-and-play tunings and runs,
-    :func:`sparseimg.experiments.wavelet_deblurring.pnp_records`).
+def stored_runs(metrics_path=None, record: str = "denoising_runs", section: str = "wavelets") -> dict:
+    """A content-keyed record another section stored in its metrics: by default ``{run_key: psnr}``, the denoising
+    runs section 3 scored (``denoising_runs``); ``record="tv_tunings"`` its TV-factor tunings
+    (:func:`tune_denoisers`), or, with ``section="wavelet_deblurring"``, ``record="pnp_runs"`` the plug-and-play
+    tunings and runs of section 3's deblurring notebook (:func:`sparseimg.experiments.wavelet_deblurring.pnp_records`).
 
-    The pipeline runs section 3 before the stages that read this (``dvc.yaml`` declares the file as their
-    dependency), so the runs are those of the current code; in an interactive session they are those of
-    section 3's last run.
+    The pipeline runs the writing section before the stages that read this (``dvc.yaml`` declares the file as their
+    dependency), so the records are those of the current code; in an interactive session they are those of the
+    section's last run. Each entry is found by its content key, so a record made under other parameters is never
+    taken for the current ones.
 
     Parameters
     ----------
     metrics_path : path, optional
-        Default: the workspace's ``reports/metrics/wavelets.json`` (:func:`sparseimg.learn.paths.workspace_dir`).
+        Default: the workspace's ``reports/metrics/<section>.json`` (:func:`sparseimg.learn.paths.workspace_dir`).
     record : str, optional
         The metrics' key (default ``"denoising_runs"``).
+    section : str, optional
+        The section whose metrics are read when ``metrics_path`` is not given (default ``"wavelets"``).
 
     Returns
     -------
@@ -286,7 +292,8 @@ def stored_runs(metrics_path=None, record: str = "denoising_runs") -> dict:
 
     from sparseimg.learn.paths import workspace_dir
 
-    path = Path(metrics_path) if metrics_path is not None else workspace_dir() / "reports" / "metrics" / "wavelets.json"
+    path = (Path(metrics_path) if metrics_path is not None
+            else workspace_dir() / "reports" / "metrics" / f"{section}.json")
     if not path.is_file():
         return {}
     return dict(json.loads(path.read_text()).get(record, {}))
@@ -363,8 +370,48 @@ def add_noise(image: np.ndarray, sigma: float, seed) -> np.ndarray:
     return image + sigma * np.random.default_rng(seed).standard_normal(image.shape)
 
 
+def tuning_key(clean: np.ndarray, noisy: np.ndarray, sigma: float, grid, params: DenoiseSettings, *,
+               max_extend: int = 6) -> str:
+    """A content key of one :func:`tune_denoisers` call: the tuned denoisers, the settings they read
+    (:data:`READS`), ``sigma``, the starting grid, ``max_extend`` and the bytes of both images (32 hex digits).
+
+    Two calls with the same key choose the same factors with the same scores, so a stage that meets a key section 3
+    stored (``tv_tunings`` in its metrics, :func:`stored_runs`) takes the choice instead of tuning again.
+
+    Parameters
+    ----------
+    clean, noisy : ndarray, shape (n0, n1)
+        The tuning image and its noisy version.
+    sigma : float
+        The noise level, in image units.
+    grid : sequence of float
+        The starting factors.
+    params : DenoiseSettings
+        The settings (only the fields the tuned denoisers read, other than their factors, enter).
+    max_extend : int
+        As for :func:`tune_denoisers`.
+
+    Returns
+    -------
+    str
+        32 hexadecimal digits.
+    """
+    import hashlib
+    import json
+
+    fields = sorted({f for key in TUNED_DENOISERS for f in READS[key]} - set(TUNED_DENOISERS.values()))
+    h = hashlib.sha256(json.dumps({"tuned": sorted(TUNED_DENOISERS), "sigma": float(sigma).hex(),
+                                   "grid": [float(g).hex() for g in grid], "max_extend": int(max_extend),
+                                   **{f: getattr(params, f) for f in fields}}, sort_keys=True).encode())
+    for a in (clean, noisy):
+        a = np.ascontiguousarray(a, dtype=np.float64)
+        h.update(repr(a.shape).encode())
+        h.update(a.tobytes())
+    return h.hexdigest()[:32]
+
+
 def tune_denoisers(clean: np.ndarray, noisy: np.ndarray, sigma: float, grid, params: DenoiseSettings, *,
-                   max_extend: int = 6) -> tuple[DenoiseSettings, dict]:
+                   max_extend: int = 6, known: dict | None = None) -> tuple[DenoiseSettings, dict]:
     """Choose each weight of :data:`TUNED_DENOISERS` on a tuning image (highest PSNR), the grid grown past an
     edge choice until the choice is inside it (:func:`sparseimg.experiments.tuning.tune_on_reference`).
 
@@ -380,6 +427,9 @@ def tune_denoisers(clean: np.ndarray, noisy: np.ndarray, sigma: float, grid, par
         The other settings, kept.
     max_extend : int
         At most this many factors added beyond the grid's ends.
+    known : dict, optional
+        ``{tuning_key: records}`` of earlier calls (section 3's ``tv_tunings``, :func:`stored_runs`): a call whose
+        :func:`tuning_key` is there takes those records instead of tuning.
 
     Returns
     -------
@@ -390,6 +440,10 @@ def tune_denoisers(clean: np.ndarray, noisy: np.ndarray, sigma: float, grid, par
     """
     from sparseimg.experiments.tuning import tune_on_reference
 
+    stored = (known or {}).get(tuning_key(clean, noisy, sigma, grid, params, max_extend=max_extend))
+    if stored is not None:
+        return replace(params, **{name: float(stored[key]["value"]) for key, name in TUNED_DENOISERS.items()}), \
+            {key: dict(stored[key]) for key in TUNED_DENOISERS}
     chosen, records = {}, {}
     for key, name in TUNED_DENOISERS.items():
         tuned = tune_on_reference(lambda f, key=key, name=name: denoiser(key, replace(params, **{name: float(f)}))(

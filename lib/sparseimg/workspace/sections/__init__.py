@@ -6,8 +6,9 @@ Each section module defines
 - ``SCHEMA``: a mapping key -> :class:`sparseimg.workspace.params.Spec` (each with
   its ``quick`` value);
 - ``BLOCK`` (optional): the ``params.yaml`` block it reads, when not its own name. The notebooks of one
-  part share a block (03b_lista, 03b_unfolding and 03c read ``unfolding``): each takes the keys of its own
-  schema from it, and a key no sharing section knows fails for all of them;
+  part share a block (03_wavelets and 03a_wavelet_deblurring read ``wavelets``; 03b_lista, 03b_unfolding and
+  03c read ``unfolding``): each takes the keys of its own schema from it, and a key no sharing section knows
+  fails for all of them;
 - ``RULES`` (optional): functions ``rule(block) -> None`` checking several keys at
   once on the validated block, raising :class:`ParamError` with one line naming the
   keys, their values and what is allowed;
@@ -34,8 +35,8 @@ from sparseimg.schema import ParamError, Spec, quick_values
 
 __all__ = ["Section", "SECTIONS", "get_section", "HeadlineError", "extract_headline"]
 
-_MODULES = ("sparse_coding", "large_images", "deblurring", "wavelets", "lista", "unfolding", "winnet", "inpainting",
-            "generation")
+_MODULES = ("sparse_coding", "large_images", "deblurring", "wavelets", "wavelet_deblurring", "lista", "unfolding",
+            "winnet", "inpainting", "generation")
 
 
 class HeadlineError(ValueError):

@@ -1,4 +1,10 @@
-"""Section 3 (part 1): wavelets by lifting, shrinkage denoising, wavelet-domain deblurring and plug-and-play.
+"""Section 3 (part 1, first notebook): wavelets by lifting and shrinkage denoising (notebook 03_wavelets).
+
+The deblurring half of the talk's first part (wavelet-domain deblurring and plug-and-play) is the section
+``wavelet_deblurring`` (notebook 03a), which reads the same ``wavelets`` block of ``params.yaml``: each section
+takes the keys of its own schema, the shared ones (:data:`SHARED`) mean the same in both. Two stages since the
+whole made one stage of over four minutes beside another; the deblurring half takes the TV factor this half tunes
+from its metrics (``tv_tunings``, by content key) instead of tuning it again.
 
 Source: "Sparsity and Deep Neural Networks: a Match Made in Heaven", P. L. Dragotti (Imperial College
 London), talk slides, 7 February 2022.
@@ -10,7 +16,7 @@ from sparseimg.experiments.wavelet_deblurring import SECTION2
 from sparseimg.operators.lifting import max_levels
 from sparseimg.schema import Choice, Float, Int, ListOf, ParamError, image_spec
 
-TITLE = "3. Wavelets by lifting, shrinkage and plug-and-play"
+TITLE = "3. Wavelets by lifting and shrinkage denoising"
 NOTEBOOK = "notebooks/03_wavelets.ipynb"
 
 _LAM = Float(0, low_open=True)
@@ -21,47 +27,34 @@ def _sigma(**kw):
     return Float(0, 255, low_open=True, **kw)
 
 
-SCHEMA = {
-    # images and noise
+#: The keys both halves of section 3 read (this notebook and 03a_wavelet_deblurring), one spec each.
+SHARED = {
     "image": image_spec(quick="camera",
                         help="main image: lifting figures, 8 % of coefficients, the σ = headline_sigma denoising "
                              "and the Gaussian-blur problem (talk: camera)"),
-    "image_crop": Int(16, 4096, nullable=True, quick=128,
-                      help="central crop of the main image for its figures and headline denoising; null: whole image"),
-    "images": ListOf(image_spec(), min_len=1, unique=True, quick=["camera", "astronaut", "moon", "coins"],
-                     help="denoising table images (greyscale or converted to grey)"),
     "tuning_image": image_spec(quick="coffee", help="image every weight is tuned on (never a reported one)"),
     "crop": Int(16, 4096, quick=64, help="central crop side of the denoising table images and of the tuning image"),
     "sigmas": ListOf(_sigma(), min_len=1, unique=True, quick=[15.0, 25.0, 50.0],
                      help="noise levels of the denoising table, 0–255 scale (issue: 15, 25, 50)"),
-    "headline_sigma": _sigma(quick=50.0, help="noise level (0–255) of the main-image denoising comparison"),
-    "estimate_sigmas": ListOf(_sigma(), min_len=1, unique=True,
-                              quick=[5.0, 30.0, 55.0],
-                              help="noise levels (0–255) of the noise-estimate table"),
-    "estimate_crop": Int(16, 4096, nullable=True, quick=128,
-                         help="central crop of the noise-estimate table's images; null: whole (the full run)"),
     "noise_seed": Int(0, 2**32 - 1, quick=0, help="seed of every noise draw (with the image's index and σ)"),
-    # the wavelets
     "wavelet": Choice("haar", "cdf53", "cdf97", quick="cdf97",
                       help="lifting wavelet of denoising and deblurring (cdf97 = PyWavelets' bior4.4)"),
     "levels": Int(1, 12, quick=4, help="decomposition levels of denoising and deblurring (ours and scikit-image's)"),
     "shifts": Int(1, 64, quick=4,
                   help="cycle spinning over shifts × shifts translations (ours and skimage's cycle_spin)"),
-    "signal_length": Int(4, 1024, quick=32, help="even length of the 1-D signal of the lifting-steps figure"),
-    "decomposition_levels": Int(1, 12, quick=3, help="levels of the 2-D decomposition figure"),
-    "compression_levels": Int(1, 12, quick=5, help="levels of the wavelets that keep the largest coefficients"),
-    "keep_fraction": Float(0, 1, low_open=True, quick=0.08,
-                           help="fraction of coefficients kept in the figure (talk: 8 %)"),
-    "keep_fractions": ListOf(Float(0, 1, low_open=True), min_len=2, unique=True, quick=[0.01, 0.02, 0.04, 0.08, 0.15, 0.3],
-                             help="fractions of the PSNR-against-fraction curve"),
-    # denoising
     "tv_factor_grid": ListOf(Float(0, low_open=True), min_len=2, unique=True, quick=[0.6, 0.8, 1.0, 1.2],
                              help="TV weights in units of σ, swept per σ on the tuning image (ours and skimage's); "
                                   "a starting grid, grown by up to lam_extend values past an edge choice"),
     "tv_iter": Int(1, 10000, quick=50, help="dual FISTA iterations of the TV denoiser"),
+    "lam_extend": Int(0, 20, quick=0, help="values a λ grid or the TV factor grid may grow by beyond an edge "
+                                           "choice (the grids are starting grids)"),
+    "workers": Int(1, 8, quick=1, help="processes for the denoising table, the λ tuning and the deblurring runs (same numbers for any count)"),
+}
+
+#: The keys of the deblurring half only (its section, :mod:`.wavelet_deblurring`, adds :data:`SHARED`).
+DEBLURRING = {
     "bm3d_stages": Choice("all", "hard", quick="all",
                           help="BM3D stages inside plug-and-play: both, or hard thresholding only (half the time)"),
-    # deblurring
     "blur_crop": Int(16, 4096, nullable=True, quick=64,
                      help="central crop of the main image for the Gaussian-blur problem (and of the tuning image)"),
     "blur_psf_size": Int(3, 101, quick=13, help="odd side of the Gaussian PSF"),
@@ -85,16 +78,35 @@ SCHEMA = {
     "pnp_max_iter": Int(1, 10000, quick=30, help="Algorithm 1: iterations at most"),
     "hqs_lam_grid": ListOf(_LAM, min_len=2, unique=True, quick=[0.25, 0.5],
                            help="λ of PnP-HQS (μ_k = λ σ_n²/σ_k²) swept on the tuning problem"),
-    "lam_extend": Int(0, 20, quick=0, help="values a λ grid or the TV factor grid may grow by beyond an edge "
-                                           "choice (the grids are starting grids)"),
-    "workers": Int(1, 8, quick=1, help="processes for the denoising table, the λ tuning and the deblurring runs (same numbers for any count)"),
     "hqs_iter": Int(1, 1000, quick=2, help="PnP-HQS iterations (denoiser levels, geometric)"),
     "hqs_sigma_start": _sigma(quick=49.0, help="first denoiser level of PnP-HQS, 0–255 scale"),
 }
 
+SCHEMA = {
+    **SHARED,
+    "image_crop": Int(16, 4096, nullable=True, quick=128,
+                      help="central crop of the main image for its figures and headline denoising; null: whole image"),
+    "images": ListOf(image_spec(), min_len=1, unique=True, quick=["camera", "astronaut", "moon", "coins"],
+                     help="denoising table images (greyscale or converted to grey)"),
+    "headline_sigma": _sigma(quick=50.0, help="noise level (0–255) of the main-image denoising comparison"),
+    "estimate_sigmas": ListOf(_sigma(), min_len=1, unique=True,
+                              quick=[5.0, 30.0, 55.0],
+                              help="noise levels (0–255) of the noise-estimate table"),
+    "estimate_crop": Int(16, 4096, nullable=True, quick=128,
+                         help="central crop of the noise-estimate table's images; null: whole (the full run)"),
+    "signal_length": Int(4, 1024, quick=32, help="even length of the 1-D signal of the lifting-steps figure"),
+    "decomposition_levels": Int(1, 12, quick=3, help="levels of the 2-D decomposition figure"),
+    "compression_levels": Int(1, 12, quick=5, help="levels of the wavelets that keep the largest coefficients"),
+    "keep_fraction": Float(0, 1, low_open=True, quick=0.08,
+                           help="fraction of coefficients kept in the figure (talk: 8 %)"),
+    "keep_fractions": ListOf(Float(0, 1, low_open=True), min_len=2, unique=True, quick=[0.01, 0.02, 0.04, 0.08, 0.15, 0.3],
+                             help="fractions of the PSNR-against-fraction curve"),
+}
+
 
 @functools.lru_cache(maxsize=32)
-def _shape(source: str) -> tuple[int, int]:
+def image_shape(source: str) -> tuple[int, int]:
+    """The (rows, columns) of an image source, greyscale (cached: the rules of both halves ask often)."""
     from sparseimg.images import load_image
 
     return load_image(source, gray=True).shape[:2]
@@ -104,18 +116,27 @@ def _name(source: str) -> str:
     return source.rsplit("/", 1)[-1]
 
 
-def _tuning_image_not_reported(block: dict) -> None:
+def tuning_image_not_reported(block: dict, reported_keys=("image", "images"), section2: bool = False) -> None:
+    """The tuning image is none of the reported ones (``reported_keys`` of the block; ``section2``: nor section 2's
+    reported image, which the deblurring half's second problem uses). The pixels are compared, not the names."""
     from sparseimg.images import same_picture
 
     tuning = block["tuning_image"]
-    reported = [("image", block["image"])] + [(f"images[{i}]", v) for i, v in enumerate(block["images"])]
-    for key, value in reported:  # the pixels are compared, not the names
+    reported = []
+    for key in reported_keys:
+        value = block[key]
+        reported += [(f"{key}[{i}]", v) for i, v in enumerate(value)] if isinstance(value, list) else [(key, value)]
+    for key, value in reported:
         if tuning == value or same_picture(tuning, value):
             raise ParamError(f"wavelets.tuning_image={_name(tuning)!r} is not allowed: expected an image other than "
                              f"wavelets.{key}={_name(value)!r} (the pixels are compared, not the names)")
-    if _name(tuning) == SECTION2["image"] or same_picture(tuning, SECTION2["image"]):
+    if section2 and (_name(tuning) == SECTION2["image"] or same_picture(tuning, SECTION2["image"])):
         raise ParamError(f"wavelets.tuning_image={_name(tuning)!r} is not allowed: expected an image other than "
                          f"section 2's reported image {SECTION2['image']!r}")
+
+
+def _tuning_image_not_reported(block: dict) -> None:
+    tuning_image_not_reported(block)
 
 
 def _table_images_differ(block: dict) -> None:
@@ -129,53 +150,55 @@ def _table_images_differ(block: dict) -> None:
                                  f"wavelets.images[{j}]={_name(images[j])!r}: expected distinct images")
 
 
-def _crops_fit(block: dict) -> None:
-    def fits(crop_key, sources, scale=1.0):
-        crop = block[crop_key]
-        if crop is None:
-            return
-        for key, source in sources:
-            shape = _shape(source)
-            side = min(int(round(n * scale)) for n in shape)
-            if crop > side:
-                scaled = f" rescaled by {scale:.4g}" if scale != 1.0 else ""
-                raise ParamError(f"wavelets.{crop_key}={crop!r} is not allowed: expected at most {side}, the smaller "
-                                 f"side of wavelets.{key}={_name(source)!r}{scaled} ({shape[0]}x{shape[1]})")
-
-    fits("crop", [("images", s) for s in block["images"]] + [("tuning_image", block["tuning_image"])])
-    fits("image_crop", [("image", block["image"])])
-    fits("estimate_crop", [("images", s) for s in block["images"]])
-    fits("blur_crop", [("image", block["image"]), ("tuning_image", block["tuning_image"])])
-    fits("section2_crop", [("tuning_image", block["tuning_image"])], SECTION2["scale"])
-    side = min(int(round(n * SECTION2["scale"])) for n in _shape(SECTION2["image"]))
-    if block["section2_crop"] is not None and block["section2_crop"] > side:
-        raise ParamError(f"wavelets.section2_crop={block['section2_crop']!r} is not allowed: expected at most {side} "
-                         f"(section 2's {SECTION2['image']} after rescaling) or null")
-
-
-def _side(block: dict, crop_key: str, source_key: str) -> int:
+def crop_fits(block: dict, crop_key: str, sources, scale: float = 1.0) -> None:
+    """``block[crop_key]`` (None: whole) is at most the smaller side of every ``(key, source)`` of ``sources``
+    (rescaled by ``scale``)."""
     crop = block[crop_key]
-    return crop if crop is not None else min(_shape(block[source_key]))
+    if crop is None:
+        return
+    for key, source in sources:
+        shape = image_shape(source)
+        side = min(int(round(n * scale)) for n in shape)
+        if crop > side:
+            scaled = f" rescaled by {scale:.4g}" if scale != 1.0 else ""
+            raise ParamError(f"wavelets.{crop_key}={crop!r} is not allowed: expected at most {side}, the smaller "
+                             f"side of wavelets.{key}={_name(source)!r}{scaled} ({shape[0]}x{shape[1]})")
 
 
-def _levels_fit(block: dict) -> None:
-    section2 = block["section2_crop"]
-    if section2 is None:  # the whole rescaled images: section 2's astronaut (171) and the tuning image
-        section2 = min(int(round(n * SECTION2["scale"]))
-                       for n in (*_shape(SECTION2["image"]), *_shape(block["tuning_image"])))
-    smallest = min(block["crop"], _side(block, "blur_crop", "image"), section2)
-    top = max_levels(smallest) - 2  # the coarse band keeps a few pixels a side
+def _crops_fit(block: dict) -> None:
+    crop_fits(block, "crop", [("images", s) for s in block["images"]] + [("tuning_image", block["tuning_image"])])
+    crop_fits(block, "image_crop", [("image", block["image"])])
+    crop_fits(block, "estimate_crop", [("images", s) for s in block["images"]])
+
+
+def side(block: dict, crop_key: str, source_key: str) -> int:
+    """The side of a central crop: ``block[crop_key]``, or the smaller side of ``block[source_key]`` when None."""
+    crop = block[crop_key]
+    return crop if crop is not None else min(image_shape(block[source_key]))
+
+
+def levels_fit(block: dict, smallest: int, what: str) -> None:
+    """``levels`` leaves the coarse band a few pixels a side on the smallest image (``what`` names its keys)."""
+    top = max_levels(smallest) - 2
     if block["levels"] > top:
         raise ParamError(f"wavelets.levels={block['levels']!r} is not allowed: expected at most {top} for the "
-                         f"smallest crop ({smallest} pixels: wavelets.crop, blur_crop, section2_crop)")
-    side = _side(block, "image_crop", "image")
-    for key in ("decomposition_levels", "compression_levels"):
-        if block[key] > max_levels(side) - 1:
-            raise ParamError(f"wavelets.{key}={block[key]!r} is not allowed: expected at most {max_levels(side) - 1} "
-                             f"for wavelets.image_crop={block['image_crop']!r} ({side} pixels)")
+                         f"smallest crop ({smallest} pixels: {what})")
+
+
+def shifts_fit(block: dict) -> None:
     if block["shifts"] >= block["crop"]:
         raise ParamError(f"wavelets.shifts={block['shifts']!r} is not allowed: expected less than "
                          f"wavelets.crop={block['crop']!r}")
+
+
+def _levels_fit(block: dict) -> None:
+    levels_fit(block, block["crop"], "wavelets.crop")
+    main = side(block, "image_crop", "image")
+    for key in ("decomposition_levels", "compression_levels"):
+        if block[key] > max_levels(main) - 1:
+            raise ParamError(f"wavelets.{key}={block[key]!r} is not allowed: expected at most {max_levels(main) - 1} "
+                             f"for wavelets.image_crop={block['image_crop']!r} ({main} pixels)")
+    shifts_fit(block)
 
 
 def _signal_length_even(block: dict) -> None:
@@ -183,29 +206,7 @@ def _signal_length_even(block: dict) -> None:
         raise ParamError(f"wavelets.signal_length={block['signal_length']!r} is not allowed: expected an even number")
 
 
-def _psf_size_odd(block: dict) -> None:
-    size = block["blur_psf_size"]
-    if size % 2 == 0:
-        raise ParamError(f"wavelets.blur_psf_size={size!r} is not allowed: expected an odd number")
-    if block["blur_psf_sigma"] > size:  # scipy's Gaussian filter allocates 8 σ + 1 taps: σ = 1e9 is 64 GB
-        raise ParamError(f"wavelets.blur_psf_sigma={block['blur_psf_sigma']!r} is not allowed: expected at most "
-                         f"wavelets.blur_psf_size={size!r} (a wider Gaussian is the {size}x{size} box)")
-    side = min(_side(block, "blur_crop", "image"), _side(block, "blur_crop", "tuning_image"))
-    if size > side:
-        raise ParamError(f"wavelets.blur_psf_size={size!r} is not allowed: expected at most {side}, the side of the "
-                         f"Gaussian-blur problem (wavelets.blur_crop={block['blur_crop']!r})")
-
-
-def _hqs_schedule_decreases(block: dict) -> None:
-    floor = max(block["blur_noise"], 255.0 * SECTION2["noise_std"])
-    if block["hqs_sigma_start"] <= floor:
-        raise ParamError(f"wavelets.hqs_sigma_start={block['hqs_sigma_start']!r} is not allowed: expected more than "
-                         f"the data's noise, wavelets.blur_noise={block['blur_noise']!r} and section 2's "
-                         f"{255.0 * SECTION2['noise_std']:g}")
-
-
-RULES = (_tuning_image_not_reported, _table_images_differ, _crops_fit, _levels_fit, _signal_length_even, _psf_size_odd,
-         _hqs_schedule_decreases)
+RULES = (_tuning_image_not_reported, _table_images_differ, _crops_fit, _levels_fit, _signal_length_even)
 
 #: Headline numbers (``metrics/wavelets_headline.json``): paths into ``metrics/wavelets.json``.
 HEADLINE = {
@@ -213,8 +214,4 @@ HEADLINE = {
     "wavelet_bayesshrink_ti_psnr": {"path": ("denoising_main", "bayesshrink_ti", "psnr"), "label": "Cycle-spun BayesShrink denoising: PSNR", "unit": "dB"},  # main image, σ = headline_sigma
     "wavelet_skimage_wavelet_psnr": {"path": ("denoising_main", "skimage_wavelet", "psnr"), "label": "scikit-image's wavelet denoising: PSNR", "unit": "dB"},  # peer: scikit-image
     "wavelet_bm3d_psnr": {"path": ("denoising_main", "bm3d", "psnr"), "label": "BM3D denoising: PSNR", "unit": "dB"},  # peer: BM3D
-    "pnp_best_gaussian_blur_psnr": {"path": ("summary", "gaussian_blur", "best_psnr"), "label": "Gaussian blur, best deblurring method: PSNR", "unit": "dB"},  # its key: ... best_method
-    "pnp_tv_fista_gaussian_blur_psnr": {"path": ("deblurring", "gaussian_blur", "tv_fista", "psnr"), "label": "Gaussian blur, TV by FISTA: PSNR", "unit": "dB"},
-    "pnp_algorithm1_wavelet_gaussian_blur_psnr": {"path": ("deblurring", "gaussian_blur", "pnp_wavelet", "psnr"), "label": "Gaussian blur, Algorithm 1 with wavelets: PSNR", "unit": "dB"},
-    "pnp_best_section2_psnr": {"path": ("summary", "section2", "best_psnr"), "label": "Section 2's blur, best method: PSNR", "unit": "dB"},
 }
