@@ -81,7 +81,8 @@ bench: setup
 
 # rfc3987-syntax (and lark, its only user) stay out: an optional extra of jsonschema (jupyter-events asks for
 # jsonschema[format-nongpl]; pip check does not check extras) whose import compiles an Earley grammar, 0.83 s in
-# every process that imports nbformat or papermill. Without it jsonschema only skips the "iri" format check.
+# every process that imports nbformat (python -m sparseimg also blocks it: sparseimg/__main__.py; pytest with
+# nbval and the lab server did not). Without it jsonschema only skips the "iri" format check.
 lock:
 	$(BIN)/python -m pip freeze --all --exclude-editable | grep -viE '^(pip|wheel|lark|rfc3987-syntax)==' | sort -f \
 	  | sed '1i # Exact versions installed by `make setup` (pip, Python 3.11). Regenerate with `make lock`.' > requirements.lock

@@ -116,8 +116,9 @@ def test_project_declares_exactly_what_it_imports():
 
 def test_the_lock_leaves_out_the_grammar_compiled_at_import():
     """rfc3987-syntax, an optional extra of jsonschema, builds an Earley parser when imported: 0.83 s in every process
-    that imports nbformat (each pipeline stage, papermill, nbval). The lock leaves it and lark out (pip check does
-    not check extras), `make lock` filters them, and nbformat imports without them."""
+    that imports nbformat (`python -m sparseimg` blocks it itself; pytest with nbval and the lab server did not). The
+    lock leaves it and lark out (pip check does not check extras), `make lock` filters them, and nbformat and
+    papermill import without them."""
     import subprocess
 
     lock = _lock()

@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
-from scipy.optimize import minimize
 from tqdm import tqdm
 
 from sparseimg._linalg import inner, norm, sq_norm
@@ -440,6 +439,8 @@ def scipy_minimize(fun, x0, *, shape, method, jac, hessp=None, options, track_ob
             count += 1
 
         callback(x0)
+    from scipy.optimize import minimize  # here: scipy.optimize is 0.1 s of every import of this module
+
     res = minimize(fun, x0, jac=jac, hessp=hessp, method=method, options=options, callback=callback)
     run.n_iter, run.n_fev = int(res.nit), int(res.nfev)
     run.n_jev = int(getattr(res, "njev", 0) or 0)
