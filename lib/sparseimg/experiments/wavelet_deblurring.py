@@ -353,12 +353,10 @@ def pnp_key(kind: str, denoiser_key: str, denoise: DenoiseSettings, schedule: di
     str
         32 hexadecimal digits.
     """
-    import hashlib
     import inspect
-    import json
     import numbers
 
-    from sparseimg.experiments.wavelets import READS
+    from sparseimg.experiments.wavelets import READS, content_key
 
     if kind not in _SCHEDULE_KEYS:
         raise ValueError(f"kind={kind!r} is not allowed: expected one of {sorted(_SCHEDULE_KEYS)}")
@@ -376,12 +374,7 @@ def pnp_key(kind: str, denoiser_key: str, denoise: DenoiseSettings, schedule: di
               "schedule": {k: name(schedule.get(k, defaults[k].default)) for k in allowed},
               "operator": type(problem.operator).__name__,
               "boundary": problem.boundary, "noise_std": float(problem.noise_std), **what}
-    h = hashlib.sha256(json.dumps(fields, sort_keys=True).encode())
-    for a in (problem.truth, problem.psf, problem.observed):
-        a = np.ascontiguousarray(a, dtype=np.float64)
-        h.update(repr(a.shape).encode())
-        h.update(a.tobytes())
-    return h.hexdigest()[:32]
+    return content_key(fields, problem.truth, problem.psf, problem.observed)
 
 
 def pnp_records(problems: dict, results: dict, tuning_problems: dict, tuning: dict, params: DeblurSettings,

@@ -249,13 +249,32 @@ def run_key(key: str, settings: DenoiseSettings, clean: np.ndarray, noisy: np.nd
     str
         32 hexadecimal digits.
     """
+    DENOISERS.check(key)
+    return content_key({"method": key, "sigma": float(sigma).hex(), **{f: getattr(settings, f) for f in READS[key]}},
+                       clean, noisy)
+
+
+def content_key(fields: dict, *arrays) -> str:
+    """SHA-256 (32 hex digits) of ``fields`` as sorted JSON, then of each array's shape and float64 bytes: the key
+    under which :func:`run_key`, :func:`tuning_key` and the plug-and-play ``pnp_key`` store a computation.
+
+    Parameters
+    ----------
+    fields : dict
+        JSON-able description of the computation (method, settings, levels, ...).
+    *arrays : ndarray
+        Its inputs, hashed by content.
+
+    Returns
+    -------
+    str
+        32 hexadecimal digits.
+    """
     import hashlib
     import json
 
-    DENOISERS.check(key)
-    h = hashlib.sha256(json.dumps({"method": key, "sigma": float(sigma).hex(),
-                                   **{f: getattr(settings, f) for f in READS[key]}}, sort_keys=True).encode())
-    for a in (clean, noisy):
+    h = hashlib.sha256(json.dumps(fields, sort_keys=True).encode())
+    for a in arrays:
         a = np.ascontiguousarray(a, dtype=np.float64)
         h.update(repr(a.shape).encode())
         h.update(a.tobytes())
@@ -396,18 +415,10 @@ def tuning_key(clean: np.ndarray, noisy: np.ndarray, sigma: float, grid, params:
     str
         32 hexadecimal digits.
     """
-    import hashlib
-    import json
-
     fields = sorted({f for key in TUNED_DENOISERS for f in READS[key]} - set(TUNED_DENOISERS.values()))
-    h = hashlib.sha256(json.dumps({"tuned": sorted(TUNED_DENOISERS), "sigma": float(sigma).hex(),
-                                   "grid": [float(g).hex() for g in grid], "max_extend": int(max_extend),
-                                   **{f: getattr(params, f) for f in fields}}, sort_keys=True).encode())
-    for a in (clean, noisy):
-        a = np.ascontiguousarray(a, dtype=np.float64)
-        h.update(repr(a.shape).encode())
-        h.update(a.tobytes())
-    return h.hexdigest()[:32]
+    return content_key({"tuned": sorted(TUNED_DENOISERS), "sigma": float(sigma).hex(),
+                        "grid": [float(g).hex() for g in grid], "max_extend": int(max_extend),
+                        **{f: getattr(params, f) for f in fields}}, clean, noisy)
 
 
 def tune_denoisers(clean: np.ndarray, noisy: np.ndarray, sigma: float, grid, params: DenoiseSettings, *,
