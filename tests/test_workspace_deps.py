@@ -34,6 +34,19 @@ def test_closure_follows_relative_lazy_and_package_imports(tmp_path):
     assert missing == {"sparseimg.gone"}
 
 
+def test_closure_with_a_shared_parse_cache_gives_the_same_files_and_reads_each_file_once(tmp_path, monkeypatch):
+    lib = _lib(tmp_path)
+    mods = imported_modules("from sparseimg import a\n", "sparseimg", lib)
+    parsed = {}
+    first = closure(mods, lib, parsed=parsed)
+    assert first == closure(mods, lib) and set(parsed) == first  # every file of the closure, parsed
+    reads = []
+    real = Path.read_text
+    monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: reads.append(self) or real(self, *a, **k))
+    assert closure({"sparseimg.b"}, lib, parsed=parsed) == {p for p in first if p.name != "a.py"}
+    assert reads == []  # the second stage's closure re-parses nothing
+
+
 def test_rewrite_keeps_comments_and_other_keys():
     text = textwrap.dedent("""\
         # top comment

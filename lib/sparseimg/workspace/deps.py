@@ -107,8 +107,14 @@ def imported_modules(source: str, package: str, lib: Path, *, unresolved: set | 
     return found
 
 
-def closure(modules, lib: Path, *, unresolved: set | None = None) -> set[Path]:
-    """Files of ``modules`` and of everything they import, transitively (parents' ``__init__`` too)."""
+def closure(modules, lib: Path, *, unresolved: set | None = None,
+            parsed: dict[Path, set[str]] | None = None) -> set[Path]:
+    """Files of ``modules`` and of everything they import, transitively (parents' ``__init__`` too).
+
+    ``parsed`` (optional) maps a file to the modules it imports; it is filled as files are read, so
+    one dict shared by several calls (one per stage, :func:`expected_deps`) parses each file once.
+    """
+    parsed = {} if parsed is None else parsed
     seen: set[Path] = set()
     todo = list(modules)
     while todo:
@@ -123,8 +129,10 @@ def closure(modules, lib: Path, *, unresolved: set | None = None) -> set[Path]:
         seen.add(path)
         parts = mod.split(".")
         todo.extend(".".join(parts[:i]) for i in range(1, len(parts)))
-        pkg = mod if path.name == "__init__.py" else mod.rsplit(".", 1)[0]
-        todo.extend(imported_modules(path.read_text(), pkg, lib))
+        if path not in parsed:
+            pkg = mod if path.name == "__init__.py" else mod.rsplit(".", 1)[0]
+            parsed[path] = imported_modules(path.read_text(), pkg, lib)
+        todo.extend(parsed[path])
     return seen
 
 
@@ -143,8 +151,10 @@ def _rel(paths, root: Path) -> list[str]:
     return sorted(p.relative_to(root).as_posix() for p in paths)
 
 
-def stage_deps(root, stage: dict, *, unresolved: set | None = None) -> tuple[list[str], list[str]] | None:
-    """``(required non-library deps, library deps)`` of a stage, or None if it is not managed here."""
+def stage_deps(root, stage: dict, *, unresolved: set | None = None,
+               parsed: dict[Path, set[str]] | None = None) -> tuple[list[str], list[str]] | None:
+    """``(required non-library deps, library deps)`` of a stage, or None if it is not managed here
+    (``parsed``: see :func:`closure`)."""
     from sparseimg.workspace.sections import SECTIONS
 
     root = Path(root).resolve()
@@ -181,7 +191,7 @@ def stage_deps(root, stage: dict, *, unresolved: set | None = None) -> tuple[lis
         required = [m.group(1)]
     else:
         return None
-    return required, _rel(closure(modules, lib, unresolved=unresolved), root)
+    return required, _rel(closure(modules, lib, unresolved=unresolved, parsed=parsed), root)
 
 
 def expected_deps(root=".", *, unresolved: set | None = None) -> dict[str, list[str]]:
@@ -191,11 +201,11 @@ def expected_deps(root=".", *, unresolved: set | None = None) -> dict[str, list[
         stages = yaml.safe_load((root / "dvc.yaml").read_text())["stages"]
     except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
         raise DepsError(f"dvc.yaml: cannot be read as a DVC pipeline ({exc})") from None
-    out = {}
+    out, parsed = {}, {}  # each library file parsed once for all stages
     for name, stage in stages.items():
         if not isinstance(stage, dict) or "cmd" not in stage:
             continue  # foreach/matrix templates
-        found = stage_deps(root, stage, unresolved=unresolved)
+        found = stage_deps(root, stage, unresolved=unresolved, parsed=parsed)
         if found is None:
             continue
         required, library = found
