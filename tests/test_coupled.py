@@ -78,6 +78,32 @@ def test_patches_round_trip(rng):
                                                     corners[i, 1]:corners[i, 1] + 5].ravel())
 
 
+def _assemble_by_scatter_adds(patches, corners, shape):
+    """The plain definition: every patch added where it belongs, one ``np.add.at`` per offset."""
+    size = int(round(np.sqrt(patches.shape[1])))
+    out, weight = np.zeros(shape), np.zeros(shape)
+    for di in range(size):
+        for dj in range(size):
+            np.add.at(out, (corners[:, 0] + di, corners[:, 1] + dj), patches.reshape(-1, size, size)[:, di, dj])
+            np.add.at(weight, (corners[:, 0] + di, corners[:, 1] + dj), 1.0)
+    return np.divide(out, weight, out=np.zeros(shape), where=weight > 0)
+
+
+@pytest.mark.parametrize("shape, size, stride", [((17, 23), 5, 3), ((40, 33), 8, 4), ((9, 9), 9, 2), ((12, 30), 4, 1)])
+def test_patch_fast_paths_are_bitwise_the_plain_definitions(rng, shape, size, stride):
+    image = rng.standard_normal(shape)
+    patches, corners = coupled.extract_patches(image, size, stride)
+    plain = np.array([image[i:i + size, j:j + size].ravel() for i, j in corners])
+    assert np.array_equal(patches, plain) and patches.flags.c_contiguous
+    values = rng.standard_normal(patches.shape)  # overlapping patches that disagree: the order of the sums shows
+    assert np.array_equal(coupled.assemble_patches(values, corners, shape),
+                          _assemble_by_scatter_adds(values, corners, shape))
+    repeated = np.concatenate([corners, corners[:3]])  # a corner twice: both copies count (the np.add.at path)
+    more = np.concatenate([values, values[:3] + 1.0])
+    assert np.array_equal(coupled.assemble_patches(more, repeated, shape),
+                          _assemble_by_scatter_adds(more, repeated, shape))
+
+
 def test_masked_rmse():
     ref = np.zeros((2, 2))
     est = np.array([[1.0, 100.0], [1.0, 1.0]])

@@ -231,7 +231,9 @@ def extract_patches(image: np.ndarray, size: int, stride: int) -> tuple[np.ndarr
         raise ValueError(f"image has shape {image.shape}: expected a 2-D array at least {size}×{size}")
     rows, cols = _grid(image.shape[0], size, stride), _grid(image.shape[1], size, stride)
     view = np.lib.stride_tricks.sliding_window_view(image, (size, size))
-    patches = view[rows][:, cols].reshape(len(rows) * len(cols), size * size)
+    # one fancy index on both axes copies the (rows × cols) patches alone (view[rows][:, cols] first copied
+    # every column position of the chosen rows)
+    patches = view[rows[:, None], cols[None, :]].reshape(len(rows) * len(cols), size * size)
     corners = np.stack(np.meshgrid(rows, cols, indexing="ij"), axis=-1).reshape(-1, 2)
     return np.ascontiguousarray(patches), corners
 
@@ -243,10 +245,19 @@ def assemble_patches(patches: np.ndarray, corners: np.ndarray, shape: tuple[int,
     out = np.zeros(shape)
     weight = np.zeros(shape)
     blocks = patches.reshape(-1, size, size)
+    corners = np.asarray(corners)
+    # distinct corners (every grid of extract_patches): for one offset (di, dj) the N pixels are distinct, so a
+    # fancy-indexed += is np.add.at (each pixel gets the same additions in the same order), without its cost
+    distinct = len(np.unique(corners, axis=0)) == len(corners)
     for di in range(size):  # size² strided scatter-adds instead of N small ones
         for dj in range(size):
-            np.add.at(out, (corners[:, 0] + di, corners[:, 1] + dj), blocks[:, di, dj])
-            np.add.at(weight, (corners[:, 0] + di, corners[:, 1] + dj), 1.0)
+            where = (corners[:, 0] + di, corners[:, 1] + dj)
+            if distinct:
+                out[where] += blocks[:, di, dj]
+                weight[where] += 1.0
+            else:
+                np.add.at(out, where, blocks[:, di, dj])
+                np.add.at(weight, where, 1.0)
     return np.divide(out, weight, out=np.zeros(shape), where=weight > 0)
 
 
