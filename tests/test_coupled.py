@@ -51,6 +51,22 @@ def test_box_mean_matches_brute_force(rng):
     np.testing.assert_allclose(coupled.box_mean(image, r), expected, atol=1e-12)
 
 
+@pytest.mark.parametrize("shape, r", [((9, 13), 2), ((30, 7), 4), ((5, 5), 6), ((16, 40), 0)])
+def test_box_mean_divides_the_window_sums_by_the_exact_pixel_counts(rng, shape, r):
+    """Bitwise: the sums over the cut windows divided by their pixel counts, which are whole numbers (here
+    counted by the same cumulative sums over an image of ones)."""
+    image = rng.standard_normal(shape)
+
+    def window_sum(x, axis):
+        c = np.concatenate([np.zeros_like(np.take(x, [0], axis=axis)), np.cumsum(x, axis=axis)], axis=axis)
+        idx = np.arange(x.shape[axis])
+        return np.take(c, np.minimum(idx + r + 1, x.shape[axis]), axis=axis) - np.take(c, np.maximum(idx - r, 0), axis=axis)
+
+    counts = window_sum(window_sum(np.ones(shape), 0), 1)
+    assert np.array_equal(counts, np.round(counts))
+    assert np.array_equal(coupled.box_mean(image, r), window_sum(window_sum(image, 0), 1) / counts)
+
+
 def test_guided_filter_limits(rng):
     guide = rng.random((20, 24))
     # guide = source, eps -> 0: a = 1, b = 0 in every window: the output is the guide

@@ -134,17 +134,20 @@ def box_mean(image: np.ndarray, radius: int) -> np.ndarray:
     if image.ndim != 2:
         raise ValueError(f"image has shape {image.shape}: expected a 2-D array")
 
+    def bounds(n):
+        idx = np.arange(n)
+        return np.maximum(idx - radius, 0), np.minimum(idx + radius + 1, n)
+
     def window_sum(x, axis):
-        n = x.shape[axis]
         c = np.cumsum(x, axis=axis)
         c = np.concatenate([np.zeros_like(np.take(c, [0], axis=axis)), c], axis=axis)
-        idx = np.arange(n)
-        hi = np.minimum(idx + radius + 1, n)
-        lo = np.maximum(idx - radius, 0)
+        lo, hi = bounds(x.shape[axis])
         return np.take(c, hi, axis=axis) - np.take(c, lo, axis=axis)
 
     sums = window_sum(window_sum(image, 0), 1)
-    counts = window_sum(window_sum(np.ones_like(image), 0), 1)
+    # pixels in each cut window: (rows in it) × (columns in it), whole numbers, exact in float64
+    (lo0, hi0), (lo1, hi1) = bounds(image.shape[0]), bounds(image.shape[1])
+    counts = np.outer((hi0 - lo0).astype(np.float64), (hi1 - lo1).astype(np.float64))
     return sums / counts
 
 
