@@ -1,7 +1,9 @@
-"""End to end: `dvc repro` on a temporary copy of the workspace with quick parameters, then a no-op.
+"""End to end: `dvc repro` on a temporary copy of the workspace with small parameters, then a no-op.
 
-The quick parameters come from the schemas' `quick` values (the one source of quick values; a test
-checks that each notebook's `parameters` cell holds the same). Slow (a few minutes): marked `slow`.
+The parameters are the schemas' `quick` values (the one source of quick values; a test checks that each
+notebook's `parameters` cell holds the same), with :data:`SMOKE`'s smaller sizes on top: nbval already runs
+every notebook at the quick values and compares its outputs, so this test, which is about the pipeline and not
+the numbers, runs the same stages and code paths at sizes that cost less. Slow (about three minutes): `slow`.
 """
 
 import os
@@ -36,6 +38,37 @@ def quick_params(root: Path) -> dict:
     return params
 
 
+#: The end-to-end test's own sizes, on top of the quick values: this test is about the pipeline (every stage runs
+#: under DVC with the deps and outs it declares, the report is built, a second run does nothing), not about
+#: the numbers, which nbval checks in the stored notebooks at the quick values. The same stages, notebooks and
+#: code paths run, at smaller images, fewer iterations and shorter trainings. Each block is validated by
+#: its schema and cross-field rules like any params.yaml (test_smoke_params_are_valid_for_every_section).
+SMOKE = {
+    "sparse_coding": {"size": 128, "n_iter": 30, "reference_iter": 60, "timing_repeats": 1},
+    "large_images": {"size": 128, "tile": 64, "scaling_sizes": [128], "n_iter": 300, "global_iter": 1000},
+    "deblurring": {"crop": 32, "cg_iter": 100, "tv_iter": 30, "rl_max_iter": 30},
+    "wavelets": {"image_crop": 64, "estimate_crop": 64, "images": ["camera", "moon"], "deblur_iter": 10,
+                 "bm3d_stages": "hard"},
+    "unfolding": {"csr_steps": 30, "csr_dict_iter": 1, "sep_size": 64, "sep_iter": 10,
+                  "lift_train_steps": 10, "lift_images": ["camera", "moon"], "lift_headline_crop": 64,
+                  "lista_alista_steps": 30, "lista_cp_steps": 20, "lista_steps": 20, "lista_test_size": 100,
+                  "lista_solver_iters": 100, "win_train_steps": 3, "ne_train_steps": 10},
+    "inpainting": {"crop": 64, "adam_iter": 30, "doc_iter": 50},
+    "generation": {"ksvd_iter": 3, "em_iter": 3, "n_samples": 30, "trace_chains": 20, "trace_sweeps": 3,
+                   "tune_samples": 20},
+    "ablate_coupled": {"steps": 2},
+}
+
+
+def smoke_params(root: Path) -> dict:
+    """:func:`quick_params` with :data:`SMOKE` on top."""
+    params = quick_params(root)
+    for block, values in SMOKE.items():
+        assert set(values) <= set(params[block]), f"{block}: {set(values) - set(params[block])} are not its keys"
+        params[block].update(values)
+    return params
+
+
 def _workspace_files(root: Path) -> list[str]:
     out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=root,
                          check=True, capture_output=True, text=True).stdout
@@ -59,13 +92,26 @@ def test_quick_params_are_valid_for_every_section(tmp_path):
 
 
 @pytest.mark.slow
+def test_smoke_params_are_valid_for_every_section(tmp_path):
+    from sparseimg.workspace.benchmarks import BENCHMARK_SCHEMAS, load_benchmark_params
+    from sparseimg.workspace.runner import load_section_params
+    from sparseimg.workspace.sections import SECTIONS
+
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(smoke_params(ROOT)))
+    for name in SECTIONS:
+        load_section_params(name, tmp_path / "params.yaml", root=ROOT)
+    for name in BENCHMARK_SCHEMAS:
+        load_benchmark_params(name, tmp_path / "params.yaml")
+
+
+@pytest.mark.slow
 def test_dvc_repro_then_noop(tmp_path):
     work = tmp_path / "ws"
     for rel in _workspace_files(ROOT):
         dst = work / rel
         dst.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / rel, dst)
-    (work / "params.yaml").write_text(yaml.safe_dump(quick_params(ROOT), sort_keys=False))
+    (work / "params.yaml").write_text(yaml.safe_dump(smoke_params(ROOT), sort_keys=False))
     (work / "dvc.lock").unlink(missing_ok=True)  # the committed lock records the full parameters
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "DVC_NO_ANALYTICS": "1"}
     _run(["git", "init", "-q"], work, env)
