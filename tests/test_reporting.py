@@ -50,6 +50,31 @@ def test_saved_figures_are_byte_identical(tmp_path):
     assert paths[0].read_bytes() == paths[1].read_bytes()
 
 
+def test_in_a_kernel_the_saved_png_is_the_figure_output_and_the_figure_is_closed(tmp_path, monkeypatch):
+    """One drawing per figure: the inline backend would draw it again at plt.show(). The output keeps the
+    inline backend's two parts: the PNG (here the saved file's bytes) and the figure's text."""
+    import base64
+
+    import IPython
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython, "get_ipython", lambda: type("Shell", (), {"kernel": object()})())
+    monkeypatch.setattr(IPython.display, "display", lambda obj, raw=False: shown.append((obj, raw)))
+    fig, axes = plt.subplots(1, 2, figsize=(4, 2))
+    path = Reporter("demo", tmp_path).save_figure(fig, "two", "Two panels.")
+    assert len(shown) == 1 and shown[0][1] is True
+    data = shown[0][0]
+    assert data["text/plain"] == "<Figure size 400x200 with 2 Axes>"
+    assert base64.b64decode(data["image/png"]) == path.read_bytes()
+    assert not plt.fignum_exists(fig.number)  # nothing left for plt.show() to draw
+    monkeypatch.setattr(IPython, "get_ipython", lambda: None)  # a script: no output, the figure stays open
+    fig = plt.figure()
+    Reporter("demo", tmp_path).save_figure(fig, "one", "x")
+    assert len(shown) == 1 and plt.fignum_exists(fig.number)
+    plt.close(fig)
+
+
 def test_plot_columns_must_have_equal_lengths(tmp_path):
     with pytest.raises(ValueError, match="unequal"):
         Reporter("demo", tmp_path).write_plot("c", {"a": [1], "b": [1, 2]})

@@ -14,7 +14,9 @@ directory, so playing with a notebook never touches the pipeline's outputs.
 
 from __future__ import annotations
 
+import base64
 import csv
+import io
 import json
 import math
 import re
@@ -45,6 +47,22 @@ def use_style(*, dpi: int = 100) -> None:
         "axes.titlesize": 11,
         "legend.frameon": False,
     })
+
+
+def _show_in_kernel(fig, png: bytes) -> None:
+    """In a Jupyter kernel: display ``png`` as ``fig``'s output and close ``fig``; elsewhere nothing."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None or getattr(shell, "kernel", None) is None:
+        return
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    display({"image/png": base64.b64encode(png).decode("ascii"), "text/plain": repr(fig)}, raw=True)
+    plt.close(fig)
 
 
 def method_colors(keys) -> dict:
@@ -159,9 +177,17 @@ class Reporter:
 
         The manifest keeps each figure's ``order`` (when it was first saved), so that the
         report shows the figures in the notebook's order; saving a name again keeps it.
+
+        In a Jupyter kernel the saved PNG is also the figure's output, and the figure is closed: the
+        inline backend would otherwise draw it a second time at ``plt.show()`` (twice more with its
+        tight bounding box) for the same picture. The output keeps the inline backend's form, the PNG
+        and the figure's text (``<Figure size 1100x340 with 2 Axes>``, which nbval compares).
         """
         path = self._path(f"figures/{self.section}", f"{name}.png")
-        fig.savefig(path, metadata={"Software": None})  # no version string: stable bytes
+        png = io.BytesIO()
+        fig.savefig(png, format="png", metadata={"Software": None})  # no version string: stable bytes
+        path.write_bytes(png.getvalue())
+        _show_in_kernel(fig, png.getvalue())
         order = self._figures[name]["order"] if name in self._figures else len(self._figures)
         self._figures[name] = {"file": path.name, "caption": caption, "notebook": self.notebook,
                                "params": self.params, "order": order}
