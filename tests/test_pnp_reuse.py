@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sparseimg.experiments import unfolding_lifting as ulf
+from sparseimg.experiments import unfolding_pnp as ulp
 from sparseimg.experiments import wavelet_deblurring as wvd
 from sparseimg.experiments import wavelets as wv
 from sparseimg.experiments.tuning import Tuned, tune_each
@@ -18,12 +18,12 @@ def problem():
 def _keys(problem, **what):
     """Section 3's and section 3b's keys of the wavelet methods, at settings where the two coincide."""
     s3 = wvd.DeblurSettings()
-    s3b = ulf.PnPSettings(peer_shifts=s3.denoise.shifts, estimator="mad", hqs_iter=s3.hqs_iter)
+    s3b = ulp.PnPSettings(peer_shifts=s3.denoise.shifts, estimator="mad", hqs_iter=s3.hqs_iter)
     out = {}
     for key in ("pnp_wavelet", "hqs_wavelet"):
         kind, den = wvd.PNP_PARTS[key]
         out[key] = (wvd.pnp_key(kind, den, s3.denoise, wvd.pnp_schedule(kind, s3), problem, **what),
-                    ulf._content_key(key, s3b, problem, **what))
+                    ulp._content_key(key, s3b, problem, **what))
     return s3, s3b, out
 
 
@@ -32,7 +32,7 @@ def test_the_two_sections_key_the_same_computation_alike_and_compute_the_same(pr
     for key, (a, b) in keys.items():
         assert a == b, key
         ours = wvd.DEBLURRERS[key](problem.observation, wvd.DeblurSettings(weights={key: 0.5}))
-        theirs = ulf.PNP[key](problem.observation, ulf.PnPSettings(peer_shifts=8, estimator="mad", hqs_iter=8,
+        theirs = ulp.PNP[key](problem.observation, ulp.PnPSettings(peer_shifts=8, estimator="mad", hqs_iter=8,
                                                                  weights={key: 0.5}))
         np.testing.assert_array_equal(ours.estimate, theirs.estimate)  # same key, same numbers
 
@@ -86,7 +86,7 @@ def test_pnp_runs_takes_a_known_wavelet_run_and_runs_the_rest(monkeypatch):
 
     block = SECTIONS["unfolding"].quick_params()
     problems = {"only": wvd.gaussian_blur_problem(center_crop(load_image("camera", gray=True), 32), seed=0)}
-    monkeypatch.setattr(ulf, "deblur_problems", lambda b, tuning=False: problems)
+    monkeypatch.setattr(ulp, "deblur_problems", lambda b, tuning=False: problems)
     ran = []
 
     class Ran(Exception):
@@ -96,16 +96,16 @@ def test_pnp_runs_takes_a_known_wavelet_run_and_runs_the_rest(monkeypatch):
         ran.append(m)
         raise Ran
 
-    monkeypatch.setattr(ulf, "run_pnp", spy)
-    p = ulf.PnPSettings._of(block, None)
-    lams = {"only": {m: 0.5 for m in ulf.PNP_METHODS}}
-    known = {ulf._content_key(m, p, problems["only"], lam=0.5): {"psnr": 30.0 + i, "curve": [20.0, 30.0 + i],
+    monkeypatch.setattr(ulp, "run_pnp", spy)
+    p = ulp.PnPSettings._of(block, None)
+    lams = {"only": {m: 0.5 for m in ulp.PNP_METHODS}}
+    known = {ulp._content_key(m, p, problems["only"], lam=0.5): {"psnr": 30.0 + i, "curve": [20.0, 30.0 + i],
                                                                 "iterations": 1}
-             for i, m in enumerate(ulf.PNP_METHODS) if not m.endswith("learned")}
+             for i, m in enumerate(ulp.PNP_METHODS) if not m.endswith("learned")}
     with pytest.raises(Ran):  # the first learned method is run
-        ulf.pnp_runs(None, block, lams, known=known)
+        ulp.pnp_runs(None, block, lams, known=known)
     assert ran == ["pnp_learned"]
-    monkeypatch.setattr(ulf, "PNP_METHODS", {m: m for m in ulf.PNP_METHODS if not m.endswith("learned")})
-    out = ulf.pnp_runs(None, block, lams, known=known)["only"]
+    monkeypatch.setattr(ulp, "PNP_METHODS", {m: m for m in ulp.PNP_METHODS if not m.endswith("learned")})
+    out = ulp.pnp_runs(None, block, lams, known=known)["only"]
     assert all(r["reused"] and r["lam"] == 0.5 and r["seconds"] is None for r in out.values())
     assert [r["psnr"] for r in out.values()] == [known[k]["psnr"] for k in known]

@@ -23,6 +23,7 @@ import numpy as np
 from sparseimg._parallel import process_map
 from sparseimg.experiments import Registry, Result, train_nenet, train_winnet
 from sparseimg.experiments import unfolding_lifting as ulf
+from sparseimg.experiments import unfolding_pnp as ulp
 from sparseimg.experiments import wavelets as wv
 from sparseimg.experiments import wavelet_deblurring as wvd
 from sparseimg.experiments.deblurring import DeblurProblem, PSNRMonitor
@@ -375,7 +376,7 @@ def motion_problem(image: np.ndarray, block: dict, seed) -> DeblurProblem:
 
 
 def deblur_problems(block: dict, tuning: bool = False) -> dict:
-    """Part 1's two problems (:func:`sparseimg.experiments.unfolding_lifting.deblur_problems`) and the motion
+    """Part 1's two problems (:func:`sparseimg.experiments.unfolding_pnp.deblur_problems`) and the motion
     blur on the same crop of the headline image (or of the tuning image).
 
     Parameters
@@ -393,7 +394,7 @@ def deblur_problems(block: dict, tuning: bool = False) -> dict:
         ``{"gaussian_blur": problem, "section2": problem, "motion_blur": problem}`` (:class:`DeblurProblem`);
         the motion blur's noise seed is ``[7, int(tuning)]``.
     """
-    out = ulf.deblur_problems(block, tuning)
+    out = ulp.deblur_problems(block, tuning)
     image = out["gaussian_blur"].truth
     out["motion_blur"] = motion_problem(image, block, [7, int(tuning)])
     return out
@@ -494,7 +495,7 @@ PNP = Registry("winnet", {key: _pnp_method(key) for key in PNP_METHODS}, PNP_MET
 
 
 def run_pnp(method: str, problem: DeblurProblem, lam: float, models: dict, block: dict, reference=None) -> Result:
-    """One run of :data:`PNP` at λ = ``lam``, as :func:`sparseimg.experiments.unfolding_lifting.run_pnp` (with
+    """One run of :data:`PNP` at λ = ``lam``, as :func:`sparseimg.experiments.unfolding_pnp.run_pnp` (with
     ``models = {"winnet": WINNetDenoiser, "nenet": NENet, …}`` in place of the lifting weights): the
     :class:`~sparseimg.experiments.Result` of the method on ``problem.observation``, its PSNR per iterate recorded
     against ``reference`` when one is given.
