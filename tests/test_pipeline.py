@@ -38,11 +38,8 @@ def quick_params(root: Path) -> dict:
     return params
 
 
-#: The end-to-end test's own sizes, on top of the quick values: this test is about the pipeline (every stage runs
-#: under DVC with the deps and outs it declares, the report is built, a second run does nothing), not about
-#: the numbers, which nbval checks in the stored notebooks at the quick values. The same stages, notebooks and
-#: code paths run, at smaller images, fewer iterations and shorter trainings. Each block is validated by
-#: its schema and cross-field rules like any params.yaml (test_smoke_params_are_valid_for_every_section).
+#: The end-to-end test's sizes on top of the quick values (see the module docstring): smaller images, fewer
+#: iterations, shorter trainings; validated like any params.yaml (test_params_are_valid_for_every_section_and_benchmark).
 SMOKE = {
     "sparse_coding": {"size": 128, "n_iter": 30, "reference_iter": 60, "timing_repeats": 1},
     "large_images": {"size": 128, "tile": 64, "scaling_sizes": [128], "n_iter": 300, "global_iter": 1000},
@@ -82,22 +79,13 @@ def _run(cmd, cwd, env):
 
 
 @pytest.mark.slow
-def test_quick_params_are_valid_for_every_section(tmp_path):
-    from sparseimg.workspace.runner import load_section_params
-    from sparseimg.workspace.sections import SECTIONS
-
-    (tmp_path / "params.yaml").write_text(yaml.safe_dump(quick_params(ROOT)))
-    for name in SECTIONS:
-        load_section_params(name, tmp_path / "params.yaml", root=ROOT)
-
-
-@pytest.mark.slow
-def test_smoke_params_are_valid_for_every_section(tmp_path):
+@pytest.mark.parametrize("params", [quick_params, smoke_params], ids=["quick", "smoke"])
+def test_params_are_valid_for_every_section_and_benchmark(params, tmp_path):
     from sparseimg.workspace.benchmarks import BENCHMARK_SCHEMAS, load_benchmark_params
     from sparseimg.workspace.runner import load_section_params
     from sparseimg.workspace.sections import SECTIONS
 
-    (tmp_path / "params.yaml").write_text(yaml.safe_dump(smoke_params(ROOT)))
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params(ROOT)))
     for name in SECTIONS:
         load_section_params(name, tmp_path / "params.yaml", root=ROOT)
     for name in BENCHMARK_SCHEMAS:
