@@ -106,9 +106,14 @@ def tiled_reference(tiled_kernel):
     return reference
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def dask_client():
-    """One LocalCluster for the session: two worker processes, one thread each (as the pipeline's)."""
+    """A LocalCluster for the test file: two worker processes, one thread each (as the pipeline's).
+
+    Per file, not per session: an idle cluster is not free (its scheduler, nannies and workers poll: about
+    0.14 of a core for the four processes), and a session cluster started by an early file idled beside every
+    later test of its xdist worker.
+    """
     pytest.importorskip("dask.distributed")
     from dask.distributed import Client, LocalCluster
 

@@ -39,15 +39,6 @@ def kernel():
     return truncated_kernel(tol=1e-3)[0]  # radius 8: small tests; the tiling logic does not depend on it
 
 
-@pytest.fixture(scope="module")
-def client():
-    from dask.distributed import Client, LocalCluster
-
-    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0", processes=True) as cl, \
-            Client(cl) as c:
-        yield c
-
-
 def test_truncated_kernel_keeps_energy_above_tol():
     k, tail = truncated_kernel(tol=1e-8)
     assert tail < 1e-8
@@ -220,7 +211,7 @@ def _solve_small(x, kernel, client, out=None):
                        out=out)
 
 
-def test_solve_through_a_real_scheduler_and_two_workers(scheduler, small, kernel, client):
+def test_solve_through_a_real_scheduler_and_two_workers(scheduler, small, kernel, dask_client):
     address, _ = scheduler
     from dask.distributed import Client
 
@@ -228,7 +219,7 @@ def test_solve_through_a_real_scheduler_and_two_workers(scheduler, small, kernel
         assert len(c.scheduler_info()["workers"]) >= 2
         remote = _solve_small(small, kernel, address)  # connects by address, as the CLI's --scheduler
         counts = c.run(lambda dask_worker: len(dask_worker.data) + dask_worker.state.executed_count)
-    local = _solve_small(small, kernel, client)
+    local = _solve_small(small, kernel, dask_client)
     assert np.array_equal(remote.events, local.events)
     assert sum(v > 0 for v in counts.values()) >= 2  # both workers ran tasks
 
@@ -269,15 +260,15 @@ def test_killed_worker_does_not_change_the_result(scheduler, small, kernel, stor
     assert np.array_equal(result["y"], reference)
 
 
-def test_output_zarr_is_complete_and_identical_after_a_rerun(tmp_path, small, kernel, client):
+def test_output_zarr_is_complete_and_identical_after_a_rerun(tmp_path, small, kernel, dask_client):
     import zarr
 
     out = tmp_path / "events.zarr"
-    first = np.asarray(_solve_small(small, kernel, client, out=str(out)).events[...])
+    first = np.asarray(_solve_small(small, kernel, dask_client, out=str(out)).events[...])
     arr = zarr.open_array(str(out), mode="r")
     assert arr.chunks == (128, 128) and arr.shape == small.shape
     assert arr.nchunks_initialized == arr.nchunks  # every tile written
     assert not (tmp_path / "events.zarr.round0").exists()  # the scratch round is removed
-    second = np.asarray(_solve_small(small, kernel, client, out=str(out)).events[...])
+    second = np.asarray(_solve_small(small, kernel, dask_client, out=str(out)).events[...])
     assert np.array_equal(first, second) and np.count_nonzero(first) > 0
-    assert np.array_equal(first, _solve_small(small, kernel, client).events)
+    assert np.array_equal(first, _solve_small(small, kernel, dask_client).events)
