@@ -163,7 +163,7 @@ def test_run_all_is_run_deblurrer_for_every_pair_in_any_number_of_processes(came
     problems = {"a": wvd.gaussian_blur_problem(camera64[:32, :32], seed=0),
                 "b": wvd.gaussian_blur_problem(camera64[32:, 32:], seed=1)}
     weights = {"a": LAMS, "b": LAMS}
-    short = dataclasses.replace(SMALL, pnp_max_iter=2, hqs_iter=2)  # each BM3D call costs 0.35 s whatever the size
+    short = dataclasses.replace(SMALL, pnp_max_iter=1, hqs_iter=1)  # each BM3D call costs 0.35 s whatever the size
     one, two = (wvd.run_all(problems, weights, short, workers=w) for w in (1, 2))
     for name, p in problems.items():
         assert list(one[name]) == list(two[name]) == list(wvd.DEBLURRERS)

@@ -45,15 +45,18 @@ SMOKE = {
     "large_images": {"size": 128, "tile": 64, "scaling_sizes": [128], "n_iter": 300, "global_iter": 1000},
     "deblurring": {"crop": 32, "cg_iter": 100, "tv_iter": 30, "rl_max_iter": 30},
     "wavelets": {"image_crop": 64, "estimate_crop": 64, "images": ["camera", "moon"], "deblur_iter": 10,
-                 "bm3d_stages": "hard"},
+                 "bm3d_stages": "hard", "sigmas": [25.0, 50.0], "hqs_iter": 1},
     "unfolding": {"csr_steps": 30, "csr_dict_iter": 1, "sep_size": 64, "sep_iter": 10,
                   "lift_train_steps": 10, "lift_images": ["camera", "moon"], "lift_headline_crop": 64,
                   "lista_alista_steps": 30, "lista_cp_steps": 20, "lista_steps": 20, "lista_test_size": 100,
                   "lista_solver_iters": 100, "win_train_steps": 3, "ne_train_steps": 10},
     "inpainting": {"crop": 64, "adam_iter": 30, "doc_iter": 50},
     "generation": {"ksvd_iter": 3, "em_iter": 3, "n_samples": 30, "trace_chains": 20, "trace_sweeps": 3,
-                   "tune_samples": 20},
+                   "tune_samples": 20, "n_train": 500},
     "ablate_coupled": {"steps": 2},
+    "benchmark_wavelets": {"repeats": 1},
+    "benchmark_sporco": {"size": 32, "iteration_size": 32, "reference_iter": 500},
+    "benchmark_generation": {"n_train": 500, "ksvd_iter": 1},
 }
 
 
