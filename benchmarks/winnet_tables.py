@@ -16,6 +16,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from sparseimg.experiments import unfolding_winnet as uw
+from sparseimg.experiments import unfolding_winnet_pnp as uwp
 from sparseimg.experiments.tuning import edge_choices
 from sparseimg.learn import nenet, winnet
 from sparseimg.learn.training import WeightsError, load_weights, model_path
@@ -63,9 +64,9 @@ def main(argv=None) -> int:
                                 for k in ("nenet", "patches")}
         print("nenet", out["nenet_max_abs_error"], out.get("xstep_rms"), flush=True)
     if "pnp" in parts:
-        lams, records = uw.tune_pnp(models, block)
+        lams, records = uwp.tune_pnp(models, block)
         out["pnp_lams"], out["pnp_tuning"], out["pnp_grid_edges"] = lams, records, edge_choices(records)
-        out["pnp"] = res = uw.pnp_table(models, block, lams)
+        out["pnp"] = res = uwp.pnp_table(models, block, lams)
         print("pnp", json.dumps(res, indent=1), "edges", out["pnp_grid_edges"], flush=True)
     if args.output:
         Path(args.output).write_text(json.dumps(out, indent=1, default=float) + "\n")
