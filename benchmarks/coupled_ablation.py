@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from sparseimg.experiments import unfolding_coupled as uc
 from sparseimg.learn import coupled
@@ -88,6 +89,7 @@ def main():
     except ParamError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    threadpool_limits(limits=1)  # one BLAS thread: the numbers do not depend on the caller's environment
     t0 = time.perf_counter()
     rows = []
 

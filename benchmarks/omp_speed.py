@@ -39,6 +39,7 @@ import time
 import warnings
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from sparseimg.experiments.generation import CLEANING
 from sparseimg.sparsemodels.dictionary import batch_omp, ksvd, sparse_rmse
@@ -152,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         + ", ".join(f"{k}={v}" for k, v in params.items()))
     from sparseimg.workspace.provenance import recorded_run
 
+    threadpool_limits(limits=1)  # one BLAS thread: the numbers do not depend on the caller's environment
     with recorded_run(BLOCK, args.output_dir):
         X, T = _digits(params)
         reporter = Reporter("generation", args.output_dir)

@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from sparseimg._parallel import process_map
 from sparseimg.experiments.tuning import sweep_to_interior
@@ -80,6 +81,7 @@ def main() -> int:
     except ParamError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    threadpool_limits(limits=1)  # one BLAS thread: the numbers do not depend on the caller's environment
     size, grid, workers = params["size"], params["beta_grid"], params["workers"]
     block = yaml.safe_load((ROOT / "params.yaml").read_text())["unfolding"]
     t0 = time.perf_counter()

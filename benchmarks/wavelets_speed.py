@@ -67,6 +67,7 @@ from pathlib import Path
 
 import numpy as np
 import pywt
+from threadpoolctl import threadpool_limits
 
 from sparseimg.operators.lifting import dwt2, dwt53_int, idwt2, idwt53_int, max_levels, subbands
 
@@ -314,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
         + ", ".join(f"{k}={v}" for k, v in params.items()))
     from sparseimg.workspace.provenance import recorded_run
 
+    threadpool_limits(limits=1)  # one BLAS thread (both sides' transforms are single-threaded anyway)
     with recorded_run("benchmark_wavelets", args.output_dir):
         _, ok = run_benchmark(params, output_dir=args.output_dir, min_time=min_time)
     return 0 if ok else 1

@@ -35,7 +35,7 @@ from sparseimg.workspace.provenance import run_record, utc_now
 from sparseimg.workspace.sections import SECTIONS, HeadlineError, get_section
 
 __all__ = ["load_section_params", "notebook_code", "strip_notebook", "run_section", "publish",
-           "write_headline", "HeadlineError", "KERNELSPEC", "kernel_config", "kernel_environment"]
+           "write_headline", "HeadlineError", "KERNELSPEC", "ONE_BLAS_THREAD", "kernel_config", "kernel_environment"]
 
 #: The project kernel as JupyterLab names it once started (a stored notebook with another display name is
 #: marked modified on opening): the venv's ``python3`` kernelspec.
@@ -57,11 +57,18 @@ def kernel_config():
     return Config({"KernelManager": {"transport": "ipc", "ip": str(runtime / f"sparseimg-{os.getpid()}")}})
 
 
+#: One BLAS thread in every process that computes a stage's numbers, set before NumPy loads: OpenBLAS's threaded
+#: reductions add in another order than its one-thread ones, so the last bits of a result (and of trained weights)
+#: would depend on the caller's environment (`make` sets these, a plain `dvc repro` did not).
+ONE_BLAS_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
 def kernel_environment(sec) -> dict[str, str]:
-    """What a section's kernel gets in its environment: the training stages own ``models/`` (a notebook run by
-    the pipeline never trains a model again: a mismatch fails the stage with one line), and the heap policy of
-    :mod:`sparseimg.workspace.heap` unless the section opts out (``keep_freed_memory``)."""
-    return {REQUIRE_MODELS_ENV: "1", **(heap_environment() if sec.keep_freed_memory else {})}
+    """What a section's kernel gets in its environment: one BLAS thread (:data:`ONE_BLAS_THREAD`), the training
+    stages own ``models/`` (a notebook run by the pipeline never trains a model again: a mismatch fails the stage
+    with one line), and the heap policy of :mod:`sparseimg.workspace.heap` unless the section opts out
+    (``keep_freed_memory``)."""
+    return {**ONE_BLAS_THREAD, REQUIRE_MODELS_ENV: "1", **(heap_environment() if sec.keep_freed_memory else {})}
 
 
 @contextmanager

@@ -79,7 +79,10 @@ def train_model(model: str, params_path="params.yaml", *, quick: bool = False, m
     section, module_name = MODELS[model]
     module = importlib.import_module(module_name)
     block = training_block(module, section, params_path, quick=quick)
-    with recorded_run(f"train_{model}", reports_dir):
+    from threadpoolctl import threadpool_limits
+
+    # one BLAS thread whatever the caller's environment: threaded reductions change the weights' last bits
+    with recorded_run(f"train_{model}", reports_dir), threadpool_limits(limits=1):
         weights, log = module.train(block, progress=progress)
         target = model_path(model) if models_dir is None else Path(models_dir) / f"{model}.npz"
         path = save_weights(target, weights, config=training_config(module, block), log=log)
