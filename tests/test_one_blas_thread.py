@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pytest
 import yaml
 from threadpoolctl import threadpool_info, threadpool_limits
 
@@ -30,9 +31,9 @@ def test_training_runs_on_one_blas_thread_when_the_caller_allows_more(monkeypatc
 
     monkeypatch.setattr(importlib.import_module(tr.MODELS["lifting"][1]), "train", fake_train)
     with threadpool_limits(limits=2):
-        outside = {lib["internal_api"]: lib["num_threads"] for lib in threadpool_info()}
+        if {lib["internal_api"]: lib["num_threads"] for lib in threadpool_info()}.get("openblas") != 2:
+            pytest.skip("OpenBLAS does not run two threads here: nothing to pin")
         tr.train_model("lifting", quick=True, models_dir=tmp_path, reports_dir=tmp_path / "reports", progress=False)
-    assert outside.get("openblas") == 2  # the caller allows two threads (else this test would prove nothing)
     assert seen and set(seen[0].values()) == {1}, seen
 
 

@@ -57,8 +57,8 @@ def _settings(reg: Registry):
 def test_every_method_runs_on_its_section_example_and_returns_a_result(name, key, request):
     reg = UNIFORM[name]
     settings = _settings(reg)
-    if "client" in getattr(settings, "__dataclass_fields__", {}):  # where tiled solvers run: the file's cluster
-        settings = dataclasses.replace(settings, client=request.getfixturevalue("dask_client"))  # (not one a call)
+    if "client" in getattr(settings, "__dataclass_fields__", {}):  # the tiled solvers' cluster: the file's one,
+        settings = dataclasses.replace(settings, client=request.getfixturevalue("dask_client"))  # not one per call
     result = reg[key](reg.example(), settings)
     assert isinstance(result, Result)
     if isinstance(result.estimate, np.ndarray):
